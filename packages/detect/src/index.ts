@@ -1,1 +1,2 @@
-export {};
+export { alertSchema, featureContributionSchema, SEVERITIES, MAX_EVIDENCE_IDS } from './alert.ts';
+export type { Alert, Severity, FeatureContribution } from './alert.ts';
