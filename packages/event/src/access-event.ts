@@ -30,7 +30,7 @@ const MAX_MS = Date.parse(MAX_EVENT_TIME);
  * line, a URL or a dashboard. Free-text fields (role, department, source
  * system) are kept verbatim, whatever they contain.
  */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/|+\-]{0,127}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/|+-]{0,127}$/;
 
 const id = z.string().regex(ID_PATTERN, 'must be 1-128 characters of letters, digits and . _ : @ / | + -, starting with a letter or digit');
 const text = z.string().max(256);
