@@ -57,3 +57,7 @@ export interface ReferenceSet {
   vendors: Vendor[];
   encounters: Encounter[];
 }
+
+export function emptyReferenceSet(): ReferenceSet {
+  return { staff: [], patients: [], vendors: [], encounters: [] };
+}
