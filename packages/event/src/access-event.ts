@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCanonicalTime, MAX_EVENT_TIME, MIN_EVENT_TIME } from './event-time.ts';
 
 /**
  * The canonical AccessEvent: one access by one actor, at one instant, to one
@@ -18,11 +19,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 export const INPUT_FORMATS = ['fhir', 'csv', 'json'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
-/** Earliest and latest event time accepted; outside this a clock or a parser is broken. */
-export const MIN_EVENT_TIME = '2000-01-01T00:00:00.000Z';
-export const MAX_EVENT_TIME = '2100-01-01T00:00:00.000Z';
-const MIN_MS = Date.parse(MIN_EVENT_TIME);
-const MAX_MS = Date.parse(MAX_EVENT_TIME);
+export { MIN_EVENT_TIME, MAX_EVENT_TIME };
 
 /**
  * Identifiers (event, actor, patient) are restricted to the characters real
@@ -32,20 +29,21 @@ const MAX_MS = Date.parse(MAX_EVENT_TIME);
  */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/|+-]{0,127}$/;
 
-const id = z.string().regex(ID_PATTERN, 'must be 1-128 characters of letters, digits and . _ : @ / | + -, starting with a letter or digit');
+/** Messages shared with the hand-written validator (validate-event.ts), which must agree with this schema. */
+export const ID_MESSAGE = 'must be 1-128 characters of letters, digits and . _ : @ / | + -, starting with a letter or digit';
+export const TIME_MESSAGE = `must be an ISO-8601 UTC time in the form YYYY-MM-DDTHH:mm:ss.sssZ, from ${MIN_EVENT_TIME} up to (not including) ${MAX_EVENT_TIME}`;
+
+const id = z.string().regex(ID_PATTERN, ID_MESSAGE);
 const text = z.string().max(256);
 const code = z.string().min(1).max(64);
+/** Security labels and purposes are compared as codes: one spelling, upper case, so PSY and psy never count as two labels. */
+const upperCode = code.refine((s) => s === s.toUpperCase(), 'must be upper case');
 
 export const accessEventSchema = z.object({
   /** Stable id: the source's own id, or a hash of the content when the source has none. */
   eventId: id,
-  /** Event time (when the access happened, not when we received it), ISO-8601 UTC with milliseconds. */
-  time: z
-    .string()
-    .refine((s) => {
-      const ms = Date.parse(s);
-      return Number.isFinite(ms) && ms >= MIN_MS && ms < MAX_MS;
-    }, `must be an ISO-8601 time between ${MIN_EVENT_TIME} and ${MAX_EVENT_TIME}`),
+  /** Event time (when the access happened, not when we received it), exactly `toISOString()` form: YYYY-MM-DDTHH:mm:ss.sssZ. */
+  time: z.string().refine(isCanonicalTime, TIME_MESSAGE),
   actor: z.object({
     id,
     kind: z.enum(ACTOR_KINDS),
@@ -59,9 +57,9 @@ export const accessEventSchema = z.object({
   /** FHIR resource types touched (Patient, Observation, DocumentReference, …). */
   resourceTypes: z.array(code).max(64),
   /** Security labels (v3-ActCode: PSY, PSYTHPN, ETH, HIV, SDV, …), upper case. */
-  sensitivity: z.array(code).max(64),
+  sensitivity: z.array(upperCode).max(64),
   /** Purpose of use (v3-ActReason: TREAT, HPAYMT, HOPERAT, BTG, …), upper case. */
-  purposeOfUse: z.array(code).max(16),
+  purposeOfUse: z.array(upperCode).max(16),
   /** True when the actor declared break-the-glass (purpose BTG or the source's own flag). */
   breakTheGlass: z.boolean(),
   outcome: z.enum(OUTCOMES),

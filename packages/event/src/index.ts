@@ -9,3 +9,13 @@ export {
   MAX_EVENT_TIME,
 } from './access-event.ts';
 export type { AccessEvent, Action, ActorKind, Outcome, InputFormat } from './access-event.ts';
+export type { ParseResult, ParseSuccess, ParseFailure, DecodeResult } from './parse-result.ts';
+export { validateAccessEvent } from './validate-event.ts';
+export { isCanonicalTime, normaliseTime } from './event-time.ts';
+export { deriveEventId, contentEventId, canonicalJson } from './event-id.ts';
+export { parseFhirLine, parseFhirResource, parseFhirAuditEvent, DEPARTMENT_SYSTEM } from './fhir-audit-event.ts';
+export { parseCsvAccessLog, toCsvRow, toCsv, csvHeader, CSV_COLUMNS } from './csv-access-log.ts';
+export type { CsvColumn, CsvWriteOptions } from './csv-access-log.ts';
+export { parseCanonicalLine, parseCanonicalEvent } from './canonical-json.ts';
+export { decodeMessage, DEFAULT_MAX_MESSAGE_BYTES } from './decode-message.ts';
+export type { DecodeOptions } from './decode-message.ts';

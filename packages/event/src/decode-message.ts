@@ -1,0 +1,118 @@
+import type { InputFormat } from './access-event.ts';
+import { parseCanonicalEvent } from './canonical-json.ts';
+import { parseCsvAccessLog } from './csv-access-log.ts';
+import { parseFhirResource } from './fhir-audit-event.ts';
+import { failure, type DecodeResult, type ParseResult } from './parse-result.ts';
+
+/** Messages larger than this are refused whole: an audit record is a few KiB, a bigger message is a mistake or an attack. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+
+export interface DecodeOptions {
+  /** The message's format, from the Kafka header `cw-format`; sniffed when absent (CSV is never sniffed). */
+  format?: InputFormat;
+  /** Default DEFAULT_MAX_MESSAGE_BYTES (256 KiB). */
+  maxBytes?: number;
+}
+
+// fatal: a message that is not UTF-8 is reported, not silently patched with U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * One Kafka message value → one result per event it carries. Never throws on
+ * bad content: every failure names the field (`message` for the message as
+ * a whole) and the problem, for the dead-letter topic.
+ *
+ * A message holds one JSON document (an AuditEvent, a Bundle, a canonical
+ * event, or a JSON array of those), or NDJSON (one document per line), or —
+ * only when `format: 'csv'` — a CSV document with a header row.
+ * Without `format`, a document whose `resourceType` is AuditEvent or Bundle
+ * is FHIR and any other JSON object is a canonical event.
+ */
+export function decodeMessage(value: Uint8Array | string, options: DecodeOptions = {}): DecodeResult[] {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  // Checked before decoding, so an oversized message costs no parse at all.
+  const size = typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : value.byteLength;
+  if (size > maxBytes) return [failure('message', `message is ${size} bytes, larger than the limit of ${maxBytes} bytes`)];
+
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else {
+    try {
+      text = utf8.decode(value);
+    } catch {
+      return [failure('message', 'message is not valid UTF-8 text')];
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
+  const format = options.format;
+  if (format === 'csv') return parseCsvAccessLog(text);
+  if (text.trim() === '') return [failure('message', 'message is empty')];
+
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (err) {
+    const lines = ndjsonLines(text);
+    if (lines === undefined) {
+      const hint = format === undefined && !/^\s*[[{]/.test(text) ? ' (a CSV message needs the Kafka header cw-format: csv)' : '';
+      return [failure('message', `not valid JSON: ${(err as Error).message}${hint}`)];
+    }
+    const results: DecodeResult[] = [];
+    for (const { text: lineText, line } of lines) {
+      let lineDocument: unknown;
+      try {
+        lineDocument = JSON.parse(lineText);
+      } catch (lineErr) {
+        results.push(failure('message', `line ${line}: not valid JSON: ${(lineErr as Error).message}`, line));
+        continue;
+      }
+      for (const result of decodeDocument(lineDocument, format)) results.push(result.ok ? result : { ...result, line });
+    }
+    return results;
+  }
+  return decodeDocument(document, format);
+}
+
+/**
+ * The non-empty lines of `text` when it looks like NDJSON: more than one line,
+ * and the first one is a JSON document on its own. A pretty-printed document
+ * starts with a bare `{`, so a broken one is reported as one JSON error, not
+ * as a cascade of per-line errors.
+ */
+function ndjsonLines(text: string): { text: string; line: number }[] | undefined {
+  const raw = text.split('\n');
+  const lines: { text: string; line: number }[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const t = (raw[i] as string).trim();
+    if (t !== '') lines.push({ text: t, line: i + 1 });
+  }
+  const first = lines[0];
+  if (lines.length < 2 || first === undefined) return undefined;
+  try {
+    JSON.parse(first.text);
+  } catch {
+    return undefined;
+  }
+  return lines;
+}
+
+function decodeDocument(document: unknown, format: InputFormat | undefined): ParseResult[] {
+  if (Array.isArray(document)) {
+    if (document.length === 0) return [failure('message', 'message is an empty JSON array')];
+    const results: ParseResult[] = [];
+    for (let i = 0; i < document.length; i++) {
+      for (const result of decodeOne(document[i], format)) results.push(result.ok ? result : { ...result, reason: `[${i}]: ${result.reason}` });
+    }
+    return results;
+  }
+  return decodeOne(document, format);
+}
+
+function decodeOne(document: unknown, format: InputFormat | undefined): ParseResult[] {
+  const resourceType = typeof document === 'object' && document !== null ? (document as Record<string, unknown>)['resourceType'] : undefined;
+  if (format === 'fhir' || (format === undefined && (resourceType === 'AuditEvent' || resourceType === 'Bundle'))) {
+    return parseFhirResource(document);
+  }
+  return [parseCanonicalEvent(document)];
+}
