@@ -25,8 +25,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * A message holds one JSON document (an AuditEvent, a Bundle, a canonical
  * event, or a JSON array of those), or NDJSON (one document per line), or —
  * only when `format: 'csv'` — a CSV document with a header row.
- * Without `format`, a document whose `resourceType` is AuditEvent or Bundle
- * is FHIR and any other JSON object is a canonical event.
+ * Without `format`, a document with a `resourceType` (AuditEvent, Bundle) is
+ * FHIR and any other JSON object is a canonical event.
  */
 export function decodeMessage(value: Uint8Array | string, options: DecodeOptions = {}): DecodeResult[] {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -111,7 +111,9 @@ function decodeDocument(document: unknown, format: InputFormat | undefined): Par
 
 function decodeOne(document: unknown, format: InputFormat | undefined): ParseResult[] {
   const resourceType = typeof document === 'object' && document !== null ? (document as Record<string, unknown>)['resourceType'] : undefined;
-  if (format === 'fhir' || (format === undefined && (resourceType === 'AuditEvent' || resourceType === 'Bundle'))) {
+  // Any resourceType (not only AuditEvent and Bundle) goes to the FHIR parser: "a Patient is not an
+  // AuditEvent" helps whoever reads the dead-letter topic more than "time is missing" would.
+  if (format === 'fhir' || (format === undefined && typeof resourceType === 'string')) {
     return parseFhirResource(document);
   }
   return [parseCanonicalEvent(document)];
