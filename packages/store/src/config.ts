@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { ConfigError } from '@chartwatch/errors';
+
+/**
+ * Where the store lives. `url` set: a ClickHouse server over HTTP(S).
+ * `url` unset: embedded chDB with its data under `dataDir`.
+ */
+export interface StoreConfig {
+  url?: string;
+  username?: string;
+  password?: string;
+  /** ClickHouse database holding every chartwatch table; created when missing. */
+  database: string;
+  /** chDB data directory (embedded mode only). */
+  dataDir: string;
+  /** Years access events are kept (TTL); HIPAA asks for 6. Default 6. */
+  retentionYears?: number;
+}
+
+/** A StoreConfig with its defaults filled in. */
+export type ResolvedStoreConfig = StoreConfig & { retentionYears: number };
+
+export const DEFAULT_DATABASE = 'chartwatch';
+export const DEFAULT_DATA_DIR = '.data/clickhouse';
+export const DEFAULT_RETENTION_YEARS = 6;
+
+/** Database names are spliced into SQL as identifiers, so they are held to a safe alphabet here. */
+export const DATABASE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+const blankAsUndefined = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const settings = {
+  CLICKHOUSE_URL: {
+    schema: z.preprocess(
+      blankAsUndefined,
+      z
+        .url({ protocol: /^https?$/ })
+        .optional(),
+    ),
+    expected: 'an http:// or https:// URL of a ClickHouse server, e.g. http://localhost:8123 (unset = embedded chDB)',
+  },
+  CLICKHOUSE_USER: { schema: z.preprocess(blankAsUndefined, z.string().optional()), expected: 'a user name' },
+  CLICKHOUSE_PASSWORD: { schema: z.preprocess(blankAsUndefined, z.string().optional()), expected: 'a password' },
+  CLICKHOUSE_DATABASE: {
+    schema: z.preprocess(blankAsUndefined, z.string().regex(DATABASE_NAME_PATTERN).default(DEFAULT_DATABASE)),
+    expected: 'a database name of letters, digits and _ (not starting with a digit), at most 63 characters',
+  },
+  CHARTWATCH_DATA_DIR: {
+    schema: z.preprocess(blankAsUndefined, z.string().default(DEFAULT_DATA_DIR)),
+    expected: 'a directory path',
+  },
+  CHARTWATCH_RETENTION_YEARS: {
+    schema: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(100).default(DEFAULT_RETENTION_YEARS)),
+    expected: 'a whole number of years between 1 and 100',
+  },
+} as const;
+
+type Settings = typeof settings;
+type Parsed = { [K in keyof Settings]: z.infer<Settings[K]['schema']> };
+
+function read<K extends keyof Settings>(env: Record<string, string | undefined>, name: K): Parsed[K] {
+  const { schema, expected } = settings[name];
+  const result = schema.safeParse(env[name]);
+  if (!result.success) throw new ConfigError(name, `got "${env[name] ?? ''}", expected ${expected}`);
+  return result.data as Parsed[K];
+}
+
+/** Reads the store's settings from the environment; a bad value throws ConfigError naming the variable. */
+export function storeConfigFromEnv(env: Record<string, string | undefined>): ResolvedStoreConfig {
+  const url = read(env, 'CLICKHOUSE_URL');
+  const username = read(env, 'CLICKHOUSE_USER');
+  const password = read(env, 'CLICKHOUSE_PASSWORD');
+  const config: ResolvedStoreConfig = {
+    database: read(env, 'CLICKHOUSE_DATABASE'),
+    dataDir: read(env, 'CHARTWATCH_DATA_DIR'),
+    retentionYears: read(env, 'CHARTWATCH_RETENTION_YEARS'),
+  };
+  if (url !== undefined) config.url = url;
+  if (username !== undefined) config.username = username;
+  if (password !== undefined) config.password = password;
+  return config;
+}
+
+/** Checks a StoreConfig built in code (tests, services) the same way the environment is checked. */
+export function checkStoreConfig(config: StoreConfig): void {
+  if (!DATABASE_NAME_PATTERN.test(config.database)) {
+    throw new ConfigError('database', `got "${config.database}", expected ${settings.CLICKHOUSE_DATABASE.expected}`);
+  }
+  const years = config.retentionYears ?? DEFAULT_RETENTION_YEARS;
+  if (!Number.isInteger(years) || years < 1 || years > 100) {
+    throw new ConfigError('retentionYears', `got ${years}, expected ${settings.CHARTWATCH_RETENTION_YEARS.expected}`);
+  }
+  if (config.url === undefined && config.dataDir.trim() === '') {
+    throw new ConfigError('dataDir', 'is empty, expected a directory path for embedded chDB');
+  }
+}
