@@ -1,2 +1,14 @@
 export { alertSchema, featureContributionSchema, SEVERITIES, MAX_EVIDENCE_IDS } from './alert.ts';
 export type { Alert, Severity, FeatureContribution } from './alert.ts';
+export { alertIdOf } from './alert-id.ts';
+export { createDetector } from './detector.ts';
+export type { Detector, DetectorOptions, DetectorStats, LateEvent } from './detector.ts';
+export { DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
+export type { CareOptions } from './care-relationship.ts';
+export { parseRule, parseRules, loadRulesDir } from './load-rules.ts';
+export type { LoadedRule, RuleSource } from './load-rules.ts';
+export { ruleFileSchema, KEY_KINDS, MEASURES, FLAG_CONDITIONS } from './rule-schema.ts';
+export type { RuleDefinition, ConditionSpec, MatchSpec, ThresholdSpec, BaselineSpec, BusinessHours, KeyKind, Measure } from './rule-schema.ts';
+export { PLACEHOLDERS } from './explanation.ts';
+export { parseDuration, formatDuration } from './duration.ts';
+export type { ReferenceLookup } from './reference-lookup.ts';

@@ -1,0 +1,120 @@
+import type { ActorState, PatientDirectory, PatientFacts } from './directory.ts';
+
+/**
+ * The care relationship: whether an actor has a clinical reason to be in a
+ * patient's chart at time t. It holds when either
+ *
+ *  1. ENCOUNTER: the patient has an encounter in the actor's department (the
+ *     department recorded in the event, or the staff directory's) whose span,
+ *     widened to [start − before, end + after], contains t. An open encounter
+ *     (no end) extends to t. Defaults: 7 days before, 7 days after.
+ *  2. TREATED BEFORE: within `memory` (default 90 days) before t, the actor
+ *     either wrote to the patient's chart (a successful create or update) or
+ *     opened it successfully while rule 1 held.
+ *
+ * Only successful accesses build memory, and an access is judged before it is
+ * remembered, so a first write cannot vouch for itself. Memory is per actor,
+ * capped at `maxPatientsPerActor` (the least recently treated patient is
+ * forgotten first), so state stays bounded whatever the traffic.
+ */
+export interface CareOptions {
+  beforeMs: number;
+  afterMs: number;
+  memoryMs: number;
+  maxPatientsPerActor: number;
+}
+
+export const DEFAULT_CARE_OPTIONS: CareOptions = {
+  beforeMs: 7 * 86_400_000,
+  afterMs: 7 * 86_400_000,
+  memoryMs: 90 * 86_400_000,
+  maxPatientsPerActor: 256,
+};
+
+const MINUTE_MS = 60_000;
+
+export class CareRelationships {
+  constructor(
+    readonly options: CareOptions,
+    private readonly patients: PatientDirectory,
+  ) {}
+
+  /** Rule 1: an encounter of the patient in either department spans t. */
+  viaEncounter(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
+    const d1 = eventDepartment;
+    const d2 = actor.department;
+    if (d1 === null && d2 === null) return false;
+    const list = patient.encounters ?? this.patients.encounters(patient);
+    const { beforeMs, afterMs } = this.options;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i] as (typeof list)[number];
+      if (e.startMs - beforeMs > t) break;
+      if (e.endMs + afterMs < t) continue;
+      if (e.department === d1 || e.department === d2) return true;
+    }
+    return false;
+  }
+
+  /** Rule 2: the actor treated the patient within memory before t. */
+  treatedBefore(actor: ActorState, patient: PatientFacts, t: number): boolean {
+    const since = Math.floor((t - this.options.memoryMs) / MINUTE_MS);
+    const until = Math.floor(t / MINUTE_MS);
+    const pairs = actor.treated;
+    const idx = patient.idx;
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] === idx) {
+        const m = pairs[i + 1] as number;
+        return m >= since && m <= until;
+      }
+    }
+    return false;
+  }
+
+  has(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
+    return this.viaEncounter(eventDepartment, actor, patient, t) || this.treatedBefore(actor, patient, t);
+  }
+
+  /** Remembers a successful access when it was a write or happened under rule 1. */
+  record(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number, wrote: boolean): void {
+    if (!wrote && !this.viaEncounter(eventDepartment, actor, patient, t)) return;
+    const minute = Math.floor(t / MINUTE_MS);
+    const pairs = actor.treated;
+    const idx = patient.idx;
+    let oldest = -1;
+    let oldestMinute = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < pairs.length; i += 2) {
+      const m = pairs[i + 1] as number;
+      if (pairs[i] === idx) {
+        if (minute > m) pairs[i + 1] = minute;
+        return;
+      }
+      if (m < oldestMinute) {
+        oldestMinute = m;
+        oldest = i;
+      }
+    }
+    if (pairs.length >= this.options.maxPatientsPerActor * 2 && oldest >= 0) {
+      pairs[oldest] = idx;
+      pairs[oldest + 1] = minute;
+    } else {
+      pairs.push(idx, minute);
+    }
+  }
+
+  /** Forgets memories older than the memory span; returns how many pairs were dropped. */
+  expire(actor: ActorState, nowMs: number): number {
+    const since = Math.floor((nowMs - this.options.memoryMs) / MINUTE_MS);
+    const pairs = actor.treated;
+    let w = 0;
+    for (let r = 0; r < pairs.length; r += 2) {
+      if ((pairs[r + 1] as number) >= since) {
+        pairs[w] = pairs[r] as number;
+        pairs[w + 1] = pairs[r + 1] as number;
+        w += 2;
+      }
+    }
+    const dropped = (pairs.length - w) / 2;
+    pairs.length = w;
+    return dropped;
+  }
+}

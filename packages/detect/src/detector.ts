@@ -1,0 +1,259 @@
+import type { AccessEvent } from '@chartwatch/event';
+import { ConfigError } from '@chartwatch/errors';
+import type { Alert } from './alert.ts';
+import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
+import type { CareOptions } from './care-relationship.ts';
+import { ActorDirectory, PatientDirectory } from './directory.ts';
+import type { ActorState } from './directory.ts';
+import { EventContext } from './event-context.ts';
+import { parseIsoMillis } from './iso-time.ts';
+import { LabelCache } from './label.ts';
+import type { LoadedRule } from './load-rules.ts';
+import { LocalClock } from './local-clock.ts';
+import type { ReferenceLookup } from './reference-lookup.ts';
+import { RuleRunner } from './rule-runner.ts';
+
+export interface DetectorOptions {
+  rules: readonly LoadedRule[];
+  reference: ReferenceLookup;
+  /** IANA zone for business hours and day boundaries (windows of a day or more start at local midnight). Default UTC. */
+  timezone?: string;
+  /** How far behind the latest event time an event may arrive and still count. Default 5 minutes. */
+  allowedLatenessMs?: number;
+  /** Care-relationship spans; see care-relationship.ts. */
+  care?: Partial<CareOptions>;
+}
+
+/** An event that arrived behind the watermark: not counted in any window, handed back for logging. */
+export interface LateEvent {
+  event: AccessEvent;
+  watermark: string;
+  lateByMs: number;
+}
+
+export interface DetectorStats {
+  /** Events offered to process() (including late and invalid ones). */
+  events: number;
+  /** Events whose time could not be read (the parser should have refused them). */
+  invalidTime: number;
+  /** Events behind the maximum event time but within the allowed lateness: counted in their windows. */
+  lateAccepted: number;
+  /** Events behind the watermark: reported through takeLate(), not counted. */
+  tooLate: number;
+  alerts: number;
+  alertsByRule: Record<string, number>;
+  /** Matches that did not alert because the key already alerted in that window (or suppression span). */
+  suppressedByRule: Record<string, number>;
+  activeKeys: number;
+  activeWindows: number;
+  actors: number;
+  patients: number;
+  maxEventTime: string | null;
+  watermark: string | null;
+}
+
+export interface Detector {
+  /** Feeds one event; returns the alerts it caused (a shared empty array when none: do not mutate). */
+  process(event: AccessEvent): readonly Alert[];
+  /** Declares that event time has reached timeMs (an idle stream): closes windows the watermark passed. */
+  advanceTo(timeMs: number): readonly Alert[];
+  /** End of input: closes every window. Events processed afterwards are too late. */
+  flush(): readonly Alert[];
+  /** Rebuilds state from stored history: processes events without emitting alerts (windows that would have alerted are marked as alerted). */
+  warmUp(events: Iterable<AccessEvent>): void;
+  /** Too-late events since the last call. */
+  takeLate(): LateEvent[];
+  /** Swaps reference data (reloaded CSVs) without losing window state or care memory. */
+  setReference(reference: ReferenceLookup): void;
+  stats(): DetectorStats;
+}
+
+const NO_ALERTS: readonly Alert[] = Object.freeze([]) as readonly Alert[];
+const WRITE_ACTIONS = new Set(['create', 'update']);
+
+export function createDetector(options: DetectorOptions): Detector {
+  const lateness = options.allowedLatenessMs ?? 5 * 60_000;
+  if (!Number.isFinite(lateness) || lateness < 0) throw new ConfigError('allowedLatenessMs', `value ${lateness} must be a non-negative number of milliseconds`);
+  const care = { ...DEFAULT_CARE_OPTIONS, ...options.care };
+  for (const [k, v] of Object.entries(care)) {
+    if (!Number.isFinite(v) || v < 0) throw new ConfigError(`care.${k}`, `value ${v} must be a non-negative number`);
+  }
+  return new DetectorImpl(options, lateness, care);
+}
+
+class DetectorImpl implements Detector {
+  private reference: ReferenceLookup;
+  private readonly clock: LocalClock;
+  private readonly patients: PatientDirectory;
+  private readonly actors: ActorDirectory;
+  private readonly care: CareRelationships;
+  private readonly runners: RuleRunner[];
+  private readonly ctx: EventContext;
+  private readonly labels = new LabelCache();
+  private maxEventMs = Number.NEGATIVE_INFINITY;
+  private watermarkMs = Number.NEGATIVE_INFINITY;
+  private nextCloseAt = Number.POSITIVE_INFINITY;
+  private sweepDay = Number.NaN;
+  private late: LateEvent[] = [];
+  private pending: Alert[] = [];
+  private quiet = false;
+  private readonly counts = { events: 0, invalidTime: 0, lateAccepted: 0, tooLate: 0, alerts: 0 };
+
+  constructor(
+    options: DetectorOptions,
+    private readonly lateness: number,
+    careOptions: CareOptions,
+  ) {
+    this.reference = options.reference;
+    this.clock = new LocalClock(options.timezone ?? 'UTC');
+    this.patients = new PatientDirectory(options.reference);
+    this.actors = new ActorDirectory(options.reference);
+    this.care = new CareRelationships(careOptions, this.patients);
+    this.ctx = new EventContext(this.clock, this.patients, this.care);
+    const deps = {
+      clock: this.clock,
+      vendorQuota: (clientId: string) => this.reference.vendor(clientId)?.dailyQuota ?? null,
+    };
+    this.runners = options.rules.map((r) => new RuleRunner(r, deps));
+  }
+
+  process(event: AccessEvent): readonly Alert[] {
+    this.counts.events++;
+    const t = parseIsoMillis(event.time);
+    if (t !== t) {
+      this.counts.invalidTime++;
+      return NO_ALERTS;
+    }
+    const actor = this.actors.get(event.actor.id);
+    if (t < this.watermarkMs) {
+      this.counts.tooLate++;
+      this.late.push({ event, watermark: new Date(this.watermarkMs).toISOString(), lateByMs: this.watermarkMs - t });
+      // Care memory is not windowed: a late write still shows the actor treated the patient.
+      this.rememberCare(event, t, actor);
+      return NO_ALERTS;
+    }
+    if (t > this.maxEventMs) {
+      this.maxEventMs = t;
+      this.moveWatermark(t - this.lateness);
+    } else if (t < this.maxEventMs) {
+      this.counts.lateAccepted++;
+    }
+    if (t > actor.lastSeenMs) actor.lastSeenMs = t;
+    const ctx = this.ctx;
+    ctx.reset(event, t, actor, this.labels.get(event.actor.role), this.labels.get(event.actor.department));
+    const out = this.quiet ? null : this.pending;
+    const runners = this.runners;
+    for (let i = 0; i < runners.length; i++) (runners[i] as RuleRunner).offer(ctx, out);
+    this.rememberCare(event, t, actor);
+    return this.takePending();
+  }
+
+  private rememberCare(event: AccessEvent, t: number, actor: ActorState): void {
+    if (event.outcome !== 'success' || event.actor.kind !== 'user') return;
+    const wrote = WRITE_ACTIONS.has(event.action);
+    const dept = this.labels.get(event.actor.department);
+    const ids = event.patientIds;
+    for (let i = 0; i < ids.length; i++) this.care.record(dept, actor, this.patients.get(ids[i] as string), t, wrote);
+  }
+
+  private takePending(): readonly Alert[] {
+    if (this.pending.length === 0) return NO_ALERTS;
+    const out = this.pending;
+    this.pending = [];
+    this.counts.alerts += out.length;
+    return out;
+  }
+
+  private moveWatermark(to: number): void {
+    if (to <= this.watermarkMs) return;
+    this.watermarkMs = to;
+    if (to >= this.nextCloseAt) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const r of this.runners) {
+        r.closeUntil(to);
+        const e = r.nextEnd();
+        if (e < next) next = e;
+      }
+      this.nextCloseAt = next;
+    }
+    const day = Number.isFinite(to) ? this.clock.dayIndex(to) : Number.POSITIVE_INFINITY;
+    if (day !== this.sweepDay) {
+      const first = Number.isNaN(this.sweepDay);
+      this.sweepDay = day;
+      if (!first && Number.isFinite(to)) this.sweep(to);
+    }
+  }
+
+  /** Once per local day: expire care memory and idle actors, age out baselines. */
+  private sweep(watermark: number): void {
+    for (const r of this.runners) r.sweep(watermark);
+    for (const a of this.actors.values()) this.care.expire(a, watermark);
+    this.actors.evictIdle(watermark - this.care.options.memoryMs);
+  }
+
+  advanceTo(timeMs: number): readonly Alert[] {
+    if (timeMs > this.maxEventMs) this.maxEventMs = timeMs;
+    this.moveWatermark(timeMs - this.lateness);
+    this.refreshNextClose();
+    return this.takePending();
+  }
+
+  flush(): readonly Alert[] {
+    this.moveWatermark(Number.POSITIVE_INFINITY);
+    for (const r of this.runners) r.closeUntil(Number.POSITIVE_INFINITY);
+    this.refreshNextClose();
+    return this.takePending();
+  }
+
+  private refreshNextClose(): void {
+    let next = Number.POSITIVE_INFINITY;
+    for (const r of this.runners) next = Math.min(next, r.nextEnd());
+    this.nextCloseAt = next;
+  }
+
+  warmUp(events: Iterable<AccessEvent>): void {
+    this.quiet = true;
+    try {
+      for (const e of events) this.process(e);
+    } finally {
+      this.quiet = false;
+    }
+  }
+
+  takeLate(): LateEvent[] {
+    const out = this.late;
+    this.late = [];
+    return out;
+  }
+
+  setReference(reference: ReferenceLookup): void {
+    this.reference = reference;
+    this.patients.setReference(reference);
+    this.actors.setReference(reference);
+  }
+
+  stats(): DetectorStats {
+    const alertsByRule: Record<string, number> = {};
+    const suppressedByRule: Record<string, number> = {};
+    let activeKeys = 0;
+    let activeWindows = 0;
+    for (const r of this.runners) {
+      alertsByRule[r.id] = r.counters.fired;
+      suppressedByRule[r.id] = r.counters.suppressed;
+      activeKeys += r.activeKeys;
+      activeWindows += r.activeWindows();
+    }
+    const iso = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+    return {
+      ...this.counts,
+      alertsByRule,
+      suppressedByRule,
+      activeKeys,
+      activeWindows,
+      actors: this.actors.size,
+      patients: this.patients.size,
+      maxEventTime: iso(this.maxEventMs),
+      watermark: iso(this.watermarkMs),
+    };
+  }
+}

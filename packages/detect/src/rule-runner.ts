@@ -1,0 +1,474 @@
+import type { ActorKind } from '@chartwatch/event';
+import type { Alert } from './alert.ts';
+import { MAX_EVIDENCE_IDS } from './alert.ts';
+import { alertIdOf } from './alert-id.ts';
+import { foldHistory, lastDay, robustThreshold, valuesBefore } from './baseline.ts';
+import type { RobustThreshold } from './baseline.ts';
+import { compileConditions } from './conditions.ts';
+import type { EventPredicate, PatientPredicate } from './conditions.ts';
+import type { PatientFacts } from './directory.ts';
+import { formatDuration } from './duration.ts';
+import type { EventContext } from './event-context.ts';
+import { compileMatch } from './event-filter.ts';
+import { formatNumber } from './explanation.ts';
+import { formatIso } from './iso-time.ts';
+import type { LoadedRule } from './load-rules.ts';
+import type { LocalClock } from './local-clock.ts';
+import type { BaselineSpec, Measure } from './rule-schema.ts';
+
+type ComparedWith = Alert['comparedWith'];
+
+/** One window of one key: running aggregates and the evidence an alert would cite. */
+interface WindowAgg {
+  readonly start: number;
+  readonly end: number;
+  count: number;
+  records: number;
+  /** Distinct patients (as PatientFacts.idx); null until the first patient, and again once an alert made it useless. */
+  patients: Set<number> | null;
+  patientIds: string[] | null;
+  evidence: string[] | null;
+  fired: boolean;
+}
+
+interface KeyState {
+  readonly mapKey: string;
+  readonly actorId: string;
+  readonly actorKind: ActorKind;
+  readonly patientId: string | null;
+  /** Peer group (normalised role), or null when unknown. */
+  readonly role: string | null;
+  readonly windows: WindowAgg[];
+  lastFiredMs: number;
+  /** Daily peaks (see baseline.ts); only for baseline rules. */
+  history: number[] | null;
+  /** Quota from the vendor list: undefined until looked up, null when the application has none. */
+  quota: number | null | undefined;
+  /** Threshold cached for one local day (history only changes when windows close). */
+  thresholdDay: number;
+  threshold: number;
+  center: number | null;
+  spread: number | null;
+  comparedWith: ComparedWith;
+}
+
+const MEASURE_LABEL: Record<Measure, string> = {
+  events: 'events',
+  'distinct-patients': 'distinct patients',
+  records: 'records',
+};
+
+export interface RuleRunnerDeps {
+  clock: LocalClock;
+  /** The application's daily quota from the vendor list, null when none. */
+  vendorQuota(clientId: string): number | null;
+}
+
+export interface RuleCounters {
+  fired: number;
+  suppressed: number;
+}
+
+/**
+ * One compiled rule with its window state. `offer` is called for every
+ * event; it returns at the first failing predicate, which is where nearly
+ * every event ends.
+ */
+export class RuleRunner {
+  readonly counters: RuleCounters = { fired: 0, suppressed: 0 };
+  private readonly checks: EventPredicate[];
+  private readonly patientChecks: PatientPredicate[];
+  private readonly keys = new Map<string, KeyState>();
+  /** Keys with a window ending at each pending end; `ends` is sorted ascending. */
+  private readonly closing = new Map<number, KeyState[]>();
+  private readonly ends: number[] = [];
+  private readonly peers: Map<string, Set<KeyState>> | null;
+  private readonly peerCache = new Map<string, { day: number; result: RobustThreshold | null }>();
+  private readonly matched: PatientFacts[] = [];
+  private readonly scratch: number[] = [];
+  private readonly size: number;
+  private readonly slide: number;
+  private readonly baseline: BaselineSpec | null;
+  /** Baseline rules keep counting after an alert: the window's final value feeds the history. */
+  private readonly keepsCounting: boolean;
+  private readonly suppressMs: number;
+
+  constructor(
+    readonly rule: LoadedRule,
+    private readonly deps: RuleRunnerDeps,
+  ) {
+    const conditions = compileConditions(rule.conditions);
+    this.checks = [...compileMatch(rule.match), ...conditions.event];
+    this.patientChecks = conditions.patient;
+    this.size = rule.window.size;
+    this.slide = rule.window.slide ?? rule.window.size;
+    this.baseline = rule.threshold?.baseline ?? null;
+    this.keepsCounting = this.baseline !== null;
+    this.peers = this.baseline !== null && this.baseline.of !== 'self' ? new Map() : null;
+    // Overlapping sliding windows would each fire for one burst: "per window" means "per window size" there.
+    this.suppressMs = rule.suppress === 'window' ? (this.slide < this.size ? this.size : 0) : rule.suppress;
+  }
+
+  get id(): string {
+    return this.rule.id;
+  }
+
+  /** Earliest pending window end, or +Infinity. */
+  nextEnd(): number {
+    return this.ends.length > 0 ? (this.ends[0] as number) : Number.POSITIVE_INFINITY;
+  }
+
+  get activeKeys(): number {
+    return this.keys.size;
+  }
+
+  activeWindows(): number {
+    let n = 0;
+    for (const k of this.keys.values()) n += k.windows.length;
+    return n;
+  }
+
+  offer(ctx: EventContext, out: Alert[] | null): void {
+    const checks = this.checks;
+    for (let i = 0; i < checks.length; i++) if (!(checks[i] as EventPredicate)(ctx)) return;
+    let patients = ctx.patientFacts();
+    const pchecks = this.patientChecks;
+    if (pchecks.length > 0) {
+      const m = this.matched;
+      m.length = 0;
+      outer: for (let i = 0; i < patients.length; i++) {
+        const p = patients[i] as PatientFacts;
+        for (let j = 0; j < pchecks.length; j++) if (!(pchecks[j] as PatientPredicate)(ctx, p)) continue outer;
+        m.push(p);
+      }
+      if (m.length === 0) return;
+      patients = m;
+    }
+    const actorId = ctx.actor.id;
+    if (this.rule.key === 'actor+patient') {
+      for (let i = 0; i < patients.length; i++) {
+        const p = patients[i] as PatientFacts;
+        this.add(ctx, `${actorId}\u0000${p.id}`, p.id, patients, i, i + 1, out);
+      }
+    } else {
+      this.add(ctx, actorId, null, patients, 0, patients.length, out);
+    }
+  }
+
+  private add(ctx: EventContext, mapKey: string, patientId: string | null, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
+    let ks = this.keys.get(mapKey);
+    if (ks === undefined) {
+      const role = ctx.actor.role ?? ctx.eventRole;
+      ks = {
+        mapKey,
+        actorId: ctx.actor.id,
+        actorKind: ctx.event.actor.kind,
+        patientId,
+        role,
+        windows: [],
+        lastFiredMs: Number.NEGATIVE_INFINITY,
+        history: null,
+        quota: undefined,
+        thresholdDay: Number.NaN,
+        threshold: 0,
+        center: null,
+        spread: null,
+        comparedWith: 'fixed',
+      };
+      this.keys.set(mapKey, ks);
+      if (this.peers !== null && role !== null) {
+        let group = this.peers.get(role);
+        if (group === undefined) this.peers.set(role, (group = new Set()));
+        group.add(ks);
+      }
+    }
+    const t = ctx.t;
+    const clock = this.deps.clock;
+    if (this.slide === this.size) {
+      this.update(ctx, ks, this.windowAt(ks, clock.alignedStart(t, this.size)), patients, from, to, out);
+    } else {
+      for (let s = clock.alignedStart(t, this.slide); s > t - this.size; s -= this.slide) {
+        this.update(ctx, ks, this.windowAt(ks, s), patients, from, to, out);
+      }
+    }
+  }
+
+  private windowAt(ks: KeyState, start: number): WindowAgg {
+    const ws = ks.windows;
+    for (let i = 0; i < ws.length; i++) if ((ws[i] as WindowAgg).start === start) return ws[i] as WindowAgg;
+    const w: WindowAgg = { start, end: start + this.size, count: 0, records: 0, patients: null, patientIds: null, evidence: null, fired: false };
+    ws.push(w);
+    this.scheduleClose(w.end, ks);
+    return w;
+  }
+
+  private scheduleClose(end: number, ks: KeyState): void {
+    let bucket = this.closing.get(end);
+    if (bucket === undefined) {
+      bucket = [];
+      this.closing.set(end, bucket);
+      const ends = this.ends;
+      let i = ends.length;
+      while (i > 0 && (ends[i - 1] as number) > end) i--;
+      ends.splice(i, 0, end);
+    }
+    bucket.push(ks);
+  }
+
+  private update(ctx: EventContext, ks: KeyState, w: WindowAgg, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
+    if (w.fired && !this.keepsCounting) {
+      this.counters.suppressed++;
+      return;
+    }
+    w.count++;
+    w.records += ctx.event.records;
+    let set = w.patients;
+    if (set === null) {
+      set = w.patients = new Set();
+      w.patientIds = [];
+      w.evidence = [];
+    }
+    const ids = w.patientIds as string[];
+    for (let i = from; i < to; i++) {
+      const p = patients[i] as PatientFacts;
+      if (!set.has(p.idx)) {
+        set.add(p.idx);
+        if (ids.length < MAX_EVIDENCE_IDS) ids.push(p.id);
+      }
+    }
+    const evidence = w.evidence as string[];
+    if (evidence.length < MAX_EVIDENCE_IDS) evidence.push(ctx.event.eventId);
+    if (w.fired) {
+      this.counters.suppressed++;
+      return;
+    }
+    const threshold = this.thresholdFor(ks, w);
+    if (threshold === null) return;
+    const observed = this.observe(w);
+    if (threshold >= 0 ? observed <= threshold : observed < 1) return;
+    const t = ctx.t;
+    if (this.suppressMs > 0 && Math.abs(t - ks.lastFiredMs) < this.suppressMs) {
+      this.counters.suppressed++;
+      return;
+    }
+    w.fired = true;
+    ks.lastFiredMs = t;
+    if (out !== null) {
+      this.counters.fired++;
+      out.push(this.buildAlert(ctx, ks, w, observed));
+    }
+    if (!this.keepsCounting) {
+      w.patients = null;
+      w.patientIds = null;
+      w.evidence = null;
+    }
+  }
+
+  private observe(w: WindowAgg): number {
+    switch (this.rule.measure) {
+      case 'events':
+        return w.count;
+      case 'records':
+        return w.records;
+      case 'distinct-patients':
+        return w.patients === null ? 0 : w.patients.size;
+    }
+  }
+
+  /**
+   * The number the window must exceed: -1 for a condition rule (fires on
+   * any match), null when the rule does not apply to this key (an application
+   * without a quota). Sets the key's comparedWith / center / spread.
+   */
+  private thresholdFor(ks: KeyState, w: WindowAgg): number | null {
+    const spec = this.rule.threshold;
+    if (spec === undefined) {
+      ks.comparedWith = 'condition';
+      return -1;
+    }
+    if (spec.above !== undefined) {
+      ks.comparedWith = 'fixed';
+      return spec.above;
+    }
+    if (spec.quota !== undefined) {
+      if (ks.quota === undefined) ks.quota = this.deps.vendorQuota(ks.actorId);
+      ks.comparedWith = 'quota';
+      ks.center = ks.quota;
+      return ks.quota;
+    }
+    const b = this.baseline as BaselineSpec;
+    const day = this.deps.clock.dayIndex(w.start);
+    if (ks.thresholdDay !== day) {
+      ks.thresholdDay = day;
+      let result: RobustThreshold | null = null;
+      let comparedWith: ComparedWith = 'fixed';
+      if (b.of !== 'peers' && ks.history !== null) {
+        const values = this.scratch;
+        values.length = 0;
+        valuesBefore(ks.history, day, b.historyDays, values);
+        if (values.length >= b.minHistoryDays) {
+          result = robustThreshold(values, b);
+          comparedWith = 'baseline-self';
+        }
+      }
+      if (result === null && b.of !== 'self' && ks.role !== null) {
+        result = this.peerThreshold(ks.role, day, b);
+        if (result !== null) comparedWith = 'baseline-peers';
+      }
+      ks.comparedWith = comparedWith;
+      // NaN: no baseline and fallback "none", the rule stays silent for this key today.
+      ks.threshold = result !== null ? result.threshold : b.fallback === 'none' ? Number.NaN : (b.fallback ?? b.minimum);
+      ks.center = result === null ? null : result.center;
+      ks.spread = result === null ? null : result.spread;
+    }
+    return Number.isNaN(ks.threshold) ? null : ks.threshold;
+  }
+
+  private peerThreshold(role: string, day: number, b: BaselineSpec): RobustThreshold | null {
+    const cached = this.peerCache.get(role);
+    if (cached !== undefined && cached.day === day) return cached.result;
+    const group = this.peers?.get(role);
+    let result: RobustThreshold | null = null;
+    if (group !== undefined) {
+      const pool: number[] = [];
+      let contributors = 0;
+      for (const member of group) {
+        if (member.history === null) continue;
+        const before = pool.length;
+        valuesBefore(member.history, day, b.historyDays, pool);
+        if (pool.length > before) contributors++;
+      }
+      if (contributors >= b.minPeers && pool.length >= b.minHistoryDays) result = robustThreshold(pool, b);
+    }
+    this.peerCache.set(role, { day, result });
+    return result;
+  }
+
+  /** Closes the windows that end at or before the watermark: their final values feed baselines, then they are dropped. */
+  closeUntil(watermark: number): void {
+    const ends = this.ends;
+    while (ends.length > 0 && (ends[0] as number) <= watermark) {
+      const end = ends.shift() as number;
+      const bucket = this.closing.get(end);
+      this.closing.delete(end);
+      if (bucket === undefined) continue;
+      for (const ks of bucket) this.closeKey(ks, watermark);
+    }
+  }
+
+  private closeKey(ks: KeyState, watermark: number): void {
+    const ws = ks.windows;
+    let w = 0;
+    for (let r = 0; r < ws.length; r++) {
+      const win = ws[r] as WindowAgg;
+      if (win.end <= watermark) {
+        if (this.baseline !== null) {
+          if (ks.history === null) ks.history = [];
+          foldHistory(ks.history, this.deps.clock.dayIndex(win.start), this.observe(win), this.baseline.historyDays);
+          ks.thresholdDay = Number.NaN;
+        }
+      } else {
+        ws[w++] = win;
+      }
+    }
+    ws.length = w;
+    if (w === 0 && this.forgettable(ks, watermark)) this.forget(ks);
+  }
+
+  private forgettable(ks: KeyState, watermark: number): boolean {
+    if (ks.windows.length > 0) return false;
+    if (ks.history !== null && ks.history.length > 0) return false;
+    return this.suppressMs === 0 || ks.lastFiredMs + this.suppressMs <= watermark;
+  }
+
+  private forget(ks: KeyState): void {
+    if (this.keys.get(ks.mapKey) === ks) this.keys.delete(ks.mapKey);
+    if (this.peers !== null && ks.role !== null) this.peers.get(ks.role)?.delete(ks);
+  }
+
+  /** Daily housekeeping: drops keys whose history has aged out and expired suppressions. */
+  sweep(watermark: number): void {
+    const today = this.deps.clock.dayIndex(watermark);
+    const historyDays = this.baseline?.historyDays ?? 0;
+    for (const ks of this.keys.values()) {
+      if (ks.windows.length > 0) continue;
+      if (ks.history !== null && ks.history.length > 0) {
+        if (lastDay(ks.history) >= today - historyDays) continue;
+        ks.history = null;
+      }
+      if (this.forgettable(ks, watermark)) this.forget(ks);
+    }
+    if (this.peerCache.size > 0) for (const [role, c] of this.peerCache) if (c.day < today) this.peerCache.delete(role);
+  }
+
+  private buildAlert(ctx: EventContext, ks: KeyState, w: WindowAgg, observed: number): Alert {
+    const rule = this.rule;
+    const keyText =
+      rule.key === 'actor+patient'
+        ? `actor=${ks.actorId},patient=${ks.patientId ?? ''}`
+        : rule.key === 'application'
+          ? `application=${ks.actorId}`
+          : `actor=${ks.actorId}`;
+    const windowStart = formatIso(w.start);
+    const windowEnd = formatIso(w.end);
+    const firedAt = formatIso(ctx.t);
+    const patientIds = (w.patientIds ?? []).slice();
+    const patientCount = w.patients?.size ?? 0;
+    const evidenceEventIds = (w.evidence ?? []).slice();
+    const threshold = ks.comparedWith === 'condition' ? null : ks.threshold;
+    const baseline = ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
+    const shown = patientIds.slice(0, 5).join(', ') + (patientCount > 5 ? ` and ${patientCount - 5} more` : '');
+    const explanation = rule.template.render({
+      rule: rule.id,
+      title: rule.title,
+      severity: rule.severity,
+      actor: ks.actorId,
+      actorKind: ks.actorKind,
+      role: ctx.actor.role ?? ctx.eventRole ?? 'unknown role',
+      department: ctx.actor.department ?? ctx.eventDepartment ?? 'unknown department',
+      key: keyText,
+      patient: patientIds[0] ?? 'unknown patient',
+      patients: shown,
+      patientCount: String(patientCount),
+      measure: MEASURE_LABEL[rule.measure],
+      observed: formatNumber(observed),
+      threshold: formatNumber(threshold),
+      baseline: formatNumber(baseline),
+      spread: formatNumber(ks.spread),
+      comparedWith: ks.comparedWith,
+      quota: formatNumber(ks.quota ?? null),
+      window: formatDuration(this.size),
+      windowStart,
+      windowEnd,
+      firedAt,
+      evidenceCount: String(w.count),
+    });
+    return {
+      alertId: alertIdOf(rule.id, keyText, windowStart),
+      ruleId: rule.id,
+      ruleVersion: rule.version,
+      detector: 'rule',
+      severity: rule.severity,
+      title: rule.title,
+      key: keyText,
+      actorId: ks.actorId,
+      actorKind: ks.actorKind,
+      patientIds,
+      patientCount,
+      windowStart,
+      windowEnd,
+      measure: MEASURE_LABEL[rule.measure],
+      observed,
+      threshold,
+      comparedWith: ks.comparedWith,
+      baseline,
+      evidenceEventIds,
+      evidenceCount: w.count,
+      explanation,
+      score: null,
+      modelVersion: null,
+      features: [],
+      firedAt,
+    };
+  }
+}
