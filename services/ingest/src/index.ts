@@ -1,1 +1,6 @@
-export {};
+export { createIngest } from './app.ts';
+export type { Ingest, IngestDeps, IngestMetrics, IngestSettings, EventSink } from './app.ts';
+export { ingestConfigFromEnv, INGEST_DEFAULTS } from './config.ts';
+export type { IngestConfig } from './config.ts';
+export { routeMessages, HEADERS } from './route-messages.ts';
+export type { RoutedMessages, RouteOptions } from './route-messages.ts';

@@ -1,0 +1,135 @@
+import type { BatchControl, Bus, BusConsumer, BusProducer, ConsumedBatch } from '@chartwatch/bus';
+import type { AccessEvent } from '@chartwatch/event';
+import type { Logger } from '@chartwatch/logger';
+import { retryWithBackoff } from './backoff.ts';
+import type { IngestConfig } from './config.ts';
+import { routeMessages } from './route-messages.ts';
+
+/** Where valid events go; `@chartwatch/store`'s Store is one. Must be idempotent by event id. */
+export interface EventSink {
+  writeEvents(events: readonly AccessEvent[]): Promise<void>;
+}
+
+export type IngestSettings = Pick<
+  IngestConfig,
+  'bus' | 'groupId' | 'batchSize' | 'maxBatchDelayMs' | 'maxMessageBytes' | 'retryInitialMs' | 'retryMaxMs'
+>;
+
+export interface IngestMetrics {
+  /** Raw messages decoded (a redelivered message counts again). */
+  consumed: number;
+  /** Valid events written to the store (after de-duplication inside a sub-batch). */
+  stored: number;
+  /** Messages sent to the dead-letter topic. */
+  dlq: number;
+  /** Invalid events found (a dead-lettered CSV or Bundle can hold several). */
+  invalidEvents: number;
+  /** Sub-batches stored, produced and committed. */
+  batches: number;
+  /** Failed store or produce attempts that were retried. */
+  retries: number;
+}
+
+export interface Ingest {
+  /** Creates missing topics, joins the consumer group and starts consuming. */
+  start(): Promise<void>;
+  /** Stops fetching, finishes the sub-batch in flight (its commit included) and leaves the group. */
+  stop(): Promise<void>;
+  metrics(): Readonly<IngestMetrics>;
+}
+
+export interface IngestDeps {
+  config: IngestSettings;
+  store: EventSink;
+  bus: Bus;
+  logger: Logger;
+}
+
+/**
+ * The ingest pipeline: raw audit messages in, canonical events out.
+ * Per partition batch, one sub-batch of `batchSize` messages at a time:
+ *   decode → store the valid events (idempotent by event id) → produce them
+ *   to the events topic → produce the invalid messages, original bytes, to
+ *   the DLQ → commit the sub-batch's last offset.
+ * Nothing is committed before all of that succeeded, so a crash anywhere
+ * re-delivers the sub-batch and the idempotent store absorbs the repeat
+ * (at-least-once into Kafka topics, exactly-once as seen in ClickHouse).
+ */
+export function createIngest({ config, store, bus, logger }: IngestDeps): Ingest {
+  const log = logger.child({ component: 'ingest' });
+  const { topics } = config.bus;
+  const metrics: IngestMetrics = { consumed: 0, stored: 0, dlq: 0, invalidEvents: 0, batches: 0, retries: 0 };
+  const stopping = new AbortController();
+  let consumer: BusConsumer | undefined;
+  let producer: BusProducer | undefined;
+
+  async function durably(what: string, task: () => Promise<void>, control: BatchControl, batch: ConsumedBatch): Promise<boolean> {
+    return retryWithBackoff(task, {
+      initialMs: config.retryInitialMs,
+      maxMs: config.retryMaxMs,
+      signal: stopping.signal,
+      shouldGiveUp: () => stopping.signal.aborted || !control.isRunning() || control.isStale(),
+      heartbeat: control.heartbeat,
+      onFailure: (err, attempt, pauseMs) => {
+        metrics.retries += 1;
+        log.warn({ err, attempt, pauseMs, topic: batch.topic, partition: batch.partition }, `${what} failed; retrying, offsets stay uncommitted`);
+      },
+    });
+  }
+
+  async function handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
+    const out = producer as BusProducer;
+    for (let start = 0; start < batch.messages.length; start += config.batchSize) {
+      // A stopping or rebalanced consumer leaves the rest for whoever owns the partition next.
+      if (stopping.signal.aborted || !control.isRunning() || control.isStale()) return;
+      const slice = batch.messages.slice(start, start + config.batchSize);
+      const routed = routeMessages(slice, { topic: batch.topic, partition: batch.partition, maxMessageBytes: config.maxMessageBytes });
+      metrics.consumed += slice.length;
+
+      if (routed.events.length > 0) {
+        if (!(await durably('store write', () => store.writeEvents(routed.events), control, batch))) return;
+        if (!(await durably('produce to events topic', () => out.send(topics.events, routed.eventMessages), control, batch))) return;
+      }
+      if (routed.deadLetters.length > 0) {
+        if (!(await durably('produce to dead-letter topic', () => out.send(topics.dlq, routed.deadLetters), control, batch))) return;
+        log.info(
+          { topic: batch.topic, partition: batch.partition, messages: routed.deadLetters.length, invalidEvents: routed.invalidEvents },
+          'invalid messages sent to the dead-letter topic',
+        );
+      }
+      const last = slice[slice.length - 1];
+      if (last) await control.commit(last.offset);
+      metrics.stored += routed.events.length;
+      metrics.dlq += routed.deadLetters.length;
+      metrics.invalidEvents += routed.invalidEvents;
+      metrics.batches += 1;
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      const partitions = config.bus.partitions;
+      await bus.ensureTopics([topics.raw, topics.events, topics.dlq].map((name) => ({ name, partitions })));
+      producer = await bus.producer();
+      consumer = bus.consumer({
+        groupId: config.groupId,
+        topics: [topics.raw],
+        fromBeginning: true,
+        maxWaitMs: config.maxBatchDelayMs,
+        maxBatchMessages: config.batchSize * 4,
+        onError: (err) => log.error({ err }, 'consumer failed; it restarts from the last committed offset'),
+      });
+      await consumer.run(handleBatch);
+      log.info({ topic: topics.raw, groupId: config.groupId, batchSize: config.batchSize, bus: bus.kind }, 'ingest started');
+    },
+
+    async stop(): Promise<void> {
+      stopping.abort();
+      await consumer?.stop();
+      consumer = undefined;
+      log.info({ ...metrics }, 'ingest stopped');
+    },
+
+    metrics: () => ({ ...metrics }),
+  };
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { busConfigFromEnv, type BusConfig } from '@chartwatch/bus';
+import { ConfigError } from '@chartwatch/errors';
+import { storeConfigFromEnv, type ResolvedStoreConfig } from '@chartwatch/store';
+
+export interface IngestConfig {
+  bus: BusConfig;
+  store: ResolvedStoreConfig;
+  /** Kafka consumer group of the ingest instances. */
+  groupId: string;
+  /** Messages per sub-batch: decoded, stored, produced and committed together. */
+  batchSize: number;
+  /** Longest a fetch waits for more messages before ingest works on what it has. */
+  maxBatchDelayMs: number;
+  /** A message larger than this goes to the dead-letter topic unparsed. */
+  maxMessageBytes: number;
+  /** Backoff while ClickHouse or Kafka refuse a write: first pause, and the ceiling it doubles up to. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** How long a SIGTERM may take to drain before the process exits anyway. */
+  shutdownTimeoutMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const INGEST_DEFAULTS = {
+  groupId: 'chartwatch-ingest',
+  batchSize: 512,
+  maxBatchDelayMs: 200,
+  maxMessageBytes: 256 * 1024,
+  retryInitialMs: 200,
+  retryMaxMs: 10_000,
+  shutdownTimeoutMs: 15_000,
+  logLevel: 'info',
+} as const;
+
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(fallback));
+
+const settings = {
+  INGEST_GROUP_ID: {
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(INGEST_DEFAULTS.groupId),
+    expected: '1-128 of letters, digits, ".", "_", "-"',
+  },
+  INGEST_BATCH_SIZE: { schema: int(1, 50_000, INGEST_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
+  INGEST_MAX_BATCH_DELAY_MS: { schema: int(1, 60_000, INGEST_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
+  INGEST_MAX_MESSAGE_BYTES: {
+    schema: int(1_024, 64 * 1024 * 1024, INGEST_DEFAULTS.maxMessageBytes),
+    expected: 'bytes from 1024 to 67108864',
+  },
+  INGEST_RETRY_INITIAL_MS: { schema: int(1, 60_000, INGEST_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
+  INGEST_RETRY_MAX_MS: { schema: int(1, 600_000, INGEST_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
+  INGEST_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, INGEST_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(INGEST_DEFAULTS.logLevel),
+    expected: 'one of fatal, error, warn, info, debug, trace, silent',
+  },
+} as const;
+
+type Settings = typeof settings;
+
+function read<K extends keyof Settings>(env: Record<string, string | undefined>, name: K): z.infer<Settings[K]['schema']> {
+  const { schema, expected } = settings[name];
+  const raw = env[name]?.trim();
+  const result = schema.safeParse(raw === '' ? undefined : raw);
+  if (!result.success) throw new ConfigError(name, `got ${JSON.stringify(env[name])}, expected ${expected}`);
+  return result.data as z.infer<Settings[K]['schema']>;
+}
+
+/**
+ * The ingest service's whole configuration, read from the environment once.
+ * Kafka (KAFKA_*) and ClickHouse (CLICKHOUSE_*, CHARTWATCH_DATA_DIR) settings
+ * are read by their packages; a bad value throws ConfigError naming the
+ * variable and the expected form.
+ */
+export function ingestConfigFromEnv(env: Record<string, string | undefined>): IngestConfig {
+  const config: IngestConfig = {
+    bus: busConfigFromEnv(env),
+    store: storeConfigFromEnv(env),
+    groupId: read(env, 'INGEST_GROUP_ID'),
+    batchSize: read(env, 'INGEST_BATCH_SIZE'),
+    maxBatchDelayMs: read(env, 'INGEST_MAX_BATCH_DELAY_MS'),
+    maxMessageBytes: read(env, 'INGEST_MAX_MESSAGE_BYTES'),
+    retryInitialMs: read(env, 'INGEST_RETRY_INITIAL_MS'),
+    retryMaxMs: read(env, 'INGEST_RETRY_MAX_MS'),
+    shutdownTimeoutMs: read(env, 'INGEST_SHUTDOWN_TIMEOUT_MS'),
+    logLevel: read(env, 'LOG_LEVEL'),
+  };
+  if (config.retryMaxMs < config.retryInitialMs) {
+    throw new ConfigError('INGEST_RETRY_MAX_MS', `got ${config.retryMaxMs}, expected at least INGEST_RETRY_INITIAL_MS (${config.retryInitialMs})`);
+  }
+  return config;
+}

@@ -1,0 +1,62 @@
+import { createKafkaBus } from '@chartwatch/bus';
+import { isChartwatchError } from '@chartwatch/errors';
+import { createLogger } from '@chartwatch/logger';
+import { openStore } from '@chartwatch/store';
+import { createIngest } from './app.ts';
+import { ingestConfigFromEnv, type IngestConfig } from './config.ts';
+
+/**
+ * The ingest service: Kafka ehr.audit.raw → ClickHouse + ehr.audit.events
+ * (+ ehr.audit.dlq). Config from the environment, once; SIGTERM or SIGINT
+ * drains: stop fetching, finish the sub-batch in flight, commit what was
+ * stored, close Kafka then ClickHouse, all under INGEST_SHUTDOWN_TIMEOUT_MS.
+ */
+async function main(): Promise<void> {
+  let config: IngestConfig;
+  try {
+    config = ingestConfigFromEnv(process.env);
+  } catch (err) {
+    console.error(isChartwatchError(err) ? err.message : err);
+    process.exitCode = 78; // EX_CONFIG
+    return;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'chartwatch-ingest' });
+  const store = await openStore(config.store);
+  await store.migrate();
+  const bus = createKafkaBus(config.bus, { logger: logger.child({ component: 'bus' }) });
+  const ingest = createIngest({ config, store, bus, logger });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'draining');
+    // unref(): the deadline must not itself keep a drained process alive.
+    setTimeout(() => {
+      logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'drain exceeded its deadline; exiting with offsets of the unfinished batch uncommitted');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    try {
+      await ingest.stop();
+      await bus.close();
+      await store.close();
+      logger.info({ metrics: ingest.metrics() }, 'drained');
+    } catch (err) {
+      logger.error({ err }, 'error while draining');
+      process.exitCode = 1;
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void shutdown(signal));
+  }
+
+  try {
+    await ingest.start();
+  } catch (err) {
+    logger.fatal({ err }, 'ingest could not start');
+    await shutdown('start-failure');
+    process.exitCode = 1;
+  }
+}
+
+await main();
