@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import type { Alert } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { accessEventSchema } from '@chartwatch/event';
 import type { ReferenceSet } from '@chartwatch/reference';
+import { loadReferenceDir } from '@chartwatch/reference';
 import type { ResolvedStoreConfig, Store } from '@chartwatch/store';
 import { openStore, queryRows, storeConfigFromEnv } from '@chartwatch/store';
 
@@ -328,6 +329,18 @@ describe('store', () => {
       { db: config.database },
     );
     expect(leftovers).toEqual([]);
+  });
+
+  it('stores reference CSVs as loaded: loadReferenceDir, replaceReference, referenceSet', async () => {
+    const dir = join(dataDir, 'reference-csv');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'staff.csv'), 'actor_id,given_name,family_name,address,department,role,hired_at,terminated_at\nu1,Ann,Lee,"12 Oak St, Flat 2",ER,nurse,2019-03-01,\nu2,,,,,,,2024-05-06T10:00:00+02:00\n');
+    await writeFile(join(dir, 'patients.csv'), 'patient_id,given_name,family_name,address,birth_date,deceased_at,vip,employee_actor_id\np1,Bo,Lee,12 Oak St,1901-01-01,,yes,u1\np2,,,,,2023-07-01,no,\n');
+    await writeFile(join(dir, 'encounters.csv'), 'patient_id,department,start,end\np1,ER,2024-01-01T10:00Z,2024-01-02T10:00:00.5Z\np1,ICU,2024-01-02T10:00Z,\n');
+    const loaded = await loadReferenceDir(dir);
+    expect(loaded.vendors).toEqual([]);
+    await store.replaceReference(loaded);
+    expect(await store.referenceSet()).toEqual(loaded);
   });
 
   it('refuses a reference set with a bad time before touching any table', async () => {
