@@ -173,6 +173,18 @@ describe('store', () => {
     ]);
   });
 
+  it('runs another component\'s migrations in the same recorded run, once, and refuses a repeated version', async () => {
+    const extra = [
+      { version: 9001, name: 'extra table', statements: ({ db }: { db: string }) => [`CREATE TABLE IF NOT EXISTS ${db}.extra_table (x UInt8) ENGINE = MergeTree ORDER BY x`] },
+    ];
+    expect((await store.migrate(extra)).applied).toEqual([9001]);
+    const again = await store.migrate(extra);
+    expect(again.applied).toEqual([]);
+    expect(again.skipped).toEqual([1, 2, 3, 4, 9001]);
+    await expect(store.migrate([{ ...extra[0]!, version: 2 }])).rejects.toMatchObject({ code: 'CW_ERR_STORE' });
+    await store.client.command({ query: `DROP TABLE \`${config.database}\`.extra_table` });
+  });
+
   it('keeps events for the configured retention (TTL in SHOW CREATE TABLE) and follows a change of it', async () => {
     for (const table of ['access_events', 'patient_access']) {
       const statement = await showCreate(table);

@@ -235,6 +235,12 @@ async function syncRetention(client: ClickHouseClient, database: string, db: str
 export async function migrate(client: ClickHouseClient, options: MigrateOptions): Promise<MigrationReport> {
   const db = quoteIdentifier(options.database);
   const migrations = [...(options.migrations ?? MIGRATIONS)].sort((a, b) => a.version - b.version);
+  for (let i = 1; i < migrations.length; i++) {
+    const [prev, cur] = [migrations[i - 1], migrations[i]];
+    if (prev !== undefined && cur !== undefined && prev.version === cur.version) {
+      throw new ChartwatchError('CW_ERR_STORE', `migrations "${prev.name}" and "${cur.name}" share version ${cur.version}`);
+    }
+  }
   const ctx: MigrationContext = { db, retentionYears: options.retentionYears };
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations

@@ -12,8 +12,8 @@ import type { ClickHouseConnection, StoreMode } from './connection.ts';
 import { createClickHouse, quoteIdentifier } from './connection.ts';
 import { countEvents, eventIds, eventsByIds, eventsForActors, eventsForPatient, eventsInRange } from './event-queries.ts';
 import { EventWriter } from './event-writer.ts';
-import type { MigrationReport } from './migrations.ts';
-import { migrate } from './migrations.ts';
+import type { Migration, MigrationReport } from './migrations.ts';
+import { MIGRATIONS, migrate } from './migrations.ts';
 import type { QueryContext } from './query-context.ts';
 import { referenceSet, replaceReference } from './reference-store.ts';
 import type { TimeRange } from './time-range.ts';
@@ -59,9 +59,17 @@ export class Store {
     return this.connection.mode;
   }
 
-  /** Runs pending migrations (a no-op when none are pending) and aligns the retention TTL. */
-  migrate(): Promise<MigrationReport> {
-    return migrate(this.connection.client, { database: this.connection.database, retentionYears: this.retentionYears });
+  /**
+   * Runs pending migrations (a no-op when none are pending) and aligns the
+   * retention TTL. `extra` adds another component's migrations (the API's
+   * tables, versions 1001+) to the same ordered, recorded run.
+   */
+  migrate(extra: readonly Migration[] = []): Promise<MigrationReport> {
+    return migrate(this.connection.client, {
+      database: this.connection.database,
+      retentionYears: this.retentionYears,
+      migrations: [...MIGRATIONS, ...extra],
+    });
   }
 
   writeEvents(events: readonly AccessEvent[]): Promise<void> {
