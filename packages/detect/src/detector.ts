@@ -113,6 +113,9 @@ class DetectorImpl implements Detector {
     const deps = {
       clock: this.clock,
       vendorQuota: (clientId: string) => this.reference.vendor(clientId)?.dailyQuota ?? null,
+      scheduled: (end: number) => {
+        if (end < this.nextCloseAt) this.nextCloseAt = end;
+      },
     };
     this.runners = options.rules.map((r) => new RuleRunner(r, deps));
   }

@@ -1,4 +1,3 @@
-import type { EventContext } from './event-context.ts';
 import type { EventPredicate } from './conditions.ts';
 import { normalizeLabel } from './label.ts';
 import type { MatchSpec } from './rule-schema.ts';

@@ -62,6 +62,8 @@ export interface RuleRunnerDeps {
   clock: LocalClock;
   /** The application's daily quota from the vendor list, null when none. */
   vendorQuota(clientId: string): number | null;
+  /** A window ending at `end` was opened: the detector closes it when the watermark passes. */
+  scheduled(end: number): void;
 }
 
 export interface RuleCounters {
@@ -211,6 +213,7 @@ export class RuleRunner {
       let i = ends.length;
       while (i > 0 && (ends[i - 1] as number) > end) i--;
       ends.splice(i, 0, end);
+      this.deps.scheduled(end);
     }
     bucket.push(ks);
   }
@@ -288,12 +291,13 @@ export class RuleRunner {
     }
     if (spec.above !== undefined) {
       ks.comparedWith = 'fixed';
+      ks.threshold = spec.above;
       return spec.above;
     }
     if (spec.quota !== undefined) {
       if (ks.quota === undefined) ks.quota = this.deps.vendorQuota(ks.actorId);
       ks.comparedWith = 'quota';
-      ks.center = ks.quota;
+      if (ks.quota !== null) ks.threshold = ks.quota;
       return ks.quota;
     }
     const b = this.baseline as BaselineSpec;

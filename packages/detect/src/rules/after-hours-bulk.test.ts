@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { AccessEvent } from '@chartwatch/event';
+import { access, packRule, plus, reference, run, staff } from './rule-fixture.ts';
+
+const rule = packRule('after-hours-bulk');
+const DAY = 24 * 60;
+const ref = reference({
+  staff: [staff('nn', { role: 'nurse', department: 'icu' }), staff('dd', { role: 'physician', department: 'cardiology' })],
+});
+
+/** `count` reads of distinct patients by one actor, one every `every` minutes from `from`. */
+function reads(actor: string, from: string, count: number, every: number, tag: string): AccessEvent[] {
+  return Array.from({ length: count }, (_, i) => access({ time: plus(from, i * every), actor, patients: [`${tag}-${i}`] }));
+}
+
+/** A busy night nurse's four ordinary nights (Mon-Thu, 23:00-07:00 UTC): 25 patients, each read three times. */
+function nights(): AccessEvent[] {
+  const out: AccessEvent[] = [];
+  for (let n = 0; n < 4; n++) {
+    const start = plus('2026-03-02T23:00:00.000Z', n * DAY);
+    for (let round = 0; round < 3; round++) out.push(...reads('nn', plus(start, round * 150), 25, 2, `n${n}`));
+  }
+  return out;
+}
+const NIGHT5 = '2026-03-06T23:00:00.000Z';
+
+describe('rule after-hours-bulk', () => {
+  it('fires when a day worker reads dozens of patients in the small hours', () => {
+    const { alerts } = run(rule, ref, reads('dd', '2026-03-04T01:00:00.000Z', 40, 3, 'x'));
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ actorId: 'dd', observed: 31, threshold: 30, comparedWith: 'fixed', measure: 'distinct patients' });
+  });
+
+  it('fires when a night worker reads many times their usual volume, not on a busy ordinary night', () => {
+    const r = run(rule, ref, nights());
+    expect(r.alerts).toEqual([]);
+    // 40 patients would pass the floor of 30 for anyone else, but it is an ordinary night for her.
+    expect(r.feed(reads('nn', NIGHT5, 40, 5, 'busy'))).toEqual([]);
+    const out = r.feed(reads('nn', plus(NIGHT5, 240), 120, 1, 'bulk'));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ comparedWith: 'baseline-self', baseline: 25, threshold: 75, observed: 76 });
+  });
+
+  it('does not fire on the same volume in business hours, in the hospital time zone', () => {
+    // 14:00 UTC is business hours in UTC but 23:00 in Tokyo.
+    const day = reads('dd', '2026-03-04T14:00:00.000Z', 40, 3, 'y');
+    expect(run(rule, ref, day).alerts).toEqual([]);
+    expect(run(rule, ref, day, { timezone: 'Asia/Tokyo' }).alerts).toHaveLength(1);
+  });
+
+  it('a weekend counts as after hours all day', () => {
+    expect(run(rule, ref, reads('dd', '2026-03-07T11:00:00.000Z', 40, 3, 'w')).alerts).toHaveLength(1);
+  });
+
+  it('one burst is one alert, however many overlapping windows it spans', () => {
+    const r = run(rule, ref, reads('dd', '2026-03-04T00:30:00.000Z', 150, 2, 'z'));
+    expect(r.alerts).toHaveLength(1);
+    expect(r.detector.stats().suppressedByRule['after-hours-bulk']).toBeGreaterThan(100);
+  });
+
+  it('a late read inside the lateness counts; behind the watermark it is reported, not counted', () => {
+    const burst = reads('dd', '2026-03-04T01:00:00.000Z', 30, 1, 'l');
+    const r = run(rule, ref, burst, { allowedLatenessMs: 10 * 60_000 });
+    expect(r.alerts).toEqual([]);
+    expect(r.feed([access({ time: '2026-03-04T01:25:00.000Z', actor: 'dd', patients: ['late'] })])).toHaveLength(1);
+    const r2 = run(rule, ref, [...burst, access({ time: '2026-03-04T02:00:00.000Z', actor: 'nn', patients: ['q'] })], { allowedLatenessMs: 10 * 60_000 });
+    expect(r2.feed([access({ time: '2026-03-04T01:25:00.000Z', actor: 'dd', patients: ['late'] })])).toEqual([]);
+    expect(r2.detector.takeLate()).toHaveLength(1);
+  });
+});
