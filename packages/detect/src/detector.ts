@@ -57,7 +57,7 @@ export interface Detector {
   process(event: AccessEvent): readonly Alert[];
   /** Declares that event time has reached timeMs (an idle stream): closes windows the watermark passed. */
   advanceTo(timeMs: number): readonly Alert[];
-  /** End of input: closes every window. Events processed afterwards are too late. */
+  /** End of input: closes every window, and moves the watermark to the newest event time seen. */
   flush(): readonly Alert[];
   /** Rebuilds state from stored history: processes events without emitting alerts (windows that would have alerted are marked as alerted). */
   warmUp(events: Iterable<AccessEvent>): void;
@@ -202,7 +202,8 @@ class DetectorImpl implements Detector {
   }
 
   flush(): readonly Alert[] {
-    this.moveWatermark(Number.POSITIVE_INFINITY);
+    // Everything seen so far is final: later events older than the newest one are too late.
+    if (Number.isFinite(this.maxEventMs)) this.moveWatermark(this.maxEventMs);
     for (const r of this.runners) r.closeUntil(Number.POSITIVE_INFINITY);
     this.refreshNextClose();
     return this.takePending();

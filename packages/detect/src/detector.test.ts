@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@chartwatch/errors';
+import { createDetector } from './detector.ts';
+import { parseRule } from './load-rules.ts';
+import { access, packRule, patient, plus, reference, run, staff } from './rules/rule-fixture.ts';
+
+const T0 = '2026-03-03T10:00:00.000Z';
+const bulk = parseRule({
+  file: 'bulk.yaml',
+  text: `
+id: bulk
+version: 3
+title: Bulk
+severity: low
+key: actor
+measure: distinct-patients
+window: { size: 1h }
+threshold: { above: 150 }
+explain: "{actor} {observed}/{threshold} {patientCount} {evidenceCount} {window}"
+`,
+});
+const ref = reference({ staff: [staff('u1')], patients: [patient('vip', { vip: true })] });
+const many = (n: number, actor = 'u1', from = T0) => Array.from({ length: n }, (_, i) => access({ id: `e${i}`, time: plus(from, i * 0.1), actor, patients: [`p${i}`] }));
+
+describe('createDetector', () => {
+  it('caps evidence and patient ids at 100 and keeps the totals', () => {
+    const { alerts } = run(bulk, ref, many(151));
+    expect(alerts).toHaveLength(1);
+    const a = alerts[0];
+    expect(a?.evidenceEventIds).toHaveLength(100);
+    expect(a?.evidenceEventIds[0]).toBe('e0');
+    expect(a?.evidenceCount).toBe(151);
+    expect(a?.patientIds).toHaveLength(100);
+    expect(a?.patientCount).toBe(151);
+    expect(a?.explanation).toBe('u1 151/150 151 151 1h');
+    expect(a?.ruleVersion).toBe(3);
+  });
+
+  it('is deterministic: the same events give the same alerts, ids included', () => {
+    const events = many(200);
+    const a = run([bulk, packRule('vip-snoop')], ref, events).alerts;
+    const b = run([bulk, packRule('vip-snoop')], ref, events).alerts;
+    expect(a).toEqual(b);
+    expect(a[0]?.alertId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('evicts closed windows once the watermark passes them', () => {
+    const r = run(bulk, ref, many(20), { allowedLatenessMs: 60_000 });
+    expect(r.detector.stats()).toMatchObject({ activeKeys: 1, activeWindows: 1 });
+    r.feed([access({ time: plus(T0, 62), actor: 'u2', patients: ['x'] })]);
+    expect(r.detector.stats()).toMatchObject({ activeKeys: 1, activeWindows: 1 }); // u2's window only
+    expect(r.detector.advanceTo(Date.parse(plus(T0, 200)))).toEqual([]);
+    expect(r.detector.stats()).toMatchObject({ activeKeys: 0, activeWindows: 0 });
+  });
+
+  it('flush closes everything; later events older than the newest seen are too late', () => {
+    const r = run(bulk, ref, many(10));
+    r.detector.flush();
+    expect(r.detector.stats()).toMatchObject({ activeWindows: 0, activeKeys: 0, watermark: plus(T0, 0.9) });
+    r.feed(many(1));
+    expect(r.detector.stats().tooLate).toBe(1);
+  });
+
+  it('warmUp rebuilds state without alerting, and does not alert twice for a window it saw alert', () => {
+    const events = many(200);
+    const d = createDetector({ rules: [bulk], reference: ref });
+    d.warmUp(events.slice(0, 160));
+    expect(d.stats().alerts).toBe(0);
+    const after: unknown[] = [];
+    for (const e of events.slice(160)) after.push(...d.process(e));
+    expect(after).toEqual([]);
+    // The next window alerts again as usual.
+    for (const e of many(151, 'u1', plus(T0, 60))) after.push(...d.process(e));
+    expect(after).toHaveLength(1);
+  });
+
+  it('counts events with an unreadable time and goes on', () => {
+    const d = createDetector({ rules: [bulk], reference: ref });
+    expect(d.process({ ...access({ time: T0, actor: 'u1' }), time: 'not a time' })).toEqual([]);
+    expect(d.stats()).toMatchObject({ events: 1, invalidTime: 1 });
+  });
+
+  it('swaps reference data without losing state', () => {
+    const vip = packRule('vip-snoop');
+    const r = run(vip, reference({ staff: [staff('u1')], patients: [patient('p9')] }), [access({ time: T0, actor: 'u1', patients: ['p9'] })]);
+    expect(r.alerts).toEqual([]);
+    r.detector.setReference(reference({ staff: [staff('u1')], patients: [patient('p9', { vip: true })] }));
+    expect(r.feed([access({ time: plus(T0, 1), actor: 'u1', patients: ['p9'] })])).toHaveLength(1);
+  });
+
+  it('refuses bad options by name', () => {
+    expect(() => createDetector({ rules: [], reference: ref, timezone: 'Nowhere/Land' })).toThrow(ConfigError);
+    expect(() => createDetector({ rules: [], reference: ref, allowedLatenessMs: -1 })).toThrow(/allowedLatenessMs/);
+    expect(() => createDetector({ rules: [], reference: ref, care: { memoryMs: Number.NaN } })).toThrow(/care\.memoryMs/);
+  });
+
+  it('reports watermark and maximum event time', () => {
+    const d = createDetector({ rules: [bulk], reference: ref, allowedLatenessMs: 60_000 });
+    d.process(access({ time: T0, actor: 'u1' }));
+    expect(d.stats()).toMatchObject({ maxEventTime: T0, watermark: plus(T0, -1) });
+  });
+});
