@@ -4,3 +4,4 @@ export { ingestConfigFromEnv, INGEST_DEFAULTS } from './config.ts';
 export type { IngestConfig } from './config.ts';
 export { routeMessages, HEADERS } from './route-messages.ts';
 export type { RoutedMessages, RouteOptions } from './route-messages.ts';
+export { createIngestLogger } from './logger.ts';

@@ -1,9 +1,9 @@
 import { createKafkaBus } from '@chartwatch/bus';
 import { isChartwatchError } from '@chartwatch/errors';
-import { createLogger } from '@chartwatch/logger';
 import { openStore } from '@chartwatch/store';
 import { createIngest } from './app.ts';
 import { ingestConfigFromEnv, type IngestConfig } from './config.ts';
+import { createIngestLogger } from './logger.ts';
 
 /**
  * The ingest service: Kafka ehr.audit.raw → ClickHouse + ehr.audit.events
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     process.exitCode = 78; // EX_CONFIG
     return;
   }
-  const logger = createLogger({ level: config.logLevel, name: 'chartwatch-ingest' });
+  const logger = createIngestLogger(config.logLevel);
   const store = await openStore(config.store);
   await store.migrate();
   const bus = createKafkaBus(config.bus, { logger: logger.child({ component: 'bus' }) });

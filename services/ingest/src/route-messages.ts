@@ -86,7 +86,8 @@ export function routeMessages(messages: readonly ConsumedMessage[], options: Rou
     }
     if (firstFailure === undefined) continue;
     invalidEvents += failures;
-    const where = firstFailure.line === undefined ? '' : `line ${firstFailure.line}: `;
+    // Parsers usually name the line themselves; say it only when they did not.
+    const where = firstFailure.line === undefined || firstFailure.reason.includes(`line ${firstFailure.line}`) ? '' : `line ${firstFailure.line}: `;
     const reason = `${where}${firstFailure.reason}${failures > 1 ? ` (and ${failures - 1} more)` : ''}`;
     deadLetters.push({
       key: message.key,

@@ -1,0 +1,146 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import { busConfigFromEnv, createKafkaBus, type Bus, type BusConfig } from '@chartwatch/bus';
+import { parseCanonicalLine } from '@chartwatch/event';
+import { createIngest, createIngestLogger, HEADERS, INGEST_DEFAULTS, type Ingest } from '@chartwatch/ingest';
+import { openStore, type Store } from '@chartwatch/store';
+import { ingestMix, type IngestMix } from '../fixtures/ingest-mix.ts';
+import { kafkaAdmin, readTopic, topicMessageCount, waitForGroupCaughtUp } from '../setup/kafka-helpers.ts';
+
+/**
+ * Ingest end to end against a real Kafka broker and embedded ClickHouse
+ * (chDB): ~10,000 valid events in three formats and ~540 malformed
+ * messages go in; ClickHouse must hold exactly the valid events, the DLQ
+ * exactly the malformed messages (original bytes, with reasons), the
+ * events topic the canonical events; a second delivery changes nothing.
+ */
+
+const brokers = inject('kafkaBrokers');
+const run = randomUUID().slice(0, 8);
+const busConfig: BusConfig = busConfigFromEnv({
+  KAFKA_BROKERS: brokers,
+  KAFKA_CLIENT_ID: 'ingest-test',
+  KAFKA_TOPIC_RAW: `it.${run}.raw`,
+  KAFKA_TOPIC_EVENTS: `it.${run}.events`,
+  KAFKA_TOPIC_DLQ: `it.${run}.dlq`,
+  KAFKA_TOPIC_ALERTS: `it.${run}.alerts`,
+});
+const groupId = `ingest-${run}`;
+const brokerList = busConfig.brokers;
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+let dataDir: string;
+let store: Store;
+let bus: Bus;
+let admin: Admin;
+let ingest: Ingest;
+let mix: IngestMix;
+
+async function produceMix(): Promise<void> {
+  const producer = await bus.producer();
+  for (let i = 0; i < mix.messages.length; i += 2_000) {
+    await producer.send(
+      busConfig.topics.raw,
+      mix.messages.slice(i, i + 2_000).map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    );
+  }
+}
+
+beforeAll(async () => {
+  mix = ingestMix({ seed: 7 });
+  dataDir = mkdtempSync(join(tmpdir(), 'chartwatch-ingest-it-'));
+  store = await openStore({ database: 'ingest_it', dataDir });
+  await store.migrate();
+  bus = createKafkaBus(busConfig);
+  admin = kafkaAdmin(brokerList);
+  await admin.connect();
+  ingest = createIngest({
+    config: { ...INGEST_DEFAULTS, bus: busConfig, groupId, maxBatchDelayMs: 100, retryInitialMs: 100, retryMaxMs: 2_000 },
+    store,
+    bus,
+    logger: createIngestLogger('warn'),
+  });
+  await ingest.start();
+});
+
+afterAll(async () => {
+  await ingest?.stop();
+  await bus?.close();
+  await admin?.disconnect();
+  await store?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('ingest: Kafka → ClickHouse, events topic and DLQ', () => {
+  it('the fixture has what the test claims', () => {
+    expect(mix.validEventIds.length).toBeGreaterThanOrEqual(10_000);
+    expect(mix.deadLetters.length).toBeGreaterThanOrEqual(500);
+    const kinds = new Set(mix.messages.map((m) => m.kind));
+    for (const kind of ['fhir', 'csv', 'json', 'bundle-mixed', 'one-megabyte', 'injection-id-json', 'injection-id-fhir', 'injection-id-csv', 'missing-actor', 'no-patient', 'time-out-of-range', 'truncated-json']) {
+      expect(kinds).toContain(kind);
+    }
+  });
+
+  it('stores exactly the valid events and dead-letters exactly the invalid messages', async () => {
+    const started = Date.now();
+    await produceMix();
+    await waitForGroupCaughtUp(admin, groupId, busConfig.topics.raw, 150_000);
+    const seconds = (Date.now() - started) / 1000;
+    process.stderr.write(`[ingest.test] ${mix.messages.length} messages produced and ingested in ${seconds.toFixed(1)} s; metrics ${JSON.stringify(ingest.metrics())}\n`);
+
+    // ClickHouse: the valid event ids, each once.
+    const expectedIds = [...mix.validEventIds].sort();
+    expect(await store.countEvents()).toBe(expectedIds.length);
+    expect(await store.eventIds()).toEqual(expectedIds);
+
+    // Injection strings in free text are data, stored verbatim.
+    const [verbatim] = await store.eventsByIds([mix.verbatim.eventId]);
+    expect(verbatim?.actor.role).toBe(mix.verbatim.role);
+    expect(verbatim?.actor.department).toBe(mix.verbatim.department);
+    expect(verbatim?.sourceSystem).toBe(mix.verbatim.sourceSystem);
+
+    // DLQ: every malformed message, byte for byte, each with why and where from.
+    const dlq = await readTopic(brokerList, busConfig.topics.dlq);
+    expect(dlq).toHaveLength(ingest.metrics().dlq);
+    expect(new Set(dlq.map((m) => sha(m.value)))).toEqual(new Set(mix.deadLetters.map((m) => sha(m.value))));
+    expect(dlq.length).toBe(mix.deadLetters.length);
+    for (const m of dlq) {
+      expect(m.headers[HEADERS.dlqReason]?.length).toBeGreaterThan(0);
+      expect(m.headers[HEADERS.dlqField]?.length).toBeGreaterThan(0);
+      expect(m.headers[HEADERS.sourceTopic]).toBe(busConfig.topics.raw);
+      expect(Number(m.headers[HEADERS.sourcePartition])).toBeGreaterThanOrEqual(0);
+      expect(m.headers[HEADERS.sourceOffset]).toMatch(/^\d+$/);
+    }
+    const huge = dlq.find((m) => m.value.length > 900_000);
+    expect(huge?.headers[HEADERS.dlqReason]).toMatch(/larger than the limit/);
+
+    // Events topic: the canonical events, keyed by actor, one per stored event.
+    const events = await readTopic(brokerList, busConfig.topics.events);
+    expect(events).toHaveLength(ingest.metrics().stored);
+    const ids = new Set<string>();
+    for (const m of events) {
+      expect(m.headers[HEADERS.format]).toBe('json');
+      const parsed = parseCanonicalLine(m.value.toString('utf8'));
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) continue;
+      expect(m.key).toBe(parsed.event.actor.id);
+      ids.add(parsed.event.eventId);
+    }
+    expect([...ids].sort()).toEqual(expectedIds);
+  });
+
+  it('a second delivery of the same messages changes nothing in ClickHouse', async () => {
+    const before = await store.countEvents();
+    const dlqBefore = await topicMessageCount(admin, busConfig.topics.dlq);
+    await produceMix();
+    await waitForGroupCaughtUp(admin, groupId, busConfig.topics.raw, 150_000);
+    expect(await store.countEvents()).toBe(before);
+    expect(await store.eventIds()).toEqual([...mix.validEventIds].sort());
+    // The repeats are new messages: they are dead-lettered again, not dropped.
+    expect(await topicMessageCount(admin, busConfig.topics.dlq)).toBe(dlqBefore + mix.deadLetters.length);
+  });
+});
