@@ -3,7 +3,7 @@ import { ACTIONS, OUTCOMES, type AccessEvent, type Action, type Outcome } from '
 import { contentEventId } from './event-id.ts';
 import { normaliseTime } from './event-time.ts';
 import { failure, quote, type ParseFailure, type ParseResult } from './parse-result.ts';
-import { validateAccessEvent } from './validate-event.ts';
+import { checkAccessEvent } from './validate-event.ts';
 
 /**
  * The CSV access log: one access per row under a header row. Columns, in the
@@ -157,7 +157,7 @@ function parseRow(record: string[], columns: number[], line: number): ParseResul
   }
 
   const eventIdCell = cell('event_id');
-  const candidate = {
+  const candidate: AccessEvent = {
     eventId: eventIdCell ?? PLACEHOLDER_ID,
     time,
     actor: { id: actorId, kind: kindCell, role: cell('actor_role'), department: cell('actor_department') },
@@ -173,14 +173,15 @@ function parseRow(record: string[], columns: number[], line: number): ParseResul
     networkAddress: cell('network_address'),
     format: 'csv',
   };
-  const result = validateAccessEvent(candidate);
-  if (!result.ok) {
-    const base = result.field.replace(/\[\d+\]$/, '');
+  // The candidate was built here with exactly the schema's members: check it, no copy needed.
+  const problem = checkAccessEvent(candidate);
+  if (problem !== null) {
+    const base = problem.field.replace(/\[\d+\]$/, '');
     const column = COLUMN_OF_FIELD[base];
-    return column === undefined ? { ...result, line } : fail(column, result.field === base ? result.reason : `${result.field}: ${result.reason}`);
+    return column === undefined ? { ...problem, line } : fail(column, problem.field === base ? problem.reason : `${problem.field}: ${problem.reason}`);
   }
-  if (eventIdCell === null) result.event.eventId = contentEventId(result.event);
-  return result;
+  if (eventIdCell === null) candidate.eventId = contentEventId(candidate);
+  return { ok: true, event: candidate };
 }
 
 /** A `|`- or `;`-separated cell → its items, trimmed, empty ones dropped, de-duplicated in order. */

@@ -42,3 +42,27 @@ describe('isCanonicalTime', () => {
     },
   );
 });
+
+describe('agrees with Date on generated instants', () => {
+  it('normaliseTime(offset form) equals toISOString, and isCanonicalTime agrees with a Date round trip', () => {
+    let seed = 12345;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      // Years 1900-2200 so both range edges are crossed.
+      const ms = Date.UTC(1900, 0, 1) + Math.floor(rand() * (Date.UTC(2200, 0, 1) - Date.UTC(1900, 0, 1)));
+      const iso = new Date(ms).toISOString();
+      const offset = Math.floor(rand() * 27 * 60) - 13 * 60;
+      const local = new Date(ms + offset * 60_000).toISOString().slice(0, 23);
+      const sign = offset < 0 ? '-' : '+';
+      const abs = Math.abs(offset);
+      const withOffset = `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+      expect(normaliseTime(withOffset)).toBe(iso);
+      expect(normaliseTime(iso)).toBe(iso);
+      const year = new Date(ms).getUTCFullYear();
+      expect(isCanonicalTime(iso)).toBe(year >= 2000 && year < 2100);
+    }
+  });
+});

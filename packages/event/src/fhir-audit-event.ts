@@ -1,8 +1,8 @@
-import type { Action, ActorKind, Outcome } from './access-event.ts';
+import type { AccessEvent, Action, ActorKind, Outcome } from './access-event.ts';
 import { deriveEventId } from './event-id.ts';
 import { normaliseTime } from './event-time.ts';
 import { failure, quote, type ParseFailure, type ParseResult } from './parse-result.ts';
-import { validateAccessEvent } from './validate-event.ts';
+import { checkAccessEvent } from './validate-event.ts';
 
 /**
  * FHIR R4 AuditEvent → AccessEvent, reading the resource the way IHE BALP
@@ -144,12 +144,17 @@ function mapAuditEvent(r: Json): ParseResult {
   // --- actor: the requestor agent; without one, BALP's client (Source Role ID) ---
   const agents = asArray(r['agent']);
   let requestor: Json | undefined;
+  let requestorCode: string | undefined;
   let sourceAgent: Json | undefined;
   for (let i = 0; i < agents.length; i++) {
     const agent = asObject(agents[i]);
     if (agent === undefined) continue;
-    if (requestor === undefined && agent['requestor'] === true) requestor = agent;
-    if (sourceAgent === undefined && hasCode(agent['type'], DICOM, '110153')) sourceAgent = agent;
+    const code = dicomAgentCode(agent);
+    if (requestor === undefined && agent['requestor'] === true) {
+      requestor = agent;
+      requestorCode = code;
+    }
+    if (sourceAgent === undefined && code === '110153') sourceAgent = agent;
   }
   const actorAgent = requestor ?? sourceAgent;
   if (actorAgent === undefined) return failure('actor', 'no agent has requestor: true, and there is no DICOM 110153 (Source Role ID) agent to fall back on');
@@ -158,8 +163,9 @@ function mapAuditEvent(r: Json): ParseResult {
   const whoRefType = whoReference === undefined ? undefined : referenceType(whoReference);
   const actorId = asString(asObject(who?.['identifier'])?.['value']) ?? (whoReference === undefined ? undefined : referenceId(whoReference));
   if (actorId === undefined) return failure('actor.id', 'the requestor agent has neither who.identifier.value nor a who.reference');
+  const dicomCode = requestor !== undefined ? requestorCode : '110153';
   const kind: ActorKind =
-    whoRefType === 'Device' || who?.['type'] === 'Device' || hasAnyCode(actorAgent['type'], DICOM, APPLICATION_AGENT_CODES) ? 'application' : 'user';
+    whoRefType === 'Device' || who?.['type'] === 'Device' || (dicomCode !== undefined && APPLICATION_AGENT_CODES.has(dicomCode)) ? 'application' : 'user';
 
   // --- action: export/print (event type) beat query beat the REST interaction beat the C/R/U/D/E code ---
   const action = actionOf(r);
@@ -193,7 +199,7 @@ function mapAuditEvent(r: Json): ParseResult {
     if (refType === 'Patient' || (hasCode(entityType, ENTITY_TYPE, '1') && hasCode(entity['role'], OBJECT_ROLE, '1'))) {
       // One id per patient entity: the Patient reference if there is one, else the identifier.
       // Taking both would count one patient twice in every "how many charts" rule.
-      const patientId = refType === 'Patient' ? referenceId(reference as string) : asString(asObject(what?.['identifier'])?.['value']);
+      const patientId = refType === 'Patient' ? typedReferenceId(reference as string) : asString(asObject(what?.['identifier'])?.['value']);
       if (patientId === undefined) return failure('patientIds', `entity[${i}] is a patient but has neither a Patient what.reference nor what.identifier.value`);
       if (seenPatients === undefined) addUnique(patientIds, patientId);
       else if (!seenPatients.has(patientId)) {
@@ -238,7 +244,7 @@ function mapAuditEvent(r: Json): ParseResult {
   else records = 1;
 
   const id = r['id'];
-  const candidate = {
+  const candidate: Record<keyof AccessEvent, unknown> = {
     eventId: id === undefined || id === null || id === '' ? deriveEventId(r) : id,
     time,
     actor: { id: actorId, kind, role: roleOf(actorAgent), department: departmentOf(actorAgent) },
@@ -254,25 +260,56 @@ function mapAuditEvent(r: Json): ParseResult {
     networkAddress: networkAddressOf(actorAgent) ?? (sourceAgent === undefined ? null : networkAddressOf(sourceAgent)),
     format: 'fhir',
   };
-  return validateAccessEvent(candidate);
+  const problem = checkAccessEvent(candidate);
+  return problem ?? { ok: true, event: candidate as AccessEvent };
 }
 
 function actionOf(r: Json): Action | undefined {
-  const type = r['type'];
-  if (hasCode(type, DICOM, '110106') || hasAnyCodeLoose(type, 'export')) return 'export';
+  // One pass over the event type's codes (the Coding itself, or a CodeableConcept's codings).
+  const type = asObject(r['type']);
+  let query = false;
+  if (type !== undefined) {
+    const own = eventTypeAction(type);
+    if (own === 'export') return own;
+    let print = own === 'print';
+    query = own === 'query';
+    const codings = asArray(type['coding']);
+    for (let i = 0; i < codings.length; i++) {
+      const c = asObject(codings[i]);
+      const mapped = c === undefined ? undefined : eventTypeAction(c);
+      if (mapped === 'export') return mapped;
+      if (mapped === 'print') print = true;
+      else if (mapped === 'query') query = true;
+    }
+    if (print) return 'print';
+  }
   const subtypes = asArray(r['subtype']);
-  if (hasAnyCodeLoose(type, 'print') || someCoding(subtypes, 'print')) return 'print';
-  if (hasCode(type, DICOM, '110112')) return 'query';
   let fromSubtype: Action | undefined;
   for (let i = 0; i < subtypes.length; i++) {
-    const code = asString(asObject(subtypes[i])?.['code']);
-    const mapped = code === undefined ? undefined : SUBTYPE_ACTIONS[code];
-    if (mapped === 'query') return 'query';
+    const code = asObject(subtypes[i])?.['code'];
+    if (typeof code !== 'string') continue;
+    const mapped = code.length === 5 && code.toLowerCase() === 'print' ? 'print' : SUBTYPE_ACTIONS[code];
+    if (mapped === 'print') return mapped;
+    if (mapped === 'query') query = true;
     fromSubtype ??= mapped;
   }
+  if (query) return 'query';
   if (fromSubtype !== undefined) return fromSubtype;
   const actionCode = r['action'];
   return typeof actionCode === 'string' ? ACTION_CODES[actionCode] : undefined;
+}
+
+/** What an event type coding says: DICOM 110106 Export, 110112 Query, or a code "export"/"print" in any system (there is no one standard system for them). */
+function eventTypeAction(coding: Json): Action | undefined {
+  const code = coding['code'];
+  if (typeof code !== 'string') return undefined;
+  if (code.length === 6) {
+    if ((code === '110106' || code === '110112') && (coding['system'] === DICOM || coding['system'] === undefined)) return code === '110106' ? 'export' : 'query';
+    if (code.toLowerCase() === 'export') return 'export';
+  } else if (code.length === 5 && code.toLowerCase() === 'print') {
+    return 'print';
+  }
+  return undefined;
 }
 
 function roleOf(agent: Json): string | null {
@@ -388,31 +425,63 @@ function countOf(detail: Json): number | undefined {
   return undefined;
 }
 
+/*
+ * References are read with indexOf and charCodeAt rather than split('/') and
+ * a regex: every entity and agent has one, and the split arrays were the
+ * largest single cost of the mapping in a CPU profile of bench/parse-figures.ts.
+ */
+
 /** `[base/]Type/id[/_history/v]` → Type; undefined for contained (`#x`), `urn:` and other references. */
 function referenceType(reference: string): string | undefined {
-  const parts = referenceParts(reference);
-  return parts === undefined ? undefined : parts[0];
+  const end = referenceEnd(reference);
+  const slash = reference.lastIndexOf('/', end - 1);
+  if (slash <= 0 || slash === end - 1) return undefined;
+  const start = reference.lastIndexOf('/', slash - 1) + 1;
+  if (!isResourceTypeName(reference, start, slash) || reference.startsWith('urn:')) return undefined;
+  return reference.slice(start, slash);
 }
 
 /** The id part of a reference; a reference that is not `Type/id` (e.g. `urn:uuid:…`) is its own id. */
 function referenceId(reference: string): string | undefined {
   if (reference.startsWith('#')) return undefined;
-  const parts = referenceParts(reference);
-  return parts === undefined ? reference : parts[1];
+  return referenceType(reference) === undefined ? reference : typedReferenceId(reference);
 }
 
-const RESOURCE_TYPE_NAME = /^[A-Z][A-Za-z]{1,63}$/;
+/** The id of a reference already known to be `[base/]Type/id[/_history/v]`. */
+function typedReferenceId(reference: string): string {
+  const end = referenceEnd(reference);
+  return reference.slice(reference.lastIndexOf('/', end - 1) + 1, end);
+}
 
-function referenceParts(reference: string): [string, string] | undefined {
-  if (reference.startsWith('#') || reference.startsWith('urn:')) return undefined;
-  const segments = reference.split('/');
-  let end = segments.length;
-  if (end >= 4 && segments[end - 2] === '_history') end -= 2;
-  if (end < 2) return undefined;
-  const type = segments[end - 2] as string;
-  const id = segments[end - 1] as string;
-  if (!RESOURCE_TYPE_NAME.test(type) || id === '') return undefined;
-  return [type, id];
+/** Where the `Type/id` part ends: before a trailing `/_history/v`. */
+function referenceEnd(reference: string): number {
+  const history = reference.lastIndexOf('/_history/');
+  return history > 0 && reference.indexOf('/', history + 10) === -1 ? history : reference.length;
+}
+
+/** A FHIR resource type name: an upper-case letter, then 1-63 letters. */
+function isResourceTypeName(s: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length < 2 || length > 64) return false;
+  const first = s.charCodeAt(start);
+  if (first < 65 || first > 90) return false;
+  for (let i = start + 1; i < end; i++) {
+    const c = s.charCodeAt(i) | 0x20; // fold to lower case
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
+}
+
+/** The code of the agent's DICOM type coding (110153 Source Role ID, 110152 Destination, 110150 Application), if any. */
+function dicomAgentCode(agent: Json): string | undefined {
+  const type = asObject(agent['type']);
+  if (type === undefined) return undefined;
+  const codings = asArray(type['coding']);
+  for (let i = 0; i < codings.length; i++) {
+    const c = asObject(codings[i]);
+    if (c !== undefined && (c['system'] === DICOM || c['system'] === undefined) && typeof c['code'] === 'string') return c['code'];
+  }
+  return undefined;
 }
 
 function hasCode(value: unknown, system: string, code: string): boolean {
@@ -423,27 +492,6 @@ function hasCode(value: unknown, system: string, code: string): boolean {
   for (let i = 0; i < codings.length; i++) {
     const c = asObject(codings[i]);
     if (c !== undefined && c['code'] === code && (c['system'] === system || c['system'] === undefined)) return true;
-  }
-  return false;
-}
-
-function hasAnyCode(value: unknown, system: string, codes: ReadonlySet<string>): boolean {
-  for (const code of codes) if (hasCode(value, system, code)) return true;
-  return false;
-}
-
-/** A coding with this code (case-insensitive) in any system: "export"/"print" event types have no one standard system. */
-function hasAnyCodeLoose(value: unknown, code: string): boolean {
-  const o = asObject(value);
-  if (o === undefined) return false;
-  if (typeof o['code'] === 'string' && o['code'].toLowerCase() === code) return true;
-  return someCoding(asArray(o['coding']), code);
-}
-
-function someCoding(codings: readonly unknown[], code: string): boolean {
-  for (let i = 0; i < codings.length; i++) {
-    const c = asObject(codings[i])?.['code'];
-    if (typeof c === 'string' && c.toLowerCase() === code) return true;
   }
   return false;
 }

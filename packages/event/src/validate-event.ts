@@ -9,7 +9,7 @@ import {
   type AccessEvent,
 } from './access-event.ts';
 import { isCanonicalTime } from './event-time.ts';
-import { failure, quote, type ParseResult } from './parse-result.ts';
+import { failure, quote, type ParseFailure, type ParseResult } from './parse-result.ts';
 
 /**
  * The hot-path twin of `accessEventSchema`: plain checks that accept exactly
@@ -39,6 +39,37 @@ const MAX_PURPOSES = 16;
 const MAX_RECORDS = 100_000_000;
 
 export function validateAccessEvent(value: unknown): ParseResult {
+  const problem = checkAccessEvent(value);
+  if (problem !== null) return problem;
+  // Every member was checked; the casts only tell the compiler what the checks proved.
+  const v = value as AccessEvent;
+  const a = v.actor;
+  const event: AccessEvent = {
+    eventId: v.eventId,
+    time: v.time,
+    actor: { id: a.id, kind: a.kind, role: a.role, department: a.department },
+    patientIds: v.patientIds,
+    action: v.action,
+    resourceTypes: v.resourceTypes,
+    sensitivity: v.sensitivity,
+    purposeOfUse: v.purposeOfUse,
+    breakTheGlass: v.breakTheGlass,
+    outcome: v.outcome,
+    records: v.records,
+    sourceSystem: v.sourceSystem,
+    networkAddress: v.networkAddress,
+    format: v.format,
+  };
+  return { ok: true, event };
+}
+
+/**
+ * The checks alone: null when `value` satisfies accessEventSchema, else the
+ * first failure. The parsers call this on the candidate they have just built
+ * with exactly the schema's members, and return that object itself — copying
+ * it would add two allocations per event for nothing.
+ */
+export function checkAccessEvent(value: unknown): ParseFailure | null {
   if (!isPlainObject(value)) return failure('', `expected an object, received ${typeName(value)}`);
   const v = value as Record<string, unknown>;
 
@@ -97,29 +128,7 @@ export function validateAccessEvent(value: unknown): ParseResult {
   const format = v['format'];
   if (!FORMAT_SET.has(format)) return failure('format', oneOf(INPUT_FORMATS, format));
 
-  // Every member was checked above; the casts only tell the compiler what the checks proved.
-  const event: AccessEvent = {
-    eventId,
-    time,
-    actor: {
-      id: actorId,
-      kind: kind as AccessEvent['actor']['kind'],
-      role: role as string | null,
-      department: department as string | null,
-    },
-    patientIds: patientIds as string[],
-    action: action as AccessEvent['action'],
-    resourceTypes: resourceTypes as string[],
-    sensitivity: sensitivity as string[],
-    purposeOfUse: purposeOfUse as string[],
-    breakTheGlass,
-    outcome: outcome as AccessEvent['outcome'],
-    records,
-    sourceSystem: sourceSystem as string | null,
-    networkAddress: networkAddress as string | null,
-    format: format as AccessEvent['format'],
-  };
-  return { ok: true, event };
+  return null;
 }
 
 function isPlainObject(value: unknown): boolean {
@@ -134,7 +143,7 @@ function isNullableText(value: unknown): boolean {
   return value === null || (typeof value === 'string' && value.length <= MAX_TEXT);
 }
 
-function codeListProblem(field: string, value: unknown, max: number, upper: boolean): ReturnType<typeof failure> | null {
+function codeListProblem(field: string, value: unknown, max: number, upper: boolean): ParseFailure | null {
   if (!Array.isArray(value)) return failure(field, expected('array', value));
   for (let i = 0; i < value.length; i++) {
     const c: unknown = value[i];
@@ -146,7 +155,7 @@ function codeListProblem(field: string, value: unknown, max: number, upper: bool
   return null;
 }
 
-function idFailure(field: string, value: unknown): ReturnType<typeof failure> {
+function idFailure(field: string, value: unknown): ParseFailure {
   if (typeof value !== 'string') return failure(field, expected('string', value));
   return failure(field, `${quote(value)} ${ID_MESSAGE}`);
 }
