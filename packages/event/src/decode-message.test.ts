@@ -92,3 +92,17 @@ describe('decodeMessage: failures a dead-letter reader can act on', () => {
     expect(decodeMessage(JSON.stringify(value))).toMatchObject([{ ok: false, field, reason: expect.any(String) as string }]);
   });
 });
+
+describe('decodeMessage: NDJSON versus one pretty-printed document', () => {
+  it('a broken first NDJSON line fails alone', () => {
+    const text = `{"eventId": "x",\n${JSON.stringify(canonical)}\n`;
+    // The first line does not end in "}", so this is one broken document, not NDJSON.
+    expect(decodeMessage(text)).toMatchObject([{ ok: false, field: 'message' }]);
+    const ndjson = `{"eventId": "x", "time": }\n${JSON.stringify(canonical)}\n`;
+    expect(decodeMessage(ndjson).map((r) => (r.ok ? r.event.eventId : `${r.field}@${r.line}`))).toEqual(['message@1', 'e-1']);
+  });
+  it('a pretty-printed document is one document', () => {
+    expect(decodeMessage(JSON.stringify(canonical, null, 2))).toEqual([{ ok: true, event: canonical }]);
+    expect(decodeMessage(`${JSON.stringify(canonical, null, 2).slice(0, -2)}\n`)).toMatchObject([{ ok: false, field: 'message', reason: expect.stringMatching(/^not valid JSON/) as string }]);
+  });
+});

@@ -76,9 +76,10 @@ export function decodeMessage(value: Uint8Array | string, options: DecodeOptions
 
 /**
  * The non-empty lines of `text` when it looks like NDJSON: more than one line,
- * and the first one is a JSON document on its own. A pretty-printed document
- * starts with a bare `{`, so a broken one is reported as one JSON error, not
- * as a cascade of per-line errors.
+ * and the first one is a whole object or array on its own line (`{…}`). A
+ * pretty-printed document starts with a bare `{`, so a broken one is
+ * reported as one JSON error, not as a cascade of per-line errors; a broken
+ * first NDJSON line is reported on its own and the other lines still pass.
  */
 function ndjsonLines(text: string): { text: string; line: number }[] | undefined {
   const raw = text.split('\n');
@@ -87,14 +88,11 @@ function ndjsonLines(text: string): { text: string; line: number }[] | undefined
     const t = (raw[i] as string).trim();
     if (t !== '') lines.push({ text: t, line: i + 1 });
   }
-  const first = lines[0];
-  if (lines.length < 2 || first === undefined) return undefined;
-  try {
-    JSON.parse(first.text);
-  } catch {
-    return undefined;
-  }
-  return lines;
+  const first = lines[0]?.text;
+  if (lines.length < 2 || first === undefined || first.length < 2) return undefined;
+  const open = first[0];
+  const close = first[first.length - 1];
+  return (open === '{' && close === '}') || (open === '[' && close === ']') ? lines : undefined;
 }
 
 function decodeDocument(document: unknown, format: InputFormat | undefined): ParseResult[] {
