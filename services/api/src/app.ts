@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Logger } from '@chartwatch/logger';
+import { AuditTrail } from './audit-trail.ts';
+import { createAuthenticator } from './auth/authenticator.ts';
+import { createOidcVerifier } from './auth/oidc.ts';
+import type { ApiConfig } from './config.ts';
+import { ApiError, errorBody } from './errors.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { createApiMetrics } from './metrics.ts';
+import type { ApiMetrics } from './metrics.ts';
+import { isAllowed, isPublicRoute } from './permissions.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { auditRoutes } from './routes/audit.ts';
+import type { RouteContext } from './routes/context.ts';
+import { healthRoutes } from './routes/health.ts';
+import { investigationRoutes } from './routes/investigations.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { metaRoutes } from './routes/meta.ts';
+import { suppressionRoutes } from './routes/suppressions.ts';
+import { vendorRoutes } from './routes/vendors.ts';
+import type { ApiDb } from './store-api.ts';
+import { migrateApiTables } from './store-api.ts';
+
+export interface ApiDeps {
+  config: ApiConfig;
+  /** The store (or anything with its client and database): the API reads and writes through it. */
+  store: ApiDb;
+  logger: Logger;
+  /** Wall clock for audit rows, triage timestamps and token expiry; tests pin it. */
+  clock?: () => Date;
+  /** Share a metrics set (e.g. with the webhook dispatcher); default: a fresh registry with process metrics. */
+  metrics?: ApiMetrics;
+  /** Create the API's tables if missing (default true). */
+  migrate?: boolean;
+}
+
+export const DOCS_PREFIX = '/docs';
+
+function toApiError(err: FastifyError | Error): { status: number; body: ReturnType<typeof errorBody> } {
+  if (err instanceof ApiError) return { status: err.statusCode, body: errorBody(err) };
+  const fe = err as FastifyError;
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, body: { error: 'CW_ERR_PAYLOAD_TOO_LARGE', field: 'body', message: 'body is larger than the limit' } };
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return { status: 415, body: { error: 'CW_ERR_UNSUPPORTED_MEDIA_TYPE', field: 'headers.content-type', message: 'send application/json' } };
+  }
+  if (status === 429) return { status, body: { error: 'CW_ERR_RATE_LIMITED', message: 'rate limit exceeded' } };
+  if (status >= 400 && status < 500) {
+    // Fastify's own 4xx (JSON syntax, empty body, bad content length): the body is at fault.
+    const field = fe.code?.startsWith('FST_ERR_CTP') || err instanceof SyntaxError ? 'body' : 'request';
+    return { status, body: { error: 'CW_ERR_VALIDATION', field, message: `${field}: ${fe.message}` } };
+  }
+  return { status: 500, body: { error: 'CW_ERR_INTERNAL', message: 'internal error; the server log has the details under this request id' } };
+}
+
+/**
+ * Builds the API: a Fastify instance with every route registered, ready for
+ * `listen()` (main.ts) or `inject()` (tests). Nothing here reads the
+ * environment or listens.
+ */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config, store: db } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const logger = deps.logger.child({ component: 'api' });
+  const metrics = deps.metrics ?? createApiMetrics();
+  if (deps.migrate !== false) await migrateApiTables(db);
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Fastify's request lines carry the raw URL, which can hold a patient id: onResponse logs the route pattern instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors: (error, _req, reply) => {
+      void (reply as FastifyReply).code(400).send({ error: 'CW_ERR_VALIDATION', field: 'url', message: `url: ${error.message}` });
+    },
+  });
+  // zod validates (route-kit.ts); the JSON Schemas on routes only describe them for OpenAPI.
+  app.setValidatorCompiler(() => () => true);
+
+  const authenticator = createAuthenticator({
+    db,
+    oidc: config.oidc ? createOidcVerifier(config.oidc, clock) : null,
+    cacheMs: config.apiKeyCacheMs,
+    now: () => clock().getTime(),
+  });
+  const audit = new AuditTrail({ db, logger, metrics, batchSize: config.audit.batchSize, flushMs: config.audit.flushMs });
+  const ctx: RouteContext = {
+    db,
+    clock,
+    audit,
+    authenticator,
+    locks: new KeyedLock(),
+    logger,
+    metrics,
+    newId: () => randomUUID(),
+    ready: async () => {
+      try {
+        return (await db.client.ping()).success;
+      } catch {
+        return false;
+      }
+    },
+  };
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('authError', null);
+  app.decorateRequest('auditSubjects', null);
+
+  // Routes added by plugins (the docs UI) get their route id here, before they are registered.
+  app.addHook('onRoute', (route) => {
+    const url = route.url ?? route.path;
+    if (route.config?.routeId === undefined && typeof url === 'string' && url.startsWith(DOCS_PREFIX)) {
+      route.config = { ...route.config, routeId: 'docs.ui' };
+    }
+  });
+
+  // 1. Who is calling. Failures are remembered, not thrown, so the rate
+  //    limiter (a route-level onRequest hook, which runs after this one) counts
+  //    bad-credential attempts too, keyed by address.
+  app.addHook('onRequest', async (req) => {
+    const routeId = req.routeOptions.config.routeId;
+    if (req.is404 || (routeId !== undefined && isPublicRoute(routeId))) return;
+    try {
+      req.principal = await authenticator.authenticate(req.headers);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      req.authError = err;
+    }
+  });
+
+  // 2. May they call this route: before the body is even parsed.
+  app.addHook('preParsing', async (req, _reply, payload) => {
+    const routeId = req.routeOptions.config.routeId;
+    if (req.is404 || (routeId !== undefined && isPublicRoute(routeId))) return payload;
+    if (req.authError !== null) {
+      metrics.authFailures.inc({ reason: req.authError.code === 'CW_ERR_FORBIDDEN' ? 'no_role' : 'bad_credentials' });
+      throw req.authError;
+    }
+    if (req.principal === null) {
+      metrics.authFailures.inc({ reason: 'no_credentials' });
+      throw new ApiError('CW_ERR_UNAUTHENTICATED', 'credentials required: an x-api-key header or Authorization: Bearer <token>');
+    }
+    // A route missing from the permission table is refused to everyone (fail closed).
+    if (routeId === undefined || !isAllowed(routeId, req.principal.roles)) {
+      metrics.authFailures.inc({ reason: 'wrong_role' });
+      throw new ApiError('CW_ERR_FORBIDDEN', `role ${req.principal.roles.join(',')} may not call ${routeId ?? 'this route'}`);
+    }
+    return payload;
+  });
+
+  // 3. The API's audit trail: every response on a patient-data route, with the status it got.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.routeOptions.config.audit === true && req.principal !== null) {
+      const s = req.auditSubjects;
+      audit.record({
+        at: clock().toISOString(),
+        requestId: String(req.id),
+        principalId: req.principal.id,
+        principalKind: req.principal.kind,
+        role: req.principal.roles.join(','),
+        routeId: req.routeOptions.config.routeId ?? '',
+        method: req.method,
+        urlPath: req.routeOptions.url ?? '',
+        patientIds: [...(s?.patientIds ?? [])],
+        alertIds: [...(s?.alertIds ?? [])],
+        actorIds: [...(s?.actorIds ?? [])],
+        ip: req.ip,
+        status: reply.statusCode,
+      });
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    // The route pattern, never the URL: no patient id reaches a log line or a metric label.
+    const route = req.routeOptions.url ?? 'unmatched';
+    metrics.requestDuration.observe({ route, method: req.method, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    req.log.info({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime), principal: req.principal?.id }, 'request');
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const { status, body } = toApiError(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (status === 429) metrics.rateLimited.inc();
+    void reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).send({ error: 'CW_ERR_NOT_FOUND', message: 'no such route' });
+  });
+
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    keyGenerator: (req) => req.principal?.id ?? `ip:${req.ip}`,
+    allowList: (req) => {
+      const id = req.routeOptions.config.routeId;
+      return id !== undefined && isPublicRoute(id);
+    },
+    errorResponseBuilder: (_req, c) => new ApiError('CW_ERR_RATE_LIMITED', `more than ${c.max} requests in ${c.after}; retry later`),
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'chartwatch API',
+        version: '0.1.0',
+        description:
+          'Triage, investigations, vendor oversight and the API audit trail. Authenticate with an API key (x-api-key header or Authorization: Bearer cwk_…) or an OIDC bearer token.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (OIDC) or cwk_ API key' },
+        },
+      },
+    },
+  });
+
+  healthRoutes(app, ctx);
+  metaRoutes(app, ctx);
+  alertRoutes(app, ctx);
+  suppressionRoutes(app, ctx);
+  investigationRoutes(app, ctx);
+  vendorRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  keyRoutes(app, ctx);
+
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
+
+  app.addHook('onClose', async () => {
+    await audit.flush();
+  });
+  return app;
+}

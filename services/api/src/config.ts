@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { ConfigError } from '@chartwatch/errors';
+
+/**
+ * The API's settings, read from the environment once (main.ts) and passed
+ * down as a typed object. A bad value stops the start with the variable's
+ * name and the expected form.
+ */
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const envSchema = z.object({
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: int(0, 65535).default(8080),
+  API_BODY_LIMIT: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  API_RATE_LIMIT_MAX: int(1, 10_000_000).default(600),
+  API_RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
+  API_KEY_CACHE_MS: int(0, 3_600_000).default(30_000),
+  API_TRUST_PROXY: bool.default(false),
+  API_SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  API_AUDIT_FLUSH_MS: int(10, 60_000).default(1000),
+  API_AUDIT_BATCH_SIZE: int(1, 100_000).default(500),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OIDC_ISSUER: z.string().min(1).optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: httpUrl.optional(),
+  OIDC_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:/.-]+$/, 'a claim name, dotted for nested claims (e.g. realm_access.roles)').default('roles'),
+  WEBHOOK_URLS: z.string().optional(),
+  WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
+  WEBHOOK_BACKOFF_MS: int(1, 600_000).default(500),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(5000),
+  WEBHOOK_QUEUE_SIZE: int(1, 1_000_000).default(1000),
+});
+
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  /** Claim holding the role(s); dotted for nested claims. */
+  roleClaim: string;
+}
+
+export interface WebhookConfig {
+  urls: string[];
+  secret: string;
+  maxAttempts: number;
+  backoffMs: number;
+  timeoutMs: number;
+  queueSize: number;
+}
+
+export interface ApiConfig {
+  host: string;
+  port: number;
+  bodyLimit: number;
+  rateLimit: { max: number; windowMs: number };
+  apiKeyCacheMs: number;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+  audit: { flushMs: number; batchSize: number };
+  logLevel: string;
+  oidc: OidcConfig | null;
+  webhooks: WebhookConfig | null;
+}
+
+export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiConfig {
+  // Empty strings mean "not set", as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const setting = String(issue?.path[0] ?? 'environment');
+    const value = present[setting];
+    throw new ConfigError(setting, `${issue?.message ?? 'invalid'}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`);
+  }
+  const e = parsed.data;
+
+  const oidcParts = { OIDC_ISSUER: e.OIDC_ISSUER, OIDC_AUDIENCE: e.OIDC_AUDIENCE, OIDC_JWKS_URL: e.OIDC_JWKS_URL };
+  const oidcSet = Object.entries(oidcParts).filter(([, v]) => v !== undefined);
+  if (oidcSet.length > 0 && oidcSet.length < 3) {
+    const missing = Object.entries(oidcParts).find(([, v]) => v === undefined)?.[0] ?? 'OIDC_JWKS_URL';
+    throw new ConfigError(missing, 'required when any of OIDC_ISSUER, OIDC_AUDIENCE, OIDC_JWKS_URL is set');
+  }
+  const oidc = e.OIDC_ISSUER && e.OIDC_AUDIENCE && e.OIDC_JWKS_URL
+    ? { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, jwksUrl: e.OIDC_JWKS_URL, roleClaim: e.OIDC_ROLE_CLAIM }
+    : null;
+
+  let webhooks: WebhookConfig | null = null;
+  if (e.WEBHOOK_URLS !== undefined) {
+    const urls = e.WEBHOOK_URLS.split(',').map((u) => u.trim()).filter((u) => u !== '');
+    for (const u of urls) {
+      if (!httpUrl.safeParse(u).success) throw new ConfigError('WEBHOOK_URLS', `comma-separated http(s) URLs (bad entry ${JSON.stringify(u)})`);
+    }
+    if (e.WEBHOOK_SECRET === undefined) throw new ConfigError('WEBHOOK_SECRET', 'required when WEBHOOK_URLS is set (at least 16 characters)');
+    if (urls.length > 0) {
+      webhooks = {
+        urls,
+        secret: e.WEBHOOK_SECRET,
+        maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+        backoffMs: e.WEBHOOK_BACKOFF_MS,
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+        queueSize: e.WEBHOOK_QUEUE_SIZE,
+      };
+    }
+  }
+
+  return {
+    host: e.API_HOST,
+    port: e.API_PORT,
+    bodyLimit: e.API_BODY_LIMIT,
+    rateLimit: { max: e.API_RATE_LIMIT_MAX, windowMs: e.API_RATE_LIMIT_WINDOW_MS },
+    apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    trustProxy: e.API_TRUST_PROXY,
+    shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
+    audit: { flushMs: e.API_AUDIT_FLUSH_MS, batchSize: e.API_AUDIT_BATCH_SIZE },
+    logLevel: e.LOG_LEVEL,
+    oidc,
+    webhooks,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Who may call what: the ONE place permissions are decided. Every route the
+ * API registers carries a route id (`config.routeId`); a route whose id is
+ * missing here is refused to everyone (fail closed), and
+ * test/integration/api-permissions.test.ts walks every registered route
+ * against every role.
+ */
+
+export const ROLES = ['analyst', 'privacy_officer', 'vendor_manager', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PUBLIC = 'public' as const;
+
+const TRIAGE: readonly Role[] = ['analyst', 'privacy_officer', 'admin'];
+const EVERYONE: readonly Role[] = ROLES;
+
+export const ROUTE_PERMISSIONS = {
+  // Liveness and readiness: probes carry no credentials and reveal nothing.
+  'health.live': PUBLIC,
+  'health.ready': PUBLIC,
+
+  'me.get': EVERYONE,
+  'docs.ui': EVERYONE,
+  // No PHI in metrics; scrapers get an auditor key (least privilege).
+  'metrics.get': ['auditor', 'admin'],
+
+  'alerts.list': TRIAGE,
+  'alerts.get': TRIAGE,
+  'alerts.history': TRIAGE,
+  'alerts.transition': TRIAGE,
+  'alerts.assign': TRIAGE,
+  'alerts.comments.list': TRIAGE,
+  'alerts.comments.create': TRIAGE,
+
+  'suppressions.list': TRIAGE,
+  'suppressions.create': ['privacy_officer', 'admin'],
+  'suppressions.revoke': ['privacy_officer', 'admin'],
+
+  'actors.timeline': TRIAGE,
+  'patients.accessReport': TRIAGE,
+
+  'vendors.list': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
+  'vendors.usage': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
+
+  'audit.list': ['auditor', 'admin'],
+
+  'keys.list': ['admin'],
+  'keys.create': ['admin'],
+  'keys.revoke': ['admin'],
+} as const satisfies Record<string, typeof PUBLIC | readonly Role[]>;
+
+export type RouteId = keyof typeof ROUTE_PERMISSIONS;
+
+/** Names of staff and patients are resolved only for these roles (minimum PHI). */
+export const NAME_ROLES: readonly Role[] = ['privacy_officer', 'admin'];
+
+export function isPublicRoute(routeId: string): boolean {
+  return (ROUTE_PERMISSIONS as Record<string, unknown>)[routeId] === PUBLIC;
+}
+
+export function allowedRoles(routeId: string): readonly Role[] {
+  const entry = (ROUTE_PERMISSIONS as Record<string, typeof PUBLIC | readonly Role[] | undefined>)[routeId];
+  if (entry === undefined) return [];
+  return entry === PUBLIC ? ROLES : entry;
+}
+
+export function isAllowed(routeId: string, roles: readonly Role[]): boolean {
+  if (isPublicRoute(routeId)) return true;
+  const allowed = allowedRoles(routeId);
+  return roles.some((r) => allowed.includes(r));
+}
+
+export function canSeeNames(roles: readonly Role[]): boolean {
+  return roles.some((r) => NAME_ROLES.includes(r));
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { createApiKey, keyView, listKeys, revokeKey } from '../auth/key-admin.ts';
+import { notFound } from '../errors.ts';
+import { ROLES } from '../permissions.ts';
+import { addRoute } from '../route-kit.ts';
+import type { RouteContext } from './context.ts';
+
+export const keyNameSchema = z.string().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+
+export function keyRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  addRoute(app, {
+    id: 'keys.list',
+    method: 'GET',
+    url: '/api-keys',
+    summary: 'API keys (ids, names, roles; never the keys or their hashes)',
+    tags: ['admin'],
+    handler: async () => ({ items: await listKeys(ctx.db) }),
+  });
+
+  addRoute(app, {
+    id: 'keys.create',
+    method: 'POST',
+    url: '/api-keys',
+    summary: 'Create an API key; the key is in this response only',
+    tags: ['admin'],
+    status: 201,
+    body: z.object({ name: keyNameSchema, role: z.enum(ROLES) }).strict(),
+    handler: async ({ body, principal }) => createApiKey(ctx.db, { name: body.name, role: body.role, createdBy: principal.id, at: ctx.clock().toISOString() }),
+  });
+
+  addRoute(app, {
+    id: 'keys.revoke',
+    method: 'DELETE',
+    url: '/api-keys/:keyId',
+    summary: 'Revoke an API key (immediately in this process)',
+    tags: ['admin'],
+    params: z.object({ keyId: z.string().regex(/^k_[0-9a-f]{16}$/, 'must be a key id like k_0123456789abcdef') }).strict(),
+    handler: async ({ params, principal }) => {
+      const k = await revokeKey(ctx.db, params.keyId, principal.id, ctx.clock().toISOString());
+      if (k === null) throw notFound(`API key ${params.keyId}`);
+      ctx.authenticator.forget(k.keyHash);
+      return { key: keyView(k) };
+    },
+  });
+}
