@@ -12,3 +12,5 @@ export type { RuleDefinition, ConditionSpec, MatchSpec, ThresholdSpec, BaselineS
 export { PLACEHOLDERS } from './explanation.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export type { ReferenceLookup } from './reference-lookup.ts';
+export { replayEvents, parseInput } from './replay.ts';
+export type { ReplayOptions, ReplayInput, ReplayScorer, ReplaySummary, InvalidSample } from './replay.ts';
