@@ -55,7 +55,12 @@ const COLUMN_OF_FIELD: Readonly<Record<string, CsvColumn>> = {
 const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
 const OUTCOME_SET: ReadonlySet<string> = new Set(OUTCOMES);
 /** FHIR's numeric outcome codes are accepted too, since many CSV exports come from FHIR servers. */
-const FHIR_OUTCOMES: Readonly<Record<string, Outcome>> = { '0': 'success', '4': 'minor-failure', '8': 'serious-failure', '12': 'major-failure' };
+const FHIR_OUTCOMES: ReadonlyMap<string, Outcome> = new Map<string, Outcome>([
+  ['0', 'success'],
+  ['4', 'minor-failure'],
+  ['8', 'serious-failure'],
+  ['12', 'major-failure'],
+]);
 const TRUE_WORDS: ReadonlySet<string> = new Set(['true', '1', 'yes', 'y']);
 const FALSE_WORDS: ReadonlySet<string> = new Set(['false', '0', 'no', 'n']);
 const LIST_SEPARATOR = /[|;]/;
@@ -144,7 +149,7 @@ function parseRow(record: string[], columns: number[], line: number): ParseResul
   let outcome: Outcome = 'success';
   if (outcomeCell !== null) {
     const o = outcomeCell.toLowerCase();
-    const mapped = OUTCOME_SET.has(o) ? (o as Outcome) : FHIR_OUTCOMES[o];
+    const mapped = OUTCOME_SET.has(o) ? (o as Outcome) : FHIR_OUTCOMES.get(o);
     if (mapped === undefined) return fail('outcome', `${quote(outcomeCell)} must be one of ${OUTCOMES.join(', ')} (or FHIR 0, 4, 8, 12)`);
     outcome = mapped;
   }

@@ -298,3 +298,11 @@ describe('input shapes', () => {
     expect(parseFhirResource({ resourceType: 'Bundle', entry: [] })).toMatchObject([{ ok: false, field: 'message' }]);
   });
 });
+
+describe('codes that are Object.prototype member names', () => {
+  it.each(['constructor', 'toString', '__proto__'])('%s as action, subtype or outcome is refused, not taken as a value', (code) => {
+    expect(parseFhirAuditEvent(minimal({ action: code, subtype: [] }))).toMatchObject({ ok: false, field: 'action' });
+    expect(parseFhirAuditEvent(minimal({ action: code, subtype: [{ code }] }))).toMatchObject({ ok: false, field: 'action' });
+    expect(parseFhirAuditEvent(minimal({ outcome: code }))).toMatchObject({ ok: false, field: 'outcome', reason: expect.stringContaining('not one of 0, 4, 8, 12') as string });
+  });
+});

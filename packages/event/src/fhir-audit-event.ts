@@ -55,35 +55,42 @@ const SENSITIVE_CONFIDENTIALITY = new Set(['R', 'V']);
 /** entity.detail types whose value is the number of results of a search or export. */
 const COUNT_DETAIL_TYPES = new Set(['count', 'result-count', 'resultcount', 'results', 'records', 'total']);
 
-const ACTION_CODES: Readonly<Record<string, Action>> = { C: 'create', R: 'read', U: 'update', D: 'delete', E: 'execute' };
+// Maps, not object literals: a source's code is untrusted, and `{}['constructor']` is not undefined.
+const ACTION_CODES: ReadonlyMap<string, Action> = new Map([
+  ['C', 'create'],
+  ['R', 'read'],
+  ['U', 'update'],
+  ['D', 'delete'],
+  ['E', 'execute'],
+]);
 
 /** FHIR restful-interaction codes. Searches and type/system history return many resources, so they are queries. */
-const SUBTYPE_ACTIONS: Readonly<Record<string, Action>> = {
-  read: 'read',
-  vread: 'read',
-  'history-instance': 'read',
-  'search-type': 'query',
-  'search-system': 'query',
-  'search-compartment': 'query',
-  search: 'query',
-  'history-type': 'query',
-  'history-system': 'query',
-  history: 'query',
-  create: 'create',
-  update: 'update',
-  patch: 'update',
-  delete: 'delete',
-  operation: 'execute',
-  batch: 'execute',
-  transaction: 'execute',
-};
+const SUBTYPE_ACTIONS: ReadonlyMap<string, Action> = new Map<string, Action>([
+  ['read', 'read'],
+  ['vread', 'read'],
+  ['history-instance', 'read'],
+  ['search-type', 'query'],
+  ['search-system', 'query'],
+  ['search-compartment', 'query'],
+  ['search', 'query'],
+  ['history-type', 'query'],
+  ['history-system', 'query'],
+  ['history', 'query'],
+  ['create', 'create'],
+  ['update', 'update'],
+  ['patch', 'update'],
+  ['delete', 'delete'],
+  ['operation', 'execute'],
+  ['batch', 'execute'],
+  ['transaction', 'execute'],
+]);
 
-const OUTCOMES_BY_CODE: Readonly<Record<string, Outcome>> = {
-  '0': 'success',
-  '4': 'minor-failure',
-  '8': 'serious-failure',
-  '12': 'major-failure',
-};
+const OUTCOMES_BY_CODE: ReadonlyMap<string, Outcome> = new Map<string, Outcome>([
+  ['0', 'success'],
+  ['4', 'minor-failure'],
+  ['8', 'serious-failure'],
+  ['12', 'major-failure'],
+]);
 
 type Json = Record<string, unknown>;
 const NONE: readonly unknown[] = [];
@@ -233,7 +240,7 @@ function mapAuditEvent(r: Json): ParseResult {
 
   // --- outcome ---
   const outcomeCode = r['outcome'];
-  const outcome: Outcome | undefined = outcomeCode === undefined ? 'success' : OUTCOMES_BY_CODE[String(outcomeCode)];
+  const outcome: Outcome | undefined = outcomeCode === undefined ? 'success' : OUTCOMES_BY_CODE.get(String(outcomeCode));
   if (outcome === undefined) return failure('outcome', `AuditEvent.outcome ${quote(outcomeCode)} is not one of 0, 4, 8, 12`);
 
   // --- records: a stated count wins; a failed access returned nothing; a search/export pulled its data entities ---
@@ -288,7 +295,7 @@ function actionOf(r: Json): Action | undefined {
   for (let i = 0; i < subtypes.length; i++) {
     const code = asObject(subtypes[i])?.['code'];
     if (typeof code !== 'string') continue;
-    const mapped = code.length === 5 && code.toLowerCase() === 'print' ? 'print' : SUBTYPE_ACTIONS[code];
+    const mapped = code.length === 5 && code.toLowerCase() === 'print' ? 'print' : SUBTYPE_ACTIONS.get(code);
     if (mapped === 'print') return mapped;
     if (mapped === 'query') query = true;
     fromSubtype ??= mapped;
@@ -296,7 +303,7 @@ function actionOf(r: Json): Action | undefined {
   if (query) return 'query';
   if (fromSubtype !== undefined) return fromSubtype;
   const actionCode = r['action'];
-  return typeof actionCode === 'string' ? ACTION_CODES[actionCode] : undefined;
+  return typeof actionCode === 'string' ? ACTION_CODES.get(actionCode) : undefined;
 }
 
 /** What an event type coding says: DICOM 110106 Export, 110112 Query, or a code "export"/"print" in any system (there is no one standard system for them). */
