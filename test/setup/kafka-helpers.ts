@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { createKafkajsBus, type ConsumedMessage } from '@chartwatch/bus';
+import { createKafkajsBus, dropKafkajsTimeoutWarnings, type ConsumedMessage } from '@chartwatch/bus';
 
 /** Test-side views of a real broker: counts, consumer-group progress, whole-topic reads. */
 
 export function kafkaAdmin(brokers: string[]): Admin {
+  dropKafkajsTimeoutWarnings();
   return new Kafka({ clientId: 'chartwatch-test-admin', brokers, logLevel: logLevel.NOTHING }).admin();
 }
 
@@ -28,11 +29,18 @@ export async function groupLag(admin: Admin, groupId: string, topic: string): Pr
   return Number(lag);
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<void> {
+export async function waitFor(what: string | (() => string), check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastError = '';
   for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    try {
+      if (await check()) return;
+    } catch (err) {
+      // A fresh broker answers NOT_COORDINATOR until its offsets topic exists: ask again.
+      if ((err as { retriable?: unknown }).retriable !== true) throw err;
+      lastError = ` (last error: ${(err as Error).message})`;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}${lastError}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -41,7 +49,7 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 export async function waitForGroupCaughtUp(admin: Admin, groupId: string, topic: string, timeoutMs: number): Promise<void> {
   let lag = -1;
   await waitFor(
-    `group ${groupId} to commit all of ${topic} (lag ${lag})`,
+    () => `group ${groupId} to commit all of ${topic} (lag ${lag})`,
     async () => {
       lag = await groupLag(admin, groupId, topic);
       return lag === 0;

@@ -16,7 +16,7 @@ export type {
 export { busConfigFromEnv, DEFAULT_TOPICS, KAFKA_CLIENTS } from './config.ts';
 export type { BusConfig, BusTopics, KafkaClientName } from './config.ts';
 export { createKafkaBus, chartwatchTopics } from './create-bus.ts';
-export { createKafkajsBus } from './kafkajs-bus.ts';
+export { createKafkajsBus, dropKafkajsTimeoutWarnings } from './kafkajs-bus.ts';
 export type { KafkaBusOptions } from './kafkajs-bus.ts';
 export { createPlatformaticBus } from './platformatic-bus.ts';
 export { createMemoryBus } from './memory-bus.ts';

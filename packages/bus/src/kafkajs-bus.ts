@@ -18,7 +18,7 @@ const silentLogger: BusLogger = { debug() {}, info() {}, warn() {}, error() {} }
 // on every connection. The timer still fires at once, as intended; the
 // warning is noise, so it (and only it) is dropped.
 let warningFilterInstalled = false;
-function dropKafkajsTimeoutWarnings(): void {
+export function dropKafkajsTimeoutWarnings(): void {
   if (warningFilterInstalled) return;
   warningFilterInstalled = true;
   const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;

@@ -12,7 +12,7 @@ export interface EventSink {
 
 export type IngestSettings = Pick<
   IngestConfig,
-  'bus' | 'groupId' | 'batchSize' | 'maxBatchDelayMs' | 'maxMessageBytes' | 'retryInitialMs' | 'retryMaxMs'
+  'bus' | 'groupId' | 'batchSize' | 'maxBatchDelayMs' | 'maxMessageBytes' | 'retryInitialMs' | 'retryMaxMs' | 'sessionTimeoutMs'
 >;
 
 export interface IngestMetrics {
@@ -117,6 +117,7 @@ export function createIngest({ config, store, bus, logger }: IngestDeps): Ingest
         fromBeginning: true,
         maxWaitMs: config.maxBatchDelayMs,
         maxBatchMessages: config.batchSize * 4,
+        sessionTimeoutMs: config.sessionTimeoutMs,
         onError: (err) => log.error({ err }, 'consumer failed; it restarts from the last committed offset'),
       });
       await consumer.run(handleBatch);

@@ -31,9 +31,10 @@ describe('ingestConfigFromEnv', () => {
       INGEST_RETRY_INITIAL_MS: '10',
       INGEST_RETRY_MAX_MS: '20',
       INGEST_SHUTDOWN_TIMEOUT_MS: '1000',
+      INGEST_SESSION_TIMEOUT_MS: '10000',
       LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ groupId: 'ingest-b', batchSize: 100, maxBatchDelayMs: 50, maxMessageBytes: 4096, retryInitialMs: 10, retryMaxMs: 20, shutdownTimeoutMs: 1000, logLevel: 'warn' });
+    expect(config).toMatchObject({ groupId: 'ingest-b', batchSize: 100, maxBatchDelayMs: 50, maxMessageBytes: 4096, retryInitialMs: 10, retryMaxMs: 20, shutdownTimeoutMs: 1000, sessionTimeoutMs: 10_000, logLevel: 'warn' });
   });
 
   it.each([
@@ -45,6 +46,7 @@ describe('ingestConfigFromEnv', () => {
     [{ ...base, INGEST_GROUP_ID: 'a group' }, 'INGEST_GROUP_ID'],
     [{ ...base, INGEST_RETRY_INITIAL_MS: '500', INGEST_RETRY_MAX_MS: '100' }, 'INGEST_RETRY_MAX_MS'],
     [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...base, INGEST_SESSION_TIMEOUT_MS: '1000' }, 'INGEST_SESSION_TIMEOUT_MS'],
     [{ ...base, CLICKHOUSE_URL: 'ftp://x' }, 'CLICKHOUSE_URL'],
   ])('stops on a bad setting and names it: %j', (env, variable) => {
     try {

@@ -17,6 +17,8 @@ export interface IngestConfig {
   /** Backoff while ClickHouse or Kafka refuse a write: first pause, and the ceiling it doubles up to. */
   retryInitialMs: number;
   retryMaxMs: number;
+  /** A consumer silent this long is dropped from the group and its partitions handed to others. */
+  sessionTimeoutMs: number;
   /** How long a SIGTERM may take to drain before the process exits anyway. */
   shutdownTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -29,6 +31,7 @@ export const INGEST_DEFAULTS = {
   maxMessageBytes: 256 * 1024,
   retryInitialMs: 200,
   retryMaxMs: 10_000,
+  sessionTimeoutMs: 30_000,
   shutdownTimeoutMs: 15_000,
   logLevel: 'info',
 } as const;
@@ -49,6 +52,10 @@ const settings = {
   },
   INGEST_RETRY_INITIAL_MS: { schema: int(1, 60_000, INGEST_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
   INGEST_RETRY_MAX_MS: { schema: int(1, 600_000, INGEST_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
+  INGEST_SESSION_TIMEOUT_MS: {
+    schema: int(6_000, 300_000, INGEST_DEFAULTS.sessionTimeoutMs),
+    expected: 'milliseconds from 6000 to 300000 (within the broker\'s group.min/max.session.timeout.ms)',
+  },
   INGEST_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, INGEST_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(INGEST_DEFAULTS.logLevel),
@@ -82,6 +89,7 @@ export function ingestConfigFromEnv(env: Record<string, string | undefined>): In
     maxMessageBytes: read(env, 'INGEST_MAX_MESSAGE_BYTES'),
     retryInitialMs: read(env, 'INGEST_RETRY_INITIAL_MS'),
     retryMaxMs: read(env, 'INGEST_RETRY_MAX_MS'),
+    sessionTimeoutMs: read(env, 'INGEST_SESSION_TIMEOUT_MS'),
     shutdownTimeoutMs: read(env, 'INGEST_SHUTDOWN_TIMEOUT_MS'),
     logLevel: read(env, 'LOG_LEVEL'),
   };
