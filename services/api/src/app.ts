@@ -41,6 +41,19 @@ export interface ApiDeps {
 
 export const DOCS_PREFIX = '/docs';
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  routeId: string | undefined;
+}
+
+const routesByApp = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route an app registered (HEAD twins excluded): what the permission-matrix test walks. */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routesByApp.get(app) ?? [];
+}
+
 function toApiError(err: FastifyError | Error): { status: number; body: ReturnType<typeof errorBody> } {
   if (err instanceof ApiError) return { status: err.statusCode, body: errorBody(err) };
   const fe = err as FastifyError;
@@ -116,10 +129,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.decorateRequest('auditSubjects', null);
 
   // Routes added by plugins (the docs UI) get their route id here, before they are registered.
+  const routes: RegisteredRoute[] = [];
+  routesByApp.set(app, routes);
   app.addHook('onRoute', (route) => {
     const url = route.url ?? route.path;
     if (route.config?.routeId === undefined && typeof url === 'string' && url.startsWith(DOCS_PREFIX)) {
       route.config = { ...route.config, routeId: 'docs.ui' };
+    }
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url, routeId: route.config?.routeId });
     }
   });
 

@@ -6,7 +6,8 @@ import { ROLES } from '../permissions.ts';
 import { addRoute } from '../route-kit.ts';
 import type { RouteContext } from './context.ts';
 
-export const keyNameSchema = z.string().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+const hasControlCharacter = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+export const keyNameSchema = z.string().min(1).max(128).refine((s) => !hasControlCharacter(s), 'must not contain control characters');
 
 export function keyRoutes(app: FastifyInstance, ctx: RouteContext): void {
   addRoute(app, {

@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from '@chartwatch/errors';
+import { createApiKey, listKeys, revokeKey } from '../auth/key-admin.ts';
+import { ROLES, isRole } from '../permissions.ts';
+import type { ApiDb } from '../store-api.ts';
+import { migrateApiTables } from '../store-api.ts';
+import { keyNameSchema } from '../routes/keys.ts';
+
+export interface ApiKeyCommandDeps {
+  /** An open store (the chartwatch CLI opens it from the environment). */
+  store: ApiDb;
+  /** Where the command prints (process.stdout in the CLI). */
+  out: { write(text: string): unknown };
+  clock?: () => Date;
+}
+
+export const API_KEY_USAGE = `usage:
+  chartwatch api-key create --role <${ROLES.join('|')}> --name <name> [--json]
+  chartwatch api-key revoke --id <keyId> [--json]
+  chartwatch api-key list [--json]`;
+
+/**
+ * `chartwatch api-key …`: create, revoke and list API keys. The key itself
+ * is printed once, at creation; only its SHA-256 is stored. Bad arguments
+ * throw ConfigError naming the flag. Returns the exit code.
+ */
+export async function runApiKeyCommand(args: readonly string[], deps: ApiKeyCommandDeps): Promise<number> {
+  const [sub, ...rest] = args;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...rest],
+      options: { role: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean', default: false } },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new ConfigError('api-key', `${(err as Error).message}\n${API_KEY_USAGE}`);
+  }
+  const { values } = parsed;
+  const clock = deps.clock ?? (() => new Date());
+  const print = (human: string, json: unknown): void => {
+    deps.out.write(values.json ? `${JSON.stringify(json)}\n` : `${human}\n`);
+  };
+  await migrateApiTables(deps.store);
+
+  switch (sub) {
+    case 'create': {
+      if (!isRole(values.role)) throw new ConfigError('--role', `expected one of ${ROLES.join(', ')}, got ${JSON.stringify(values.role ?? '')}`);
+      const name = keyNameSchema.safeParse(values.name);
+      if (!name.success) throw new ConfigError('--name', `expected 1-128 printable characters, got ${JSON.stringify(values.name ?? '')}`);
+      const created = await createApiKey(deps.store, { name: name.data, role: values.role, createdBy: 'cli', at: clock().toISOString() });
+      print(
+        `created API key ${created.keyId} (${created.name}, role ${created.role})\n${created.key}\nThis key is shown once: store it now.`,
+        created,
+      );
+      return 0;
+    }
+    case 'revoke': {
+      if (values.id === undefined || !/^k_[0-9a-f]{16}$/.test(values.id)) throw new ConfigError('--id', `expected a key id like k_0123456789abcdef, got ${JSON.stringify(values.id ?? '')}`);
+      const revoked = await revokeKey(deps.store, values.id, 'cli', clock().toISOString());
+      if (revoked === null) {
+        print(`no API key ${values.id}`, { error: 'CW_ERR_NOT_FOUND', keyId: values.id });
+        return 1;
+      }
+      print(`revoked API key ${revoked.keyId} (${revoked.name}) at ${revoked.revokedAt ?? ''}; running APIs stop accepting it within their key cache time (API_KEY_CACHE_MS)`, {
+        keyId: revoked.keyId,
+        revokedAt: revoked.revokedAt,
+      });
+      return 0;
+    }
+    case 'list': {
+      const keys = await listKeys(deps.store);
+      print(
+        keys.length === 0 ? 'no API keys' : keys.map((k) => `${k.keyId}\t${k.role}\t${k.name}\t${k.revokedAt === null ? 'active' : `revoked ${k.revokedAt}`}`).join('\n'),
+        keys,
+      );
+      return 0;
+    }
+    default:
+      throw new ConfigError('api-key', `unknown subcommand ${JSON.stringify(sub ?? '')}\n${API_KEY_USAGE}`);
+  }
+}
