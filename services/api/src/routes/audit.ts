@@ -32,7 +32,8 @@ export function auditRoutes(app: FastifyInstance, ctx: RouteContext): void {
       .strict(),
     audit: true,
     handler: async ({ query, request, reply }) => {
-      const range = resolveRange(query, ctx.clock(), 7 * DAY_MS, 7 * 366 * DAY_MS);
+      // `to` is exclusive: default to just after now so rows stamped this millisecond are included.
+      const range = resolveRange({ ...query, to: query.to ?? new Date(ctx.clock().getTime() + 1000).toISOString() }, ctx.clock(), 7 * DAY_MS, 7 * 366 * DAY_MS);
       request.auditSubjects = { patientIds: query.patient ? [query.patient] : [], alertIds: query.alert ? [query.alert] : [] };
       // Rows still batched in memory are written first, so the trail is complete up to this request.
       await ctx.audit.flush();
