@@ -85,7 +85,7 @@ const transitionBody = z
 
 const assignBody = z
   .object({
-    assignee: z.string().min(1).max(256).nullable(),
+    assignee: z.string().min(1).max(256).refine((s) => s.trim() !== '', 'must not be blank').nullable(),
     reason: z.string().max(4000).optional(),
     expectedVersion: z.number().int().min(0).optional(),
   })
