@@ -110,6 +110,9 @@ function inpatientNursing(ctx: Ctx): void {
   }
 }
 
+/** Most patients a covering physician takes on beyond their own list. */
+const COVER_LIMIT = 14;
+
 function inpatientPhysicians(ctx: Ctx): void {
   const { h, day } = ctx;
   for (const unit of INPATIENT_UNITS) {
@@ -118,9 +121,22 @@ function inpatientPhysicians(ctx: Ctx): void {
     const { from, to } = window(day, 'attending');
     const census = overlapping(h, unit, from, to).filter((e) => e.kind === 'inpatient');
     const cover = wardRng(ctx, unit, 'cover');
+    // Patients whose attending is off (weekends): the covering physicians see
+    // the ones who need a visit, shared out evenly, a bounded list each.
+    const covered = new Map<SimStaff, number>();
+    let turn = 0;
     for (const e of census) {
       const owner = e.attending !== null ? (h.staff[e.attending] as SimStaff) : null;
-      let doc = owner && attendings.includes(owner) ? owner : attendings.length > 0 ? cover.pick(attendings) : null;
+      let doc: SimStaff | null = null;
+      if (owner && attendings.includes(owner)) doc = owner;
+      else if (attendings.length > 0 && cover.chance(0.6)) {
+        for (let k = 0; k < attendings.length && doc === null; k++) {
+          const candidate = attendings[(turn + k) % attendings.length] as SimStaff;
+          if ((covered.get(candidate) ?? 0) < COVER_LIMIT) doc = candidate;
+        }
+        turn++;
+        if (doc) covered.set(doc, (covered.get(doc) ?? 0) + 1);
+      }
       if (doc && isHousehold(doc, patientOf(ctx, e))) doc = attendings.find((a) => !isHousehold(a, patientOf(ctx, e))) ?? null;
       if (doc) {
         const rng = personRng(ctx, doc, `round-${e.index}`);

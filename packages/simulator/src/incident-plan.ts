@@ -24,7 +24,15 @@ export function defaultIncidentCounts(days: number): Record<Scenario, number> {
   return counts;
 }
 
-export function firstIncidentDay(days: number): number {
+/**
+ * Scenarios judged against the actor's own history (an app's usual volume,
+ * a night nurse's usual night, one's own break-the-glass habit) start a day
+ * later, so a detector has three days of that history.
+ */
+const NEEDS_HISTORY: ReadonlySet<Scenario> = new Set<Scenario>(['vendor-baseline-spike', 'btg-abuse', 'after-hours-bulk']);
+
+export function firstIncidentDay(days: number, scenario?: Scenario): number {
+  if (scenario !== undefined && NEEDS_HISTORY.has(scenario) && days >= 5) return 3;
   return days >= 4 ? 2 : days >= 2 ? 1 : 0;
 }
 
@@ -36,7 +44,6 @@ interface Planner {
   usedStaff: Set<number>;
   usedVendorDays: Set<string>;
   ordinary: SimPatient[];
-  first: number;
 }
 
 const SNOOP_ROLES: readonly Role[] = [...CLINICAL_ROLES, 'registrar', 'billing-clerk'];
@@ -288,16 +295,16 @@ export function planIncidents(h: Hospital): PlannedIncident[] {
     usedStaff: new Set(),
     usedVendorDays: new Set(),
     ordinary: h.patients.filter((x) => !x.vip && x.employeeStaff === null && x.deceasedAt === null && x.therapist === null && !staffAddresses.has(x.address)),
-    first: firstIncidentDay(h.options.days),
   };
-  const span = h.options.days - planner.first;
   const drafts: Draft[] = [];
   for (const scenario of SCENARIOS) {
     const n = counts[scenario] ?? 0;
+    const first = firstIncidentDay(h.options.days, scenario);
+    const span = h.options.days - first;
     for (let k = 0; k < n; k++) {
-      const preferred = planner.first + Math.min(span - 1, Math.floor(((k + planner.rng.next()) / n) * span));
+      const preferred = first + Math.min(span - 1, Math.floor(((k + planner.rng.next()) / n) * span));
       // The preferred day first, then the others nearest to it.
-      const days = Array.from({ length: span }, (_, i) => planner.first + i).sort((a, b) => Math.abs(a - preferred) - Math.abs(b - preferred) || a - b);
+      const days = Array.from({ length: span }, (_, i) => first + i).sort((a, b) => Math.abs(a - preferred) - Math.abs(b - preferred) || a - b);
       for (const day of days) {
         const draft = PLANNERS[scenario](planner, day, k);
         if (draft) {

@@ -81,11 +81,14 @@ export function hasRelationship(h: Hospital, staff: SimStaff, patient: SimPatien
  * pick their targets with this, so a label never hangs on a boundary.
  * (Household and self are judged apart: they are never legitimate.)
  */
+/** How far from an encounter in the actor's own department an incident keeps: wider than any sensible detector's slack. */
+export const NEAR = 14 * DAY;
+
 export function noEncounterNear(h: Hospital, staff: SimStaff, patient: SimPatient, t: number): boolean {
   const encounters = h.encountersByPatient[patient.index] ?? [];
   for (const i of encounters) {
     const e = h.encounters[i] as SimEncounter;
-    if (e.department === staff.department && e.start <= t + 3 * DAY && e.end >= t - 3 * DAY) return false;
+    if (e.department === staff.department && e.start <= t + NEAR && e.end >= t - NEAR) return false;
     if (staff.role === 'registrar' && e.start <= t + 1 * DAY && e.start >= t - 2 * DAY) return false;
     if (staff.role === 'billing-clerk' && e.end <= t + 1 * DAY && e.end >= t - 45 * DAY) return false;
     if (staff.role === 'him-clerk' && e.end <= t) return false;

@@ -246,6 +246,8 @@ export function chartSession(out: RawEvent[], rng: Rng, spec: SessionSpec): numb
   const incident = spec.incident ?? -1;
   let t = spec.start;
   const push = (resourceType: string, action: Action, records: number): void => {
+    // Ordinary traffic fails now and then; an incident's accesses succeed, so its label never hangs on a failed one.
+    const failed = incident < 0 && rng.chance(0.003);
     let sensitivity = labelsFor(rng, spec.patient, resourceType);
     if (spec.forceLabels && spec.forceLabels.length > 0) sensitivity = [...new Set([...sensitivity, ...spec.forceLabels])].sort();
     out.push({
@@ -257,8 +259,9 @@ export function chartSession(out: RawEvent[], rng: Rng, spec: SessionSpec): numb
       sensitivity,
       purposeOfUse: purpose,
       breakTheGlass: btg,
-      outcome: rng.chance(0.003) ? 'minor-failure' : 'success',
-      records,
+      // A failed access returned nothing.
+      outcome: failed ? 'minor-failure' : 'success',
+      records: failed ? 0 : records,
       sourceSystem: spec.source,
       networkAddress: spec.address,
       incident,

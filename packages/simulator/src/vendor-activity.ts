@@ -70,6 +70,7 @@ export function vendorEvent(rng: Rng, vendor: SimVendor, t: number, patients: Si
     records += rng.int(profile.recordsPerPatient[0], profile.recordsPerPatient[1]);
     for (const type of types) for (const label of labelsFor(rng, p, type)) labels.add(label);
   }
+  const failed = incident < 0 && rng.chance(0.002);
   return {
     t,
     actor: vendorActor(vendor),
@@ -79,8 +80,8 @@ export function vendorEvent(rng: Rng, vendor: SimVendor, t: number, patients: Si
     sensitivity: [...labels].sort(),
     purposeOfUse: [profile.purpose],
     breakTheGlass: false,
-    outcome: rng.chance(0.002) ? 'minor-failure' : 'success',
-    records,
+    outcome: failed ? 'minor-failure' : 'success',
+    records: failed ? 0 : records,
     sourceSystem: 'fhir-api',
     networkAddress: profile.address,
     incident,
