@@ -6,3 +6,4 @@ export type { FeatureRows, Matrix } from './matrix.ts';
 export { averagePathLength, heightLimit } from './average-path-length.ts';
 export { createRandom } from './random.ts';
 export type { Random } from './random.ts';
+export { chooseThreshold } from './threshold.ts';
