@@ -227,8 +227,9 @@ export function buildEncounters(input: EncounterInputs): EncounterResult {
     patient: s.patient as number,
     department: s.department,
     kind: s.kind,
-    start: s.start,
-    end: s.end,
+    // Whole milliseconds, as every exported time is.
+    start: Math.round(s.start),
+    end: Math.round(s.end),
     attending: s.attending,
     parent: s.parent ? (index.get(s.parent) as number) : null,
   }));

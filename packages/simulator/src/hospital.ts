@@ -58,7 +58,7 @@ export function generateHospital(options: HospitalOptions): Hospital {
   for (const p of rng.sample(mortal, deathCount)) {
     const band = rng.weightedIndex([0.2, 0.2, 0.6]);
     const daysAgo = band === 0 ? rng.uniform(3, 30) : band === 1 ? rng.uniform(30, 120) : rng.uniform(121, 1000);
-    p.deceasedAt = -daysAgo * DAY;
+    p.deceasedAt = Math.round(-daysAgo * DAY);
     p.portalUser = false;
   }
 
@@ -85,10 +85,10 @@ export function generateHospital(options: HospitalOptions): Hospital {
 
   // Leavers: some left before the window (no activity at all), a few leave during it.
   const leaveBefore = rng.sample(staff.filter((s) => s.role !== 'it-analyst'), Math.max(1, Math.round(staff.length * 0.02)));
-  for (const s of leaveBefore) s.terminatedAt = -rng.uniform(3, 200) * DAY;
+  for (const s of leaveBefore) s.terminatedAt = Math.round(-rng.uniform(3, 200) * DAY);
   if (days >= 2) {
     const leaveDuring = rng.sample(staff.filter((s) => s.terminatedAt === null), Math.max(1, Math.round(staff.length * 0.01)));
-    for (const s of leaveDuring) s.terminatedAt = rng.int(1, days - 1) * DAY + rng.uniform(16, 18) * HOUR;
+    for (const s of leaveDuring) s.terminatedAt = Math.round(rng.int(1, days - 1) * DAY + rng.uniform(16, 18) * HOUR);
   }
 
   const vendors = buildVendors(scale);

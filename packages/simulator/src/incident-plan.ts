@@ -154,7 +154,7 @@ const PLANNERS: Record<Scenario, ScenarioPlanner> = {
   'post-termination': (p, day) => {
     if (day < 1) return null;
     for (const s of candidates(p, day - 1, (x) => SNOOP_ROLES.includes(x.role) && (x.shift === 'day' || x.shift === 'attending' || x.shift === 'office'))) {
-      const terminatedAt = (day - 1) * DAY + p.rng.uniform(17, 18.5) * HOUR;
+      const terminatedAt = Math.round((day - 1) * DAY + p.rng.uniform(17, 18.5) * HOUR);
       const from = day * DAY + p.rng.uniform(19, 21) * HOUR;
       const patients = strangers(p, s, from, p.rng.int(3, 8));
       if (patients.length < 3) continue;

@@ -118,7 +118,7 @@ export function buildPopulation(rng: Rng, staffCount: number, patientCount: numb
         daysOff: [offA, (offA + 1) % 7],
         weekendTurn: rng.int(0, 2),
         clinicDays: [],
-        hiredAt: -rng.uniform(0.3, 22) * YEAR,
+        hiredAt: Math.round(-rng.uniform(0.3, 22) * YEAR),
         terminatedAt: null,
         selfPatient: null,
         workstationHost: rng.int(20, 240),

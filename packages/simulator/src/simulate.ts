@@ -77,7 +77,8 @@ export function* streamDays(h: Hospital): Generator<SimulatedDay> {
     for (const incident of incidentsOfDay(h, day)) generateIncident(h, incident, raw, vendorRecords);
 
     const fresh: Stamped[] = [];
-    for (const e of raw) if (e.t >= 0 && e.t < end) fresh.push({ raw: e, utc: clock.toUtc(e.t) });
+    // Plans are in fractional ms; an event lands on the next whole ms, never before what it follows.
+    for (const e of raw) if (e.t >= 0 && e.t < end) fresh.push({ raw: e, utc: clock.toUtc(Math.ceil(e.t)) });
     // Stable sort: equal times keep carry-then-generation order, which is deterministic.
     const merged = carry.concat(fresh).sort((a, b) => a.utc - b.utc);
     if (day < 0) {
