@@ -1,0 +1,63 @@
+import { createKafkaBus } from '@chartwatch/bus';
+import { isChartwatchError } from '@chartwatch/errors';
+import { createLogger } from '@chartwatch/logger';
+import { openStore } from '@chartwatch/store';
+import { createDetectorService } from './app.ts';
+import { detectorConfigFromEnv } from './config.ts';
+import type { DetectorConfig } from './config.ts';
+
+/**
+ * The detector service: Kafka ehr.audit.events → rules → ClickHouse alerts
+ * + Kafka ehr.alerts. Config from the environment, once; SIGTERM or SIGINT
+ * drains: stop the watchers, finish (or leave uncommitted) the sub-batch in
+ * flight, close Kafka then ClickHouse, all under DETECTOR_SHUTDOWN_TIMEOUT_MS.
+ */
+async function main(): Promise<void> {
+  let config: DetectorConfig;
+  try {
+    config = detectorConfigFromEnv(process.env);
+  } catch (err) {
+    console.error(isChartwatchError(err) ? err.message : err);
+    process.exitCode = 78; // EX_CONFIG
+    return;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'chartwatch-detector' });
+  const store = await openStore(config.store);
+  await store.migrate();
+  const bus = createKafkaBus(config.bus, { logger: logger.child({ component: 'bus' }) });
+  const service = createDetectorService({ config, store, bus, logger });
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'draining');
+    // unref(): the deadline must not itself keep a drained process alive.
+    setTimeout(() => {
+      logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'drain exceeded its deadline; exiting with the unfinished sub-batch uncommitted');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    try {
+      await service.stop();
+      await bus.close();
+      await store.close();
+      logger.info('drained');
+    } catch (err) {
+      logger.error({ err }, 'error while draining');
+      process.exitCode = 1;
+    }
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void shutdown(signal));
+  }
+
+  try {
+    await service.start();
+  } catch (err) {
+    logger.fatal({ err }, 'detector could not start');
+    await shutdown('start-failure');
+    process.exitCode = 1;
+  }
+}
+
+await main();
