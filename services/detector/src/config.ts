@@ -129,11 +129,12 @@ function read<K extends keyof Settings>(env: Env, name: K): z.infer<Settings[K][
  * The detector service's whole configuration, read from the environment
  * once. Kafka (KAFKA_*) and ClickHouse (CLICKHOUSE_*, CHARTWATCH_DATA_DIR)
  * settings are read by their packages; a bad value throws ConfigError naming
- * the variable and the expected form.
+ * the variable and the expected form. `requireBrokers: false` is for the
+ * embedded mode, where the in-process queue stands in for Kafka.
  */
-export function detectorConfigFromEnv(env: Env): DetectorConfig {
+export function detectorConfigFromEnv(env: Env, options: { requireBrokers?: boolean } = {}): DetectorConfig {
   const config: DetectorConfig = {
-    bus: busConfigFromEnv(env),
+    bus: busConfigFromEnv(env, options),
     store: storeConfigFromEnv(env),
     groupId: read(env, 'DETECTOR_GROUP_ID'),
     rulesDir: read(env, 'CHARTWATCH_RULES_DIR'),
