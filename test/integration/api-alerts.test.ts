@@ -61,9 +61,9 @@ async function allPages(query: string, limit: number): Promise<Item[]> {
   const out: Item[] = [];
   let cursor: string | null = null;
   for (let guard = 0; guard < 100; guard++) {
-    const res = await h.app.inject({ url: `/alerts?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, headers: h.as.analyst });
+    const res: { statusCode: number; body: string } = await h.app.inject({ url: `/alerts?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, headers: h.as.analyst });
     expect(res.statusCode, res.body).toBe(200);
-    const page = json<Page>(res);
+    const page: Page = json<Page>(res);
     expect(page.items.length).toBeLessThanOrEqual(limit);
     out.push(...page.items);
     cursor = page.nextCursor;

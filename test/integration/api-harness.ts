@@ -2,14 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
 import type { Alert } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { openStore } from '@chartwatch/store';
 import type { Store } from '@chartwatch/store';
 // test/package.json does not list @chartwatch/api yet; its one door is reached by path meanwhile.
 import { ROLES, apiConfigFromEnv, buildApi, createApiKey } from '../../services/api/src/index.ts';
-import type { ApiConfig, Role } from '../../services/api/src/index.ts';
+import type { ApiApp, ApiConfig, Role } from '../../services/api/src/index.ts';
 import { createLogger } from '../../packages/logger/src/index.ts';
 
 /**
@@ -22,7 +21,7 @@ const DATA_DIR = mkdtempSync(join(tmpdir(), 'chartwatch-api-test-'));
 
 export interface ApiHarness {
   store: Store;
-  app: FastifyInstance;
+  app: ApiApp;
   /** x-api-key headers per role. */
   as: Record<Role, Record<string, string>>;
   keys: Record<Role, string>;

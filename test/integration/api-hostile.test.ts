@@ -188,7 +188,7 @@ function buildCases(): Case[] {
     }
   }
   // 4. Credentials: malformed, forged, injected.
-  const creds = [
+  const creds: Record<string, string>[] = [
     { authorization: 'Bearer' },
     { authorization: 'Bearer ' },
     { authorization: `Bearer ${"' OR 1=1 --"}` },

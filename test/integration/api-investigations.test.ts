@@ -121,12 +121,12 @@ describe('patient access report', () => {
       const got: Access[] = [];
       let cursor: string | null = null;
       do {
-        const res = await h.app.inject({
+        const res: { statusCode: number; body: string } = await h.app.inject({
           url: `/patients/${patient}/access-report?from=${from}&to=${to}&limit=13${cursor ? `&cursor=${cursor}` : ''}`,
           headers: h.as.privacy_officer,
         });
         expect(res.statusCode, res.body).toBe(200);
-        const page = json<{ accesses: Access[]; nextCursor: string | null }>(res);
+        const page: { accesses: Access[]; nextCursor: string | null } = json(res);
         got.push(...page.accesses);
         cursor = page.nextCursor;
       } while (cursor !== null);

@@ -41,6 +41,9 @@ export interface ApiDeps {
 
 export const DOCS_PREFIX = '/docs';
 
+/** What buildApi returns: a Fastify instance (named so callers need not depend on fastify's types). */
+export type ApiApp = FastifyInstance;
+
 export interface RegisteredRoute {
   method: string;
   url: string;

@@ -1,5 +1,5 @@
 export { buildApi, registeredRoutes, DOCS_PREFIX } from './app.ts';
-export type { ApiDeps, RegisteredRoute } from './app.ts';
+export type { ApiApp, ApiDeps, RegisteredRoute } from './app.ts';
 export { apiConfigFromEnv } from './config.ts';
 export type { ApiConfig, OidcConfig, WebhookConfig } from './config.ts';
 export { ApiError } from './errors.ts';

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
 
   const address = await app.listen({ host: config.host, port: config.port });
-  logger.info({ address, docs: `${address}/docs` }, 'chartwatch API listening');
+  logger.info({ url: address, docs: `${address}/docs` }, 'chartwatch API listening');
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,5 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { Counter, Gauge } from 'prom-client';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Alert } from '@chartwatch/detect';
 import type { Logger } from '@chartwatch/logger';
 import type { WebhookConfig } from './config.ts';
@@ -54,7 +53,8 @@ interface Delivery {
 
 export interface WebhookDispatcherOptions extends WebhookConfig {
   logger: Logger;
-  registry: Registry;
+  /** Where the webhook metrics go (share the API's or the detector's registry); default a registry of its own. */
+  registry?: Registry;
   /** Deliveries in flight at once (default 4). */
   concurrency?: number;
   /** Wall clock in epoch ms, for the signed timestamp. */
@@ -75,8 +75,10 @@ export class WebhookDispatcher {
   private readonly deliveries: Counter<'outcome'>;
   private readonly depth: Gauge;
   private readonly log: Logger;
+  readonly registry: Registry;
 
   constructor(private readonly o: WebhookDispatcherOptions) {
+    this.registry = o.registry ?? new Registry();
     this.concurrency = o.concurrency ?? 4;
     this.now = o.now ?? (() => Date.now());
     this.log = o.logger.child({ component: 'webhooks' });
@@ -84,13 +86,13 @@ export class WebhookDispatcher {
       name: 'chartwatch_webhook_deliveries_total',
       help: 'Webhook delivery attempts by outcome: delivered, retry (failed attempt, will retry), failed (gave up), dropped (queue full or stopped)',
       labelNames: ['outcome'],
-      registers: [o.registry],
+      registers: [this.registry],
     });
     for (const outcome of ['delivered', 'retry', 'failed', 'dropped'] as const) this.deliveries.inc({ outcome }, 0);
     this.depth = new Gauge({
       name: 'chartwatch_webhook_queue_depth',
       help: 'Webhook deliveries waiting (queued or backing off)',
-      registers: [o.registry],
+      registers: [this.registry],
       collect: () => {
         this.depth.set(this.queue.length + this.waitingRetries);
       },
