@@ -1,6 +1,6 @@
 import type { BatchControl, Bus, BusConsumer, ConsumedBatch, ConsumedMessage } from '@chartwatch/bus';
 import { partitionForKey } from '@chartwatch/bus';
-import type { Alert, LoadedRule, ReferenceLookup } from '@chartwatch/detect';
+import type { Alert, LoadedRule, ReferenceLookup, ReplayScorer } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { parseCanonicalLine } from '@chartwatch/event';
 import type { Logger } from '@chartwatch/logger';
@@ -42,6 +42,12 @@ export interface DetectorRunOptions {
   logger: Logger;
   /** True for an alert an active suppression covers; null or absent = nothing is suppressed. */
   suppressions?: SuppressionCheck | null;
+  /**
+   * Model scorers beside the rules, as replayEvents runs them: called for a
+   * fresh set whenever a partition's state is (re)built, since scorers keep
+   * per-actor state like the core does. Absent = rules only.
+   */
+  scorers?: (partition: number) => readonly ReplayScorer[];
 }
 
 export interface DetectorMetrics {
@@ -185,6 +191,7 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
         settings,
         history: options.history,
         firstEvents,
+        scorers: options.scorers?.(partition) ?? [],
         progress: async () => {
           if (Date.now() - lastBeat > 1_000) {
             lastBeat = Date.now();
@@ -400,6 +407,8 @@ export interface DetectorServiceDeps {
   /** Default: storeHistory(store). */
   history?: HistorySource;
   suppressions?: SuppressionLoader;
+  /** See DetectorRunOptions.scorers. */
+  scorers?: (partition: number) => readonly ReplayScorer[];
   /** Wall clock for loading suppressions; tests pass their own. */
   now?: () => number;
 }
@@ -478,6 +487,7 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
         history,
         logger: deps.logger,
         suppressions: check,
+        ...(deps.scorers === undefined ? {} : { scorers: deps.scorers }),
       });
       watcher.start();
       const active = run;

@@ -1,5 +1,5 @@
 import { createDetector, DEFAULT_CARE_OPTIONS } from '@chartwatch/detect';
-import type { Alert, Detector, LateEvent, LoadedRule, ReferenceLookup } from '@chartwatch/detect';
+import type { Alert, Detector, LateEvent, LoadedRule, ReferenceLookup, ReplayScorer } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { MAX_EVENT_TIME } from '@chartwatch/event';
 import { BoundedIdSet } from './bounded-id-set.ts';
@@ -51,6 +51,8 @@ export class PartitionState {
     readonly detector: Detector,
     readonly rulesVersion: number,
     private readonly settings: CoreSettings,
+    /** Second opinions beside the rules (the isolation forest), as replayEvents runs them. */
+    private readonly scorers: readonly ReplayScorer[] = [],
   ) {
     this.recentAlerts = new BoundedIdSet(settings.recentAlertIds);
     this.seen = new SeenEvents(settings.seenEventIds);
@@ -65,7 +67,11 @@ export class PartitionState {
   offer(event: AccessEvent): readonly Alert[] | null {
     if (this.fromStore.delete(event.eventId) || this.seen.has(event.eventId)) return null;
     const t = Date.parse(event.time);
-    const out = this.detector.process(event);
+    let out = this.detector.process(event);
+    for (const s of this.scorers) {
+      const more = s.process(event);
+      if (more.length > 0) out = [...out, ...more];
+    }
     if (t > this.maxEventMs) this.maxEventMs = t;
     if (t >= this.watermarkMs) this.seen.add(event.eventId, t);
     return out.length === 0 ? NO_ALERTS : out;
@@ -100,6 +106,8 @@ export interface RebuildRequest {
   firstEvents: readonly AccessEvent[];
   /** Called every few thousand events: keep group membership, stop early. */
   progress: () => Promise<boolean>;
+  /** Fresh scorers for this partition's state (default none). */
+  scorers?: readonly ReplayScorer[];
 }
 
 export interface Rebuilt {
@@ -146,7 +154,7 @@ export async function rebuildPartition(req: RebuildRequest): Promise<Rebuilt | n
   const floorMs = earliest - settings.allowedLatenessMs;
 
   const detector = createDetector({ rules: req.rules, reference: req.reference, timezone: settings.timezone, allowedLatenessMs: settings.allowedLatenessMs });
-  const state = new PartitionState(req.partition, detector, req.rulesVersion, settings);
+  const state = new PartitionState(req.partition, detector, req.rulesVersion, settings, req.scorers);
   const alerts: Alert[] = [];
   let olderAlerts = 0;
   let n = 0;
