@@ -13,11 +13,13 @@ import type { AccessEvent, Action } from '@chartwatch/event';
  *   urn:chartwatch:role; department coding urn:chartwatch:department;
  *   purposeOfUse v3-ActReason). For an application, the app itself is the
  *   requestor, typed 110153 with who → Device/<client id> and its address.
+ * - codings of entities carry no display: a bulk export names thousands of
+ *   patients, and the codes are what a reader needs.
  * - entities: each patient typed audit-entity-type 1, object-role 1, what →
  *   Patient/<id>; each resource touched typed 2 / object-role 4 (Domain
  *   Resource), what → <ResourceType>/<id>, carrying the security labels
  *   (v3-ActCode); a search or export adds a query entity (object-role 24)
- *   with the request line and a `records` detail holding the count.
+ *   with the request line (base64 `query`) and a `records` detail holding the count.
  * - outcome 0 (success) or 4 (minor failure); recorded = event time;
  *   source.observer = the recording system.
  */
@@ -129,9 +131,8 @@ export function toFhirAuditEvent(event: AccessEvent): Record<string, unknown> {
     const searched = event.resourceTypes[0] ?? 'Patient';
     const request = `GET ${FHIR_BASE}/${searched}?patient=${event.patientIds.join(',')}`;
     entities.push({
-      type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
-      role: { system: OBJECT_ROLE, code: '24', display: 'Query' },
-      description: request,
+      type: { system: ENTITY_TYPE, code: '2' },
+      role: { system: OBJECT_ROLE, code: '24' },
       query: Buffer.from(request, 'utf8').toString('base64'),
       detail: countDetail,
     });
@@ -140,8 +141,8 @@ export function toFhirAuditEvent(event: AccessEvent): Record<string, unknown> {
     if (resourceType === 'Patient') return;
     entities.push({
       what: { reference: `${resourceType}/${event.eventId}.${i}` },
-      type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
-      role: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' },
+      type: { system: ENTITY_TYPE, code: '2' },
+      role: { system: OBJECT_ROLE, code: '4' },
       ...(securityLabel.length > 0 ? { securityLabel } : {}),
       ...(!bulk && event.records !== 1 ? { detail: countDetail } : {}),
     });
@@ -150,8 +151,8 @@ export function toFhirAuditEvent(event: AccessEvent): Record<string, unknown> {
   for (const patientId of event.patientIds) {
     entities.push({
       what: { reference: `Patient/${patientId}` },
-      type: { system: ENTITY_TYPE, code: '1', display: 'Person' },
-      role: { system: OBJECT_ROLE, code: '1', display: 'Patient' },
+      type: { system: ENTITY_TYPE, code: '1' },
+      role: { system: OBJECT_ROLE, code: '1' },
     });
   }
   // A read of the Patient resource itself: labels and counts sit on the patient entity.

@@ -43,7 +43,7 @@ export const SCENARIO_DEFINITIONS: Record<Scenario, string> = {
   'self-access': "A user opens their own chart (the patient whose employee_actor_id is the user's actor id).",
   'post-termination': "A user's account is used 1-2 days after the staff record's terminated_at, from a remote address, on several patients.",
   'deceased-snoop':
-    'A clinician, registrar or billing clerk (not HIM) opens the chart of a patient who died 120 days or more earlier, with no care relationship.',
+    'A clinician, registrar or billing clerk (not HIM) opens the chart of a patient who died 130 days or more earlier, with no care relationship.',
   'btg-abuse': 'A clinician declares break-the-glass 8-16 times in a few hours on patients outside their care, against a norm of about one a week for ED staff and almost never elsewhere.',
   'sensitive-snoop': 'A user reads psychotherapy notes (sensitivity PSYTHPN) of a patient with no behavioural-health encounter involving them.',
   'billing-clinical-browse':
