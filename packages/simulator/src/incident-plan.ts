@@ -41,7 +41,10 @@ type Draft = Omit<PlannedIncident, 'index' | 'incidentId'>;
 interface Planner {
   h: Hospital;
   rng: Rng;
-  usedStaff: Set<number>;
+  /** Staff already acting in an incident, with the day of it. */
+  usedStaff: Map<number, number>;
+  /** Small hospitals run out of billing clerks and registrars: then an actor may act again, on another day. */
+  allowReuse: boolean;
   usedVendorDays: Set<string>;
   ordinary: SimPatient[];
 }
@@ -59,7 +62,11 @@ function timeInShift(p: Planner, staff: SimStaff, day: number): number | null {
 /** Staff free for an incident on `day`, in random order. */
 function candidates(p: Planner, day: number, keep: (s: SimStaff) => boolean, mustWork = true): SimStaff[] {
   return p.rng.shuffle(
-    p.h.staff.filter((s) => !p.usedStaff.has(s.index) && s.terminatedAt === null && (!mustWork || works(s, day, p.h.clock)) && keep(s)),
+    p.h.staff.filter((s) => {
+      const usedOn = p.usedStaff.get(s.index);
+      const free = usedOn === undefined || (p.allowReuse && Math.abs(usedOn - day) > 1);
+      return free && s.terminatedAt === null && (!mustWork || works(s, day, p.h.clock)) && keep(s);
+    }),
   );
 }
 
@@ -153,7 +160,8 @@ const PLANNERS: Record<Scenario, ScenarioPlanner> = {
 
   'post-termination': (p, day) => {
     if (day < 1) return null;
-    for (const s of candidates(p, day - 1, (x) => SNOOP_ROLES.includes(x.role) && (x.shift === 'day' || x.shift === 'attending' || x.shift === 'office'))) {
+    // Never someone with another incident: their account stops working at termination.
+    for (const s of candidates(p, day - 1, (x) => !p.usedStaff.has(x.index) && SNOOP_ROLES.includes(x.role) && (x.shift === 'day' || x.shift === 'attending' || x.shift === 'office'))) {
       const terminatedAt = Math.round((day - 1) * DAY + p.rng.uniform(17, 18.5) * HOUR);
       const from = day * DAY + p.rng.uniform(19, 21) * HOUR;
       const patients = strangers(p, s, from, p.rng.int(3, 8));
@@ -292,7 +300,8 @@ export function planIncidents(h: Hospital): PlannedIncident[] {
   const planner: Planner = {
     h,
     rng: Rng.for(h.options.seed, 'incidents'),
-    usedStaff: new Set(),
+    usedStaff: new Map(),
+    allowReuse: false,
     usedVendorDays: new Set(),
     ordinary: h.patients.filter((x) => !x.vip && x.employeeStaff === null && x.deceasedAt === null && x.therapist === null && !staffAddresses.has(x.address)),
   };
@@ -305,13 +314,18 @@ export function planIncidents(h: Hospital): PlannedIncident[] {
       const preferred = first + Math.min(span - 1, Math.floor(((k + planner.rng.next()) / n) * span));
       // The preferred day first, then the others nearest to it.
       const days = Array.from({ length: span }, (_, i) => first + i).sort((a, b) => Math.abs(a - preferred) - Math.abs(b - preferred) || a - b);
-      for (const day of days) {
-        const draft = PLANNERS[scenario](planner, day, k);
-        if (draft) {
-          if (draft.actor.kind === 'staff') planner.usedStaff.add(draft.actor.staff);
-          drafts.push(draft);
-          break;
+      let draft: Draft | null = null;
+      for (const reuse of [false, true]) {
+        planner.allowReuse = reuse;
+        for (const day of days) {
+          draft = PLANNERS[scenario](planner, day, k);
+          if (draft) break;
         }
+        if (draft) break;
+      }
+      if (draft) {
+        if (draft.actor.kind === 'staff') planner.usedStaff.set(draft.actor.staff, draft.day);
+        drafts.push(draft);
       }
     }
   }

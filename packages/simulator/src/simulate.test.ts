@@ -117,6 +117,15 @@ describe('simulateHospital: the incidents', () => {
     expect(new Set(staffActors).size).toBe(staffActors.length);
   });
 
+  it('still plans every scenario in a small hospital, reusing actors only on other days', () => {
+    const small = simulateHospital({ seed: 1, staff: 60, days: 7, start: '2026-03-02' });
+    const expected = defaultIncidentCounts(7);
+    for (const scenario of SCENARIOS) expect(small.labels.filter((l) => l.scenario === scenario).length, scenario).toBe(expected[scenario]);
+    const days = new Map<string, string[]>();
+    for (const l of small.labels) days.set(l.actorId, [...(days.get(l.actorId) ?? []), l.start.slice(0, 10)]);
+    for (const [actor, list] of days) if (actor.startsWith('u')) expect(new Set(list).size, actor).toBe(list.length);
+  });
+
   it('labels evidence that exists, belongs to the actor, and spans start..end', () => {
     for (const label of sim.labels) {
       expect(label.eventIds.length).toBeGreaterThan(0);
