@@ -22,3 +22,4 @@ export { parseAlerts } from './alerts-file.ts';
 export { Rng, deriveSeed } from './prng.ts';
 export { DEPARTMENTS, ROLES, CLINICAL_ROLES, SHIFTS } from './layout.ts';
 export type { Department, Role, Shift } from './layout.ts';
+export { simulateCommand, scoreCommand, SIMULATOR_USAGE } from './commands.ts';

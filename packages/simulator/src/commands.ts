@@ -1,0 +1,96 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, FileContentError } from '@chartwatch/errors';
+import { parseAlerts } from './alerts-file.ts';
+import { generateHospital } from './hospital.ts';
+import { parseLabels } from './label.ts';
+import type { OutputFormat } from './output.ts';
+import { OUTPUT_FORMATS, writeSimulation } from './output.ts';
+import { formatScoreTable, scoreAlerts } from './score.ts';
+
+export const SIMULATOR_USAGE = `usage:
+  simulate --seed N --staff N --days N --start YYYY-MM-DD --format fhir|csv|json --out DIR [--timezone ZONE] [--no-incidents]
+  score --alerts FILE --labels FILE [--actor-days N]`;
+
+function integer(name: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`--${name}`, 'is required');
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new ConfigError(`--${name}`, `expected an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** `simulate …`: writes a simulated hospital week into --out and prints a summary through `print`. */
+export async function simulateCommand(args: string[], print: (line: string) => void): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      seed: { type: 'string' },
+      staff: { type: 'string' },
+      days: { type: 'string' },
+      start: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      timezone: { type: 'string' },
+      'no-incidents': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const format = values.format ?? 'json';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new ConfigError('--format', `expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  if (!values.out) throw new ConfigError('--out', 'is required: the directory to write into');
+  if (!values.start) throw new ConfigError('--start', 'is required: the first simulated day, YYYY-MM-DD');
+  const t0 = performance.now();
+  const hospital = generateHospital({
+    seed: integer('seed', values.seed),
+    staff: integer('staff', values.staff, 300),
+    days: integer('days', values.days, 7),
+    start: values.start,
+    ...(values.timezone ? { timezone: values.timezone } : {}),
+    ...(values['no-incidents'] ? { incidents: false } : {}),
+  });
+  const t1 = performance.now();
+  const summary = await writeSimulation(hospital, values.out, format as OutputFormat);
+  const t2 = performance.now();
+  print(`hospital: ${summary.staff} staff, ${summary.patients} patients, ${summary.encounters} encounters, ${hospital.vendors.length} applications (${Math.round(t1 - t0)} ms)`);
+  print(`events: ${summary.events} from ${summary.firstEvent ?? '-'} to ${summary.lastEvent ?? '-'} (${summary.days} days from ${summary.start}, ${summary.timezone})`);
+  print(`actors: ${summary.actors} (${summary.users} users, ${summary.applications} applications), ${summary.actorDays} actor-days`);
+  print(`incidents: ${summary.incidents}`);
+  for (const [scenario, n] of Object.entries(summary.incidentsByScenario)) print(`  ${scenario.padEnd(26)} ${n}`);
+  print(`wrote ${summary.files.join(', ')} to ${values.out} (${Math.round(t2 - t1)} ms generating and writing)`);
+  print(JSON.stringify({ ...summary, generateMs: Math.round(t1 - t0), writeMs: Math.round(t2 - t1) }));
+}
+
+/** `score …`: judges an alerts file against a labels file and prints the table and a final JSON line. */
+export async function scoreCommand(args: string[], print: (line: string) => void): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { alerts: { type: 'string' }, labels: { type: 'string' }, 'actor-days': { type: 'string' } },
+    strict: true,
+  });
+  if (!values.alerts) throw new ConfigError('--alerts', 'is required: a file of alerts (JSON lines or a JSON array)');
+  if (!values.labels) throw new ConfigError('--labels', 'is required: labels.jsonl from simulate');
+  const alerts = parseAlerts(await readFile(values.alerts, 'utf8'), values.alerts);
+  const labels = parseLabels(await readFile(values.labels, 'utf8'), values.labels);
+  let actorDays: number;
+  if (values['actor-days'] !== undefined) {
+    actorDays = integer('actor-days', values['actor-days']);
+  } else {
+    // simulate writes summary.json beside labels.jsonl.
+    const summaryFile = join(dirname(values.labels), 'summary.json');
+    const exists = await stat(summaryFile).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) throw new ConfigError('--actor-days', `is required when ${summaryFile} does not exist`);
+    const summary = JSON.parse(await readFile(summaryFile, 'utf8')) as { actorDays?: unknown };
+    if (typeof summary.actorDays !== 'number') throw new FileContentError('CW_ERR_INPUT', summaryFile, 'actorDays', 'missing or not a number');
+    actorDays = summary.actorDays;
+  }
+  const report = scoreAlerts(alerts, labels, { actorDays });
+  print(formatScoreTable(report));
+  print(JSON.stringify(report));
+}
