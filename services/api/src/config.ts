@@ -15,7 +15,7 @@ const envSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: int(0, 65535).default(8080),
   API_BODY_LIMIT: int(1024, 10 * 1024 * 1024).default(64 * 1024),
-  API_RATE_LIMIT_MAX: int(1, 10_000_000).default(600),
+  API_RATE_LIMIT_MAX: int(1, 1_000_000_000).default(600),
   API_RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   API_KEY_CACHE_MS: int(0, 3_600_000).default(30_000),
   API_TRUST_PROXY: bool.default(false),

@@ -1,0 +1,226 @@
+/**
+ * bench:api — the analyst API over at least 10 million stored events.
+ *
+ * Fills embedded chDB through the store's own schema with server-side
+ * generation (INSERT … SELECT FROM numbers(N): rows never pass through JS;
+ * the patient_access materialized view fills as the events land), adds
+ * 100,000 alerts, then serves the API on 127.0.0.1 and hits the alert list
+ * (a rotating mix of filters, sorts and cursor pages) and the patient access
+ * report (random patients) with bounded concurrency over real HTTP.
+ * Prints requests/s and latency percentiles, and a final JSON line.
+ *
+ * Env: BENCH_API_EVENTS (default 10,000,000), BENCH_API_ALERTS (100,000),
+ * BENCH_API_REQUESTS per scenario (1,500), BENCH_API_CONCURRENCY (4).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openStore } from '../packages/store/src/index.ts';
+import { createLogger } from '../packages/logger/src/index.ts';
+import { apiConfigFromEnv, buildApi, createApiKey } from '../services/api/src/index.ts';
+
+const EVENTS = Number(process.env['BENCH_API_EVENTS'] ?? 10_000_000);
+const ALERTS = Number(process.env['BENCH_API_ALERTS'] ?? 100_000);
+const REQUESTS = Number(process.env['BENCH_API_REQUESTS'] ?? 1_500);
+const CONCURRENCY = Number(process.env['BENCH_API_CONCURRENCY'] ?? 4);
+const ACTORS = 5_000;
+const PATIENTS = 200_000;
+const SPAN_DAYS = 90;
+const START = '2025-01-01 00:00:00.000';
+
+const DATA = mkdtempSync(join(tmpdir(), 'chartwatch-bench-api-'));
+const DB = 'bench_api';
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const round = (n: number, d = 1): number => Math.round(n * 10 ** d) / 10 ** d;
+
+interface Figures {
+  requests: number;
+  errors: number;
+  reqPerSec: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanRows: number;
+}
+
+async function hammer(name: string, count: number, url: (i: number) => string, headers: Record<string, string>, rowsOf: (body: unknown) => number): Promise<Figures> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let rows = 0;
+  let next = 0;
+  const started = performance.now();
+  async function worker(): Promise<void> {
+    for (;;) {
+      const i = next++;
+      if (i >= count) return;
+      const t0 = performance.now();
+      const res = await fetch(url(i), { headers });
+      const body: unknown = await res.json();
+      latencies.push(performance.now() - t0);
+      if (res.status !== 200) {
+        errors += 1;
+        if (errors <= 3) console.error(`${name}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+      } else rows += rowsOf(body);
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, () => worker()));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: count,
+    errors,
+    reqPerSec: round(count / seconds),
+    p50Ms: round(percentile(latencies, 50), 2),
+    p90Ms: round(percentile(latencies, 90), 2),
+    p99Ms: round(percentile(latencies, 99), 2),
+    maxMs: round(latencies.at(-1) ?? 0, 2),
+    meanRows: round(rows / Math.max(1, count - errors)),
+  };
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const store = await openStore({ database: DB, dataDir: DATA });
+  await store.migrate();
+  const db = `\`${DB}\``;
+
+  // Events: 1 in 50 from one of 20 vendor applications pulling many records; the rest
+  // clinicians reading one chart (1 in 20 touching three). Times spread evenly over 90 days.
+  const stepMs = Math.floor((SPAN_DAYS * 86_400_000) / EVENTS);
+  const fillStart = performance.now();
+  await store.client.command({
+    query: `INSERT INTO ${db}.access_events
+      (event_id, event_time, actor_id, actor_kind, actor_role, actor_department, patient_ids, action, resource_types,
+       sensitivity, purpose_of_use, break_the_glass, outcome, records, source_system, network_address, format)
+      SELECT
+        concat('ev-', toString(number)) AS event_id,
+        toDateTime64('${START}', 3, 'UTC') + toIntervalMillisecond(number * ${stepMs}) AS event_time,
+        if(number % 50 = 0, concat('app-', toString(number % 20)), concat('u-', toString(cityHash64(number, 1) % ${ACTORS}))) AS actor_id,
+        if(number % 50 = 0, 'application', 'user') AS actor_kind,
+        if(number % 50 = 0, NULL, ['physician', 'nurse', 'registrar', 'pharmacist'][1 + number % 4]) AS actor_role,
+        if(number % 50 = 0, NULL, ['cardiology', 'oncology', 'emergency', 'psychiatry', 'radiology'][1 + number % 5]) AS actor_department,
+        if(number % 20 = 0,
+           [concat('p-', toString(cityHash64(number, 2) % ${PATIENTS})), concat('p-', toString(cityHash64(number, 3) % ${PATIENTS})), concat('p-', toString(cityHash64(number, 4) % ${PATIENTS}))],
+           [concat('p-', toString(cityHash64(number, 2) % ${PATIENTS}))]) AS patient_ids,
+        ['read', 'read', 'read', 'update', 'query', 'export'][1 + number % 6] AS action,
+        if(number % 3 = 0, ['Patient'], ['Observation', 'DocumentReference']) AS resource_types,
+        if(number % 17 = 0, ['PSY'], []) AS sensitivity,
+        if(number % 97 = 0, ['BTG'], ['TREAT']) AS purpose_of_use,
+        number % 97 = 0 AS break_the_glass,
+        if(number % 200 = 0, 'minor-failure', 'success') AS outcome,
+        if(number % 50 = 0, toUInt32(100 + number % 900), toUInt32(1)) AS records,
+        'epic' AS source_system,
+        concat('10.', toString(number % 7), '.', toString(number % 251), '.', toString(number % 13)) AS network_address,
+        'fhir' AS format
+      FROM numbers(${EVENTS})`,
+  });
+  const fillEventsS = (performance.now() - fillStart) / 1000;
+
+  const alertStart = performance.now();
+  await store.client.command({
+    query: `INSERT INTO ${db}.alerts
+      (alert_id, rule_id, rule_version, detector, severity, title, alert_key, actor_id, actor_kind, patient_ids, patient_count,
+       window_start, window_end, measure, observed, threshold, compared_with, baseline, evidence_event_ids, evidence_count,
+       explanation, score, model_version, features, fired_at)
+      SELECT
+        concat('al-', hex(cityHash64(number))) AS alert_id,
+        ['after-hours-bulk', 'vip-snoop', 'family-snoop', 'vendor-over-quota', 'sensitive-snoop', 'coworker-snoop'][1 + number % 6] AS rule_id,
+        1, if(number % 10 = 0, 'model', 'rule'),
+        ['low', 'medium', 'high', 'critical'][1 + cityHash64(number, 9) % 4] AS severity,
+        'Bench alert', concat('actor=u-', toString(number % ${ACTORS})),
+        concat('u-', toString(number % ${ACTORS})) AS actor_id, 'user',
+        [concat('p-', toString(cityHash64(number, 5) % ${PATIENTS}))], 1,
+        toDateTime64('${START}', 3, 'UTC') + toIntervalSecond(number * 77) AS window_start,
+        toDateTime64('${START}', 3, 'UTC') + toIntervalSecond(number * 77 + 14400),
+        'distinct patients', 40, 30, 'fixed', NULL, ['ev-1', 'ev-2'], 2,
+        'u read 40 distinct patients after hours; 30 allowed', NULL, NULL, '[]',
+        toDateTime64('${START}', 3, 'UTC') + toIntervalSecond(number * 77 + 14400) AS fired_at
+      FROM numbers(${ALERTS})`,
+  });
+  const fillAlertsS = (performance.now() - alertStart) / 1000;
+
+  const counts = await (
+    await store.client.query({
+      query: `SELECT (SELECT count() FROM ${db}.access_events) AS events, (SELECT count() FROM ${db}.patient_access) AS patient_rows, (SELECT count() FROM ${db}.alerts) AS alerts`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ events: string; patient_rows: string; alerts: string }>();
+  const stored = { events: Number(counts[0]?.events), patientRows: Number(counts[0]?.patient_rows), alerts: Number(counts[0]?.alerts) };
+  console.log(`filled ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} patient_access rows) in ${round(fillEventsS)} s; ${stored.alerts.toLocaleString('en')} alerts in ${round(fillAlertsS)} s`);
+
+  const app = await buildApi({
+    config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'warn' }),
+    store,
+    logger: createLogger({ level: 'warn' }),
+  });
+  const analyst = await createApiKey(store, { name: 'bench-analyst', role: 'analyst', createdBy: 'bench', at: new Date().toISOString() });
+  const officer = await createApiKey(store, { name: 'bench-officer', role: 'privacy_officer', createdBy: 'bench', at: new Date().toISOString() });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+  // Cursor pages for the list mix: walk a few pages once, then reuse the cursors.
+  const cursors: string[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(`${base}/alerts?limit=50${cursor ? `&cursor=${cursor}` : ''}`, { headers: { 'x-api-key': analyst.key } });
+    cursor = ((await res.json()) as { nextCursor: string | null }).nextCursor;
+    if (cursor) cursors.push(cursor);
+  }
+  const listVariants = [
+    '/alerts?limit=50',
+    '/alerts?limit=50&severity=critical,high',
+    '/alerts?limit=50&status=new&sort=-severity',
+    '/alerts?limit=50&rule=vip-snoop&from=2025-01-20T00:00:00Z&to=2025-02-20T00:00:00Z',
+    '/alerts?limit=50&actor=u-1234',
+    ...cursors.map((c) => `/alerts?limit=50&cursor=${c}`),
+  ];
+  const rowsOfList = (b: unknown): number => (b as { items: unknown[] }).items.length;
+  const rowsOfReport = (b: unknown): number => (b as { accesses: unknown[] }).accesses.length;
+  const patientUrl = (i: number): string => `${base}/patients/p-${(i * 7919) % PATIENTS}/access-report?limit=200`;
+
+  // Warm-up (JIT, ClickHouse caches), not measured.
+  await hammer('warm-up list', 60, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList);
+  await hammer('warm-up report', 60, (i) => patientUrl(i + 100_000), { 'x-api-key': officer.key }, rowsOfReport);
+
+  const list = await hammer('alert list', REQUESTS, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList);
+  console.log(
+    `alert list          ${list.requests} requests, ${list.reqPerSec} req/s, p50 ${list.p50Ms} ms, p90 ${list.p90Ms} ms, p99 ${list.p99Ms} ms, max ${list.maxMs} ms, ${list.meanRows} alerts/page, ${list.errors} errors`,
+  );
+  const report = await hammer('patient access report', REQUESTS, patientUrl, { 'x-api-key': officer.key }, rowsOfReport);
+  console.log(
+    `patient report      ${report.requests} requests, ${report.reqPerSec} req/s, p50 ${report.p50Ms} ms, p90 ${report.p90Ms} ms, p99 ${report.p99Ms} ms, max ${report.maxMs} ms, ${report.meanRows} accesses/report, ${report.errors} errors`,
+  );
+
+  await app.close();
+  await store.close();
+  rmSync(DATA, { recursive: true, force: true });
+  const totalS = (performance.now() - t0) / 1000;
+  console.log(`p99 target 100 ms: alert list ${list.p99Ms < 100 ? 'met' : 'MISSED'}, patient report ${report.p99Ms < 100 ? 'met' : 'MISSED'}; total ${round(totalS)} s`);
+  console.log(
+    JSON.stringify({
+      bench: 'api',
+      events: stored.events,
+      patientAccessRows: stored.patientRows,
+      alerts: stored.alerts,
+      concurrency: CONCURRENCY,
+      fillEventsSeconds: round(fillEventsS),
+      alertList: list,
+      patientAccessReport: report,
+      p99TargetMs: 100,
+      targetMet: list.p99Ms < 100 && report.p99Ms < 100,
+      totalSeconds: round(totalS),
+    }),
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  rmSync(DATA, { recursive: true, force: true });
+  process.exit(1);
+});
