@@ -84,6 +84,8 @@ const LATE = access(`${run}-dd-late`, '2026-03-03T22:00:00.000Z', 'dd', 'late-pa
 const config: DetectorConfig = detectorConfigFromEnv({
   KAFKA_BROKERS: brokers.join(','),
   KAFKA_CLIENT_ID: `detector-test-${run}`,
+  // KAFKA_CLIENT=platformatic runs the same test on the other Kafka client.
+  KAFKA_CLIENT: process.env['KAFKA_CLIENT'],
   KAFKA_PARTITIONS: String(PARTITIONS),
   KAFKA_TOPIC_EVENTS: EVENTS,
   KAFKA_TOPIC_ALERTS: ALERTS,
