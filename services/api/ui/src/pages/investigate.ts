@@ -1,0 +1,262 @@
+import { apiDownload, apiGet, errorText } from '../api-client.ts';
+import type { Query } from '../api-client.ts';
+import { announce, field, h, replace, section } from '../dom.ts';
+import { dayEndIso, dayStartIso, formatNumber, formatTime } from '../format.ts';
+import { go, hashFor } from '../router.ts';
+import type { PageContext } from '../router.ts';
+import { actorLabel, canSeeNames, mergeNames, patientLabel } from '../session.ts';
+import { activityStrip, dataTable } from '../svg-chart.ts';
+import type { AccessReport, ActorTimeline, Names, ReportAccess } from '../types.ts';
+
+function rangeFields(query: URLSearchParams): { from: HTMLInputElement; to: HTMLInputElement } {
+  return {
+    from: h('input', { type: 'date', name: 'from', value: query.get('from') ?? '' }),
+    to: h('input', { type: 'date', name: 'to', value: query.get('to') ?? '' }),
+  };
+}
+
+function rangeQuery(query: URLSearchParams): Query {
+  return { from: dayStartIso(query.get('from') ?? ''), to: dayEndIso(query.get('to') ?? '') };
+}
+
+function lookupForm(kind: 'actor' | 'patient', query: URLSearchParams, initial = ''): HTMLFormElement {
+  const id = h('input', { type: 'text', name: 'id', required: true, value: initial, autocomplete: 'off', spellcheck: 'false' });
+  const { from, to } = rangeFields(query);
+  const form = h(
+    'form',
+    { class: 'lookup inline-form', 'aria-label': kind === 'actor' ? 'Actor timeline' : 'Patient access report' },
+    field(kind === 'actor' ? 'Actor id (user or application)' : 'Patient id', id),
+    field('From (UTC day)', from),
+    field('To (UTC day, included)', to),
+    h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'primary' }, kind === 'actor' ? 'Show timeline' : 'Show report')),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = id.value.trim();
+    if (v === '') return;
+    go(hashFor(`/${kind === 'actor' ? 'actors' : 'patients'}/${encodeURIComponent(v)}`, { from: from.value, to: to.value }));
+  });
+  return form;
+}
+
+function exportButton(label: string, run: () => Promise<{ name: string; bytes: number }>, testId: string): HTMLButtonElement {
+  const b = h('button', { type: 'button', 'data-testid': testId }, label);
+  b.addEventListener('click', () => {
+    b.disabled = true;
+    run()
+      .then((r) => announce(`Downloaded ${r.name} (${formatNumber(r.bytes)} bytes).`))
+      .catch((err: unknown) => announce(`Export failed: ${errorText(err)}`))
+      .finally(() => {
+        b.disabled = false;
+      });
+  });
+  return b;
+}
+
+export function investigatePage(ctx: PageContext): void {
+  replace(
+    ctx.main,
+    h('div', { class: 'page-head' }, h('h1', null, 'Investigate')),
+    h(
+      'div',
+      { class: 'two-col' },
+      section('Actor timeline', 'actor-lookup', h('p', { class: 'muted' }, 'Everything one user or application opened, hour by hour.'), lookupForm('actor', ctx.query)),
+      section('Patient access report', 'patient-lookup', h('p', { class: 'muted' }, 'Who opened one patient’s chart, when, from where and why.'), lookupForm('patient', ctx.query)),
+    ),
+  );
+}
+
+const EXPORT_LIMIT = 10_000;
+
+export async function actorTimelinePage(ctx: PageContext): Promise<void> {
+  const { main, params, query, me, signal } = ctx;
+  const actorId = params['actorId'] ?? '';
+  const base = `/actors/${encodeURIComponent(actorId)}/timeline`;
+  const range = rangeQuery(query);
+  const withNames = canSeeNames(me);
+  const head = h('div', { class: 'page-head' }, h('h1', null, `Actor timeline: ${actorId}`));
+  const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
+  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('actor', query, actorId)), body);
+
+  let tl: ActorTimeline;
+  try {
+    tl = await apiGet<ActorTimeline>(base, { ...range, limit: 200, resolveNames: withNames ? 'true' : null });
+  } catch (err) {
+    replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load the timeline: ${errorText(err)}`));
+    return;
+  }
+  if (signal.aborted) return;
+  let names: Names | undefined = tl.names;
+  replace(head, h('h1', null, `Actor timeline: ${actorLabel(actorId, names)}`));
+  const a = tl.activity;
+  const buckets = a?.buckets ?? [];
+  const tbody = h('tbody');
+  const more = h('button', { type: 'button', hidden: tl.nextCursor === null }, 'Load more');
+  let cursor = tl.nextCursor;
+  const addRows = (events: ActorTimeline['events']): void => {
+    for (const e of events) {
+      tbody.appendChild(
+        h(
+          'tr',
+          null,
+          h('td', { class: 'nowrap' }, formatTime(e.time)),
+          h('td', null, e.action),
+          h('td', null, e.patientIds.slice(0, 3).map((p, i) => [i ? ', ' : '', h('a', { href: `#/patients/${encodeURIComponent(p)}` }, patientLabel(p, names))]), e.patientIds.length > 3 ? ` +${e.patientIds.length - 3}` : ''),
+          h('td', null, e.resourceTypes.join(', ')),
+          h('td', null, e.sensitivity.join(', ') || '—'),
+          h('td', null, e.purposeOfUse.join(', ') || '—'),
+          h('td', null, e.breakTheGlass ? 'yes' : ''),
+          h('td', { class: 'num' }, formatNumber(e.records)),
+          h('td', null, e.outcome),
+        ),
+      );
+    }
+  };
+  addRows(tl.events);
+  more.addEventListener('click', () => {
+    more.disabled = true;
+    apiGet<ActorTimeline>(base, { ...range, limit: 200, cursor, resolveNames: withNames ? 'true' : null })
+      .then((next) => {
+        names = mergeNames(names, next.names);
+        cursor = next.nextCursor;
+        addRows(next.events);
+        more.hidden = cursor === null;
+      })
+      .catch((err: unknown) => announce(`Could not load more: ${errorText(err)}`))
+      .finally(() => {
+        more.disabled = false;
+      });
+  });
+
+  replace(
+    body,
+    section(
+      'Activity',
+      'activity-title',
+      h(
+        'p',
+        { class: 'muted' },
+        `${formatTime(tl.from)} – ${formatTime(tl.to)}: ${formatNumber(a?.totals.events ?? 0)} events, ${formatNumber(a?.totals.distinctPatients ?? 0)} distinct patients, ${formatNumber(a?.totals.records ?? 0)} records, ${formatNumber(a?.totals.breakTheGlass ?? 0)} break-the-glass.`,
+      ),
+      buckets.length === 0
+        ? h('p', { class: 'muted' }, 'No activity in this range.')
+        : [
+            activityStrip({
+              starts: buckets.map((b) => b.start),
+              values: buckets.map((b) => b.events),
+              label: `Events per ${a?.bucket ?? 'bucket'} for ${actorId} from ${formatTime(tl.from)} to ${formatTime(tl.to)}, peak ${formatNumber(Math.max(0, ...buckets.map((b) => b.events)))}.`,
+              testId: 'actor-timeline-chart',
+              width: 1200,
+            }),
+            dataTable('Activity', ['Start', 'Events', 'Distinct patients', 'Records', 'Break-the-glass'], buckets.filter((b) => b.events > 0).map((b) => [formatTime(b.start), b.events, b.distinctPatients, b.records, b.breakTheGlass])),
+          ],
+    ),
+    section(
+      'Accesses',
+      'events-title',
+      h(
+        'div',
+        { class: 'actions' },
+        exportButton('Export accesses (CSV)', () => apiDownload(base, { ...range, format: 'csv', limit: EXPORT_LIMIT, resolveNames: withNames ? 'true' : null }, 'actor-timeline.csv'), 'export-timeline-csv'),
+        exportButton('Export hourly activity (CSV)', () => apiDownload(base, { ...range, format: 'csv', part: 'activity', limit: 1 }, 'actor-activity.csv'), 'export-activity-csv'),
+      ),
+      h(
+        'table',
+        { class: 'table compact' },
+        h('caption', { class: 'visually-hidden' }, 'Accesses, newest first'),
+        h('thead', null, h('tr', null, ['Time', 'Action', 'Patients', 'Resources', 'Sensitivity', 'Purpose', 'Break-the-glass', 'Records', 'Outcome'].map((t) => h('th', { scope: 'col' }, t)))),
+        tbody,
+      ),
+      more,
+    ),
+  );
+}
+
+function accessRow(x: ReportAccess, names: Names | undefined): HTMLTableRowElement {
+  const given = x.actor.givenName ?? null;
+  const family = x.actor.familyName ?? null;
+  const actorName = given || family ? `${[given, family].filter(Boolean).join(' ')} (${x.actor.id})` : actorLabel(x.actor.id, names);
+  return h(
+    'tr',
+    { 'data-event-id': x.eventId },
+    h('td', { class: 'nowrap' }, formatTime(x.time)),
+    h('td', null, h('a', { href: `#/actors/${encodeURIComponent(x.actor.id)}` }, actorName), h('div', { class: 'small muted' }, [x.actor.kind, x.actor.role, x.actor.department].filter(Boolean).join(' · '))),
+    h('td', null, x.action),
+    h('td', null, x.resourceTypes.join(', ')),
+    h('td', null, x.purposeOfUse.join(', ') || '—'),
+    h('td', null, x.breakTheGlass ? 'yes' : ''),
+    h('td', null, x.sourceSystem ?? '—', h('div', { class: 'small muted' }, x.networkAddress ?? '')),
+    h('td', null, x.outcome),
+  );
+}
+
+export async function patientReportPage(ctx: PageContext): Promise<void> {
+  const { main, params, query, me, signal } = ctx;
+  const patientId = params['patientId'] ?? '';
+  const base = `/patients/${encodeURIComponent(patientId)}/access-report`;
+  const range = rangeQuery(query);
+  const withNames = canSeeNames(me);
+  const head = h('div', { class: 'page-head' }, h('h1', null, `Access report: ${patientId}`));
+  const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
+  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('patient', query, patientId)), body);
+
+  let report: AccessReport;
+  try {
+    report = await apiGet<AccessReport>(base, { ...range, limit: 200, resolveNames: withNames ? 'true' : null });
+  } catch (err) {
+    replace(body, h('p', { class: 'error', role: 'alert' }, `Could not load the report: ${errorText(err)}`));
+    return;
+  }
+  if (signal.aborted) return;
+  const names: Names | undefined = report.patient ? { actors: {}, patients: { [patientId]: report.patient } } : undefined;
+  replace(head, h('h1', null, `Access report: ${patientLabel(patientId, names)}`));
+  const tbody = h('tbody', null, report.accesses.map((x) => accessRow(x, undefined)));
+  let cursor = report.nextCursor;
+  let shown = report.accesses.length;
+  const count = h('p', { class: 'muted', 'data-testid': 'report-count' });
+  const setCount = (): void => {
+    count.textContent = `${formatNumber(shown)} access${shown === 1 ? '' : 'es'} from ${formatTime(report.from)} to ${formatTime(report.to)}${cursor ? ' (more available)' : ''}.`;
+  };
+  setCount();
+  const more = h('button', { type: 'button', hidden: cursor === null }, 'Load more');
+  more.addEventListener('click', () => {
+    more.disabled = true;
+    apiGet<AccessReport>(base, { ...range, limit: 200, cursor, resolveNames: withNames ? 'true' : null })
+      .then((next) => {
+        cursor = next.nextCursor;
+        shown += next.accesses.length;
+        for (const x of next.accesses) tbody.appendChild(accessRow(x, undefined));
+        more.hidden = cursor === null;
+        setCount();
+      })
+      .catch((err: unknown) => announce(`Could not load more: ${errorText(err)}`))
+      .finally(() => {
+        more.disabled = false;
+      });
+  });
+  const exportQuery = { ...range, limit: EXPORT_LIMIT, resolveNames: withNames ? 'true' : null };
+  replace(
+    body,
+    section(
+      'Accesses',
+      'accesses-title',
+      count,
+      h(
+        'div',
+        { class: 'actions' },
+        exportButton('Export CSV', () => apiDownload(base, { ...exportQuery, format: 'csv' }, 'patient-access-report.csv'), 'export-report-csv'),
+        exportButton('Export JSON', () => apiDownload(base, { ...exportQuery, format: 'json' }, 'patient-access-report.json'), 'export-report-json'),
+      ),
+      report.accesses.length === 0
+        ? h('p', { class: 'muted' }, 'Nobody opened this chart in the range.')
+        : h(
+            'table',
+            { class: 'table compact', 'data-testid': 'access-report' },
+            h('caption', { class: 'visually-hidden' }, 'Accesses to the chart, newest first'),
+            h('thead', null, h('tr', null, ['Time', 'Who', 'Action', 'Resources', 'Purpose', 'Break-the-glass', 'From', 'Outcome'].map((t) => h('th', { scope: 'col' }, t)))),
+            tbody,
+          ),
+      more,
+    ),
+  );
+}

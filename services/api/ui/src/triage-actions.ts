@@ -1,0 +1,131 @@
+import { apiPost } from './api-client.ts';
+import { field, h } from './dom.ts';
+import { humanize } from './format.ts';
+import { RESOLUTIONS } from './types.ts';
+import type { Alert, Me, Resolution, Triage } from './types.ts';
+
+/**
+ * The triage moves shared by the queue (keyboard) and the alert page
+ * (buttons). Each sends the triage version the user saw, so a change made
+ * meanwhile by someone else is a 409 instead of being overwritten.
+ */
+
+export async function assignToMe(alert: Alert, me: Me): Promise<Triage> {
+  const r = await apiPost<{ triage: Triage }>(`/alerts/${encodeURIComponent(alert.alertId)}/assign`, {
+    assignee: me.id,
+    expectedVersion: alert.triage.version,
+  });
+  return r.triage;
+}
+
+export async function startInvestigating(alert: Alert, reason = 'Investigation started'): Promise<Triage> {
+  const r = await apiPost<{ triage: Triage }>(`/alerts/${encodeURIComponent(alert.alertId)}/transition`, {
+    to: 'investigating',
+    reason,
+    expectedVersion: alert.triage.version,
+  });
+  return r.triage;
+}
+
+export interface CloseChoice {
+  resolution: Resolution;
+  reason: string;
+  suppressDays: number | null;
+}
+
+export async function closeAlert(alert: Alert, choice: CloseChoice): Promise<Triage> {
+  const body: Record<string, unknown> = { to: 'closed', resolution: choice.resolution, reason: choice.reason, expectedVersion: alert.triage.version };
+  if (choice.suppressDays !== null) body['suppress'] = { days: choice.suppressDays };
+  const r = await apiPost<{ triage: Triage }>(`/alerts/${encodeURIComponent(alert.alertId)}/transition`, body);
+  return r.triage;
+}
+
+const RESOLUTION_HELP: Record<Resolution, string> = {
+  false_positive: 'The rule fired on legitimate work (e.g. covering another ward).',
+  benign: 'Real, but allowed: no privacy harm.',
+  confirmed: 'Inappropriate access: follow the incident procedure.',
+};
+
+/**
+ * Asks for a resolution and a reason in a modal <dialog> (focus is trapped
+ * and restored by the browser; Escape cancels). Resolves null on cancel.
+ */
+export function askCloseReason(alert: Alert): Promise<CloseChoice | null> {
+  return new Promise((resolve) => {
+    const radios = RESOLUTIONS.map((r, i) => {
+      const input = h('input', { type: 'radio', name: 'resolution', value: r, id: `resolution-${r}`, required: true, checked: i === 0 });
+      return h(
+        'div',
+        { class: 'choice-row' },
+        input,
+        h('label', { for: input.id }, h('strong', null, humanize(r)), h('span', { class: 'muted' }, ` — ${RESOLUTION_HELP[r]}`)),
+      );
+    });
+    const reason = h('textarea', { name: 'reason', rows: 3, required: true, maxlength: 4000, class: 'wide' });
+    const suppress = h('input', { type: 'checkbox', name: 'suppress', id: 'close-suppress' });
+    const days = h('input', { type: 'number', name: 'days', min: 1, max: 365, value: 30, class: 'narrow' });
+    const suppressRow = h(
+      'div',
+      { class: 'suppress-row' },
+      h('span', { class: 'choice' }, suppress, h('label', { for: suppress.id }, `Suppress ${alert.ruleId} for ${alert.actorId}`)),
+      field('for days', days),
+    );
+    const error = h('p', { class: 'error', role: 'alert' });
+    const cancel = h('button', { type: 'button' }, 'Cancel');
+    const ok = h('button', { type: 'submit', class: 'primary' }, 'Close alert');
+    const form = h(
+      'form',
+      { method: 'dialog' },
+      h('h2', { id: 'close-title' }, 'Close alert'),
+      h('p', { class: 'muted' }, alert.title),
+      h('fieldset', null, h('legend', null, 'Resolution'), radios),
+      field('Reason (kept in the alert history)', reason),
+      suppressRow,
+      error,
+      h('div', { class: 'actions' }, cancel, ok),
+    );
+    const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'close-title', 'data-testid': 'close-dialog' }, form);
+    const syncSuppress = (): void => {
+      const fp = (form.elements.namedItem('resolution') as RadioNodeList).value === 'false_positive';
+      suppressRow.hidden = !fp;
+      if (!fp) suppress.checked = false;
+    };
+    form.addEventListener('change', syncSuppress);
+    syncSuppress();
+    let result: CloseChoice | null = null;
+    form.addEventListener('submit', (ev) => {
+      const text = reason.value.trim();
+      if (text === '') {
+        ev.preventDefault();
+        error.textContent = 'Give a reason: it is kept in the alert history.';
+        reason.focus();
+        return;
+      }
+      result = {
+        resolution: (form.elements.namedItem('resolution') as RadioNodeList).value as Resolution,
+        reason: text,
+        suppressDays: suppress.checked ? Math.min(365, Math.max(1, Number(days.value) || 30)) : null,
+      };
+    });
+    cancel.addEventListener('click', () => dialog.close());
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(result);
+    });
+    document.body.appendChild(dialog);
+    dialog.showModal();
+    reason.focus();
+  });
+}
+
+export function statusText(t: Triage): string {
+  return t.status === 'closed' && t.resolution ? `closed: ${humanize(t.resolution)}` : t.status;
+}
+
+export function statusBadge(t: Triage): HTMLElement {
+  return h('span', { class: `badge status-${t.status}${t.resolution ? ` resolution-${t.resolution}` : ''}`, 'data-testid': 'status' }, statusText(t));
+}
+
+export function severityBadge(sev: string): HTMLElement {
+  return h('span', { class: `badge sev-${sev}` }, sev);
+}

@@ -1,0 +1,217 @@
+/** Response shapes of the API routes the dashboard reads (see /docs for the OpenAPI document). */
+
+export type Role = 'analyst' | 'privacy_officer' | 'vendor_manager' | 'auditor' | 'admin';
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export type AlertStatus = 'new' | 'investigating' | 'closed';
+export type Resolution = 'confirmed' | 'false_positive' | 'benign';
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+export const STATUSES: readonly AlertStatus[] = ['new', 'investigating', 'closed'];
+export const RESOLUTIONS: readonly Resolution[] = ['false_positive', 'benign', 'confirmed'];
+
+export interface Me {
+  id: string;
+  kind: 'api_key' | 'oidc';
+  name: string;
+  roles: Role[];
+}
+
+export interface Triage {
+  alertId: string;
+  status: AlertStatus;
+  resolution: Resolution | null;
+  reason: string;
+  assignee: string | null;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  version: number;
+}
+
+export interface FeatureContribution {
+  feature: string;
+  value: number;
+  peerMedian: number | null;
+  contribution: number;
+}
+
+export interface Alert {
+  alertId: string;
+  ruleId: string;
+  ruleVersion: number;
+  detector: 'rule' | 'model';
+  severity: Severity;
+  title: string;
+  key: string;
+  actorId: string;
+  actorKind: 'user' | 'application';
+  patientIds: string[];
+  patientCount: number;
+  windowStart: string;
+  windowEnd: string;
+  measure: string;
+  observed: number;
+  threshold: number | null;
+  comparedWith: string;
+  baseline: number | null;
+  evidenceEventIds: string[];
+  evidenceCount: number;
+  explanation: string;
+  score: number | null;
+  modelVersion: string | null;
+  features: FeatureContribution[];
+  firedAt: string;
+  triage: Triage;
+}
+
+export interface PersonName {
+  givenName: string | null;
+  familyName: string | null;
+}
+
+export interface Names {
+  actors: Record<string, PersonName>;
+  patients: Record<string, PersonName>;
+}
+
+export interface AccessEvent {
+  eventId: string;
+  time: string;
+  actor: { id: string; kind: 'user' | 'application'; role: string | null; department: string | null };
+  patientIds: string[];
+  action: string;
+  resourceTypes: string[];
+  sensitivity: string[];
+  purposeOfUse: string[];
+  breakTheGlass: boolean;
+  outcome: string;
+  records: number;
+  sourceSystem: string | null;
+  networkAddress: string | null;
+}
+
+export interface AlertPage {
+  items: Alert[];
+  nextCursor: string | null;
+  names?: Names;
+}
+
+export interface AlertDetail extends Alert {
+  evidence: AccessEvent[];
+  names?: Names;
+}
+
+export interface HistoryEntry {
+  version: number;
+  at: string;
+  principalId: string;
+  principalRole: string;
+  change: 'status' | 'assignment' | 'comment' | 'suppression';
+  from: string;
+  to: string;
+  reason: string;
+  refId: string;
+}
+
+export interface Comment {
+  commentId: string;
+  at: string;
+  principalId: string;
+  body: string;
+}
+
+export interface ActivityBucket {
+  start: string;
+  events: number;
+  distinctPatients: number;
+  records: number;
+  breakTheGlass: number;
+  sensitive: number;
+  failures: number;
+}
+
+export interface ActorTimeline {
+  actorId: string;
+  from: string;
+  to: string;
+  activity: {
+    bucket: 'hour' | 'day';
+    buckets: ActivityBucket[];
+    totals: Omit<ActivityBucket, 'start'>;
+    byAction: Record<string, number>;
+    bySensitivity: Record<string, number>;
+    byPurpose: Record<string, number>;
+  } | null;
+  events: AccessEvent[];
+  nextCursor: string | null;
+  names?: Names;
+}
+
+export interface ReportAccess {
+  time: string;
+  eventId: string;
+  actor: AccessEvent['actor'] & Partial<PersonName>;
+  action: string;
+  resourceTypes: string[];
+  sensitivity: string[];
+  purposeOfUse: string[];
+  breakTheGlass: boolean;
+  outcome: string;
+  records: number;
+  sourceSystem: string | null;
+  networkAddress: string | null;
+  patientsInAccess: number;
+}
+
+export interface AccessReport {
+  patientId: string;
+  patient?: PersonName;
+  from: string;
+  to: string;
+  accesses: ReportAccess[];
+  nextCursor: string | null;
+}
+
+export interface VendorSummary {
+  clientId: string;
+  name: string | null;
+  dailyQuota: number | null;
+  records: number;
+  events: number;
+  activeDays: number;
+  maxDailyRecords: number;
+  daysOverQuota: number;
+}
+
+export interface DailyUsage {
+  day: string;
+  records: number;
+  events: number;
+  distinctPatients: number;
+  quota: number | null;
+  overQuota: boolean;
+  baseline: number | null;
+  ratioToBaseline: number | null;
+}
+
+export interface VendorUsage {
+  from: string;
+  to: string;
+  vendor: { clientId: string; name: string | null; dailyQuota: number | null };
+  days: DailyUsage[];
+  totals: { records: number; events: number; daysOverQuota: number; peakDay: string | null; peakRecords: number };
+}
+
+export interface AuditRow {
+  at: string;
+  requestId: string;
+  principalId: string;
+  role: string;
+  routeId: string;
+  method: string;
+  urlPath: string;
+  patientIds: string[];
+  alertIds: string[];
+  actorIds: string[];
+  ip: string;
+  status: number;
+}

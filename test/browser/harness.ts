@@ -1,0 +1,131 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { openStore } from '@chartwatch/store';
+import type { Store } from '@chartwatch/store';
+import { createLogger } from '../../packages/logger/src/index.ts';
+// test/package.json does not list @chartwatch/api: its one door is reached by path, as the API integration tests do.
+import { ROUTE_PERMISSIONS, apiConfigFromEnv, buildApi, createApiKey, isPublicRoute, registeredRoutes } from '../../services/api/src/index.ts';
+import type { ApiApp, Role } from '../../services/api/src/index.ts';
+import { UI_ROUTE_ID, uiPlugin } from '../../services/api/src/ui-plugin.ts';
+import type { SeededHospital } from './seed.ts';
+import { RULES_DIR, seedHospital } from './seed.ts';
+
+/**
+ * The real thing, end to end: the API built by buildApi on an embedded chDB
+ * store seeded with a small hospital (alerts raised by the real rule pack),
+ * listening on a loopback port, and Debian's Chromium driven by
+ * playwright-core.
+ */
+
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = join(import.meta.dirname, '..', 'output', 'screenshots');
+export const VIEWPORT = { width: 1440, height: 900 };
+
+export interface Dashboard {
+  store: Store;
+  app: ApiApp;
+  baseUrl: string;
+  seed: SeededHospital;
+  /** API keys per role; admin's was made with the key-admin call, the others through POST /api-keys. */
+  keys: Record<Role, string>;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(): Promise<Dashboard> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'chartwatch-browser-'));
+  const store = await openStore({ database: 'browser', dataDir });
+  await store.migrate();
+  const seed = await seedHospital(new Date(), RULES_DIR);
+  await store.replaceReference(seed.reference);
+  await store.writeEvents(seed.events);
+  await store.writeAlerts(seed.alerts);
+
+  // Until permissions.ts lists the dashboard's route id, it is made public in this process only.
+  if (!isPublicRoute(UI_ROUTE_ID)) (ROUTE_PERMISSIONS as Record<string, unknown>)[UI_ROUTE_ID] = 'public';
+  const app = await buildApi({
+    config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', API_AUDIT_FLUSH_MS: '50', LOG_LEVEL: 'warn' }),
+    store,
+    logger: createLogger({ level: 'warn' }),
+  });
+  // Until buildApi registers the dashboard itself.
+  if (!registeredRoutes(app).some((r) => r.routeId === UI_ROUTE_ID)) await app.register(uiPlugin);
+  const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+
+  const admin = await createApiKey(store, { name: 'Admin Ada', role: 'admin', createdBy: 'browser-test', at: new Date().toISOString() });
+  const keys = { admin: admin.key } as Record<Role, string>;
+  const names: Record<Exclude<Role, 'admin'>, string> = {
+    analyst: 'Analyst Ari',
+    privacy_officer: 'Privacy Officer Pat',
+    vendor_manager: 'Vendor Manager Val',
+    auditor: 'Auditor Aud',
+  };
+  for (const [role, name] of Object.entries(names) as [Exclude<Role, 'admin'>, string][]) {
+    const res = await fetch(`${baseUrl}/api-keys`, {
+      method: 'POST',
+      headers: { 'x-api-key': admin.key, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, role }),
+    });
+    if (res.status !== 201) throw new Error(`POST /api-keys for ${role}: ${res.status} ${await res.text()}`);
+    keys[role] = ((await res.json()) as { key: string }).key;
+  }
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return {
+    store,
+    app,
+    baseUrl,
+    seed,
+    keys,
+    browser,
+    async close() {
+      await browser.close();
+      await app.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught exceptions in the page: a test fails if any appear. */
+  pageErrors: string[];
+  /** Every API request URL the page made (path and query). */
+  requests: string[];
+}
+
+/** A fresh browser context (own sessionStorage), signed in through the login form. */
+export async function signIn(d: Dashboard, role: Role): Promise<Session> {
+  const context = await d.browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  const requests: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!url.pathname.startsWith('/ui')) requests.push(`${url.pathname}${url.search}`);
+  });
+  await page.goto(`${d.baseUrl}/ui/`);
+  await page.getByLabel('API key or token').fill(d.keys[role]);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-testid="principal"]').waitFor();
+  return { context, page, pageErrors, requests };
+}
+
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  return path;
+}
