@@ -34,11 +34,21 @@ export function jsonSchemaOf(schema: ZodType): Record<string, unknown> {
 /** Ids (actor, patient, event, alert, rule, key): the same safe alphabet the canonical event enforces. */
 export const idSchema = z.string().regex(ID_PATTERN, 'must be 1-128 characters of letters, digits and . _ : @ / | + -, starting with a letter or digit');
 
+const ISO_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A real calendar date and time of day: Date.parse alone would read 2025-02-30 as 2 March. */
+function isCalendarTime(s: string): boolean {
+  const m = ISO_WITH_ZONE.exec(s);
+  if (m === null || !Number.isFinite(Date.parse(s))) return false;
+  const [y, mo, d, h, mi] = [m[1], m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number, number];
+  return mo >= 1 && mo <= 12 && d >= 1 && d === new Date(Date.UTC(y, mo - 1, d)).getUTCDate() && h <= 23 && mi <= 59;
+}
+
 /** ISO-8601 time with a zone (Z or ±hh:mm), normalised to UTC with milliseconds. */
 export const isoTimeSchema = z
   .string()
   .max(40)
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && Number.isFinite(Date.parse(s)), 'must be an ISO-8601 time with a zone, e.g. 2025-01-31T08:00:00Z')
+  .refine(isCalendarTime, 'must be an ISO-8601 time with a zone, e.g. 2025-01-31T08:00:00Z')
   .transform((s) => new Date(Date.parse(s)).toISOString())
   .refine((s) => s >= '1970-01-01T00:00:00.000Z' && s < '2200-01-01T00:00:00.000Z', 'must be between 1970 and 2200');
 

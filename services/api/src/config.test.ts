@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@chartwatch/errors';
+import { apiConfigFromEnv } from './config.ts';
+
+describe('apiConfigFromEnv', () => {
+  it('fills defaults', () => {
+    const c = apiConfigFromEnv({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, bodyLimit: 65536, oidc: null, webhooks: null, rateLimit: { max: 600, windowMs: 60_000 } });
+  });
+
+  it('names the variable at fault', () => {
+    const bad: [Record<string, string>, string][] = [
+      [{ API_PORT: '70000' }, 'API_PORT'],
+      [{ API_PORT: 'eighty' }, 'API_PORT'],
+      [{ API_TRUST_PROXY: 'maybe' }, 'API_TRUST_PROXY'],
+      [{ OIDC_ISSUER: 'https://idp' }, 'OIDC_AUDIENCE'],
+      [{ OIDC_ISSUER: 'https://idp', OIDC_AUDIENCE: 'a', OIDC_JWKS_URL: 'ftp://x' }, 'OIDC_JWKS_URL'],
+      [{ WEBHOOK_URLS: 'https://a.example/hook' }, 'WEBHOOK_SECRET'],
+      [{ WEBHOOK_URLS: 'https://a.example/hook,not a url', WEBHOOK_SECRET: 'x'.repeat(20) }, 'WEBHOOK_URLS'],
+      [{ WEBHOOK_SECRET: 'short' }, 'WEBHOOK_SECRET'],
+      [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    ];
+    for (const [env, setting] of bad) {
+      let thrown: unknown;
+      try {
+        apiConfigFromEnv(env);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, JSON.stringify(env)).toBeInstanceOf(ConfigError);
+      expect((thrown as ConfigError).setting).toBe(setting);
+      expect((thrown as Error).message).toContain(setting);
+    }
+  });
+
+  it('reads OIDC and webhooks', () => {
+    const c = apiConfigFromEnv({
+      OIDC_ISSUER: 'https://idp.example/realms/h',
+      OIDC_AUDIENCE: 'chartwatch',
+      OIDC_JWKS_URL: 'https://idp.example/jwks',
+      OIDC_ROLE_CLAIM: 'realm_access.roles',
+      WEBHOOK_URLS: ' https://a.example/hook , http://127.0.0.1:9000/x ',
+      WEBHOOK_SECRET: 'x'.repeat(32),
+      API_PORT: '',
+    });
+    expect(c.oidc).toEqual({ issuer: 'https://idp.example/realms/h', audience: 'chartwatch', jwksUrl: 'https://idp.example/jwks', roleClaim: 'realm_access.roles' });
+    expect(c.webhooks?.urls).toEqual(['https://a.example/hook', 'http://127.0.0.1:9000/x']);
+    expect(c.port).toBe(8080);
+  });
+});
