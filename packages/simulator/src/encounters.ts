@@ -246,6 +246,9 @@ function assignPatients(rng: Rng, slots: Slot[], patients: SimPatient[], windowE
   const everyone = patients.map((p) => p.index);
   const busyUntil = new Float64Array(patients.length).fill(Number.NEGATIVE_INFINITY);
 
+  // ED visits that end in an admission carry the admission's constraints.
+  const admits = new Map<Slot, Slot>();
+  for (const s of slots) if (s.kind === 'inpatient' && s.parent) admits.set(s.parent, s);
   const primaries = slots.filter((s) => s.parent === null || s.kind === 'inpatient');
   primaries.sort((a, b) => a.start - b.start);
   for (const slot of primaries) {
@@ -258,7 +261,9 @@ function assignPatients(rng: Rng, slots: Slot[], patients: SimPatient[], windowE
         const candidate = pool.length > 0 ? rng.pick(pool) : rng.pick(everyone);
         const p = patients[candidate] as SimPatient;
         if (p.deceasedAt !== null && p.deceasedAt <= slot.end) continue;
-        if (p.vip && slot.start >= 0 && slot.start < windowEnd && slot.kind === 'inpatient') continue;
+        // VIP admissions are placed deliberately; staff admitted during the window could not work their shifts.
+        const stay = slot.kind === 'inpatient' ? slot : admits.get(slot);
+        if ((p.vip || p.employeeStaff !== null) && stay && stay.end > 0 && stay.start < windowEnd) continue;
         if ((busyUntil[candidate] as number) > slot.start) continue;
         slot.patient = candidate;
         break;

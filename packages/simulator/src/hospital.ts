@@ -178,13 +178,16 @@ function placeSpecialPatients(rng: Rng, world: World): void {
     if (target) movePatient(world, target.index, vip.index);
   });
 
+  // ED visits that end in an admission: not for employees, who keep working their shifts.
+  const admitting = new Set<number>();
+  for (const e of encounters) if (e.kind === 'inpatient' && e.parent !== null) admitting.add(e.parent);
   const employees = rng.shuffle(patients.filter((p) => p.employeeStaff !== null && p.deceasedAt === null));
   const wanted = Math.max(3, Math.round(staff.length / 40));
   let placed = 0;
   for (const employee of employees) {
     if (placed >= wanted) break;
     const own = (staff[employee.employeeStaff as number] as SimStaff).department;
-    const target = pickEncounter((e) => (e.kind === 'emergency' || (e.kind === 'outpatient' && e.attending !== null)) && e.department !== own && e.department !== 'behavioral-health' && e.department !== 'pediatrics');
+    const target = pickEncounter((e) => ((e.kind === 'emergency' && !admitting.has(e.index)) || (e.kind === 'outpatient' && e.attending !== null)) && e.department !== own && e.department !== 'behavioral-health' && e.department !== 'pediatrics');
     if (!target) break;
     movePatient(world, target.index, employee.index);
     placed++;

@@ -1,4 +1,4 @@
-import { MINUTE } from './clock.ts';
+import { DAY, HOUR, MINUTE } from './clock.ts';
 import type { Hospital, PlannedIncident, SimPatient, SimStaff, SimVendor } from './model.ts';
 import { Rng } from './prng.ts';
 import { shiftWindow } from './roster.ts';
@@ -141,7 +141,9 @@ export function generateIncident(h: Hospital, incident: PlannedIncident, out: Ra
       spans.forEach((span, d) => {
         const mine = d === 0 ? patients.slice(0, first) : patients.slice(first);
         const a = span.from + 40 * MINUTE;
-        const step = (span.to - 60 * MINUTE - a) / Math.max(1, mine.length);
+        // Quiet means in business hours: an evening registrar stops exporting at 18:30.
+        const b = Math.min(span.to - 60 * MINUTE, (day + d) * DAY + 18.5 * HOUR);
+        const step = (b - a) / Math.max(1, mine.length);
         mine.forEach((patient, i) => {
           const t = a + i * step + c.rng.uniform(0, step * 0.6);
           c.out.push({

@@ -41,8 +41,8 @@ type Draft = Omit<PlannedIncident, 'index' | 'incidentId'>;
 interface Planner {
   h: Hospital;
   rng: Rng;
-  /** Staff already acting in an incident, with the day of it. */
-  usedStaff: Map<number, number>;
+  /** Staff already acting in an incident, with the days of them. */
+  usedStaff: Map<number, number[]>;
   /** Small hospitals run out of billing clerks and registrars: then an actor may act again, on another day. */
   allowReuse: boolean;
   usedVendorDays: Set<string>;
@@ -64,7 +64,7 @@ function candidates(p: Planner, day: number, keep: (s: SimStaff) => boolean, mus
   return p.rng.shuffle(
     p.h.staff.filter((s) => {
       const usedOn = p.usedStaff.get(s.index);
-      const free = usedOn === undefined || (p.allowReuse && Math.abs(usedOn - day) > 1);
+      const free = usedOn === undefined || (p.allowReuse && usedOn.every((d) => Math.abs(d - day) > 1));
       return free && s.terminatedAt === null && (!mustWork || works(s, day, p.h.clock)) && keep(s);
     }),
   );
@@ -220,7 +220,9 @@ const PLANNERS: Record<Scenario, ScenarioPlanner> = {
   'quiet-exporter': (p, day) => {
     const { h } = p;
     const hasHistory = (x: SimPatient): boolean => (h.encountersByPatient[x.index] ?? []).length > 0;
-    for (const s of candidates(p, day, (x) => x.role === 'registrar' && x.shift === 'day')) {
+    // Day-shift registrars first; an evening one (small hospitals) exports before 18:30, in business hours.
+    const registrars = [...candidates(p, day, (x) => x.role === 'registrar' && x.shift === 'day'), ...candidates(p, day, (x) => x.role === 'registrar' && x.shift === 'evening')];
+    for (const s of registrars) {
       const both = day + 1 < h.options.days && works(s, day + 1, h.clock);
       const { from } = shiftWindow(s, day);
       const to = shiftWindow(s, both ? day + 1 : day).to;
@@ -324,7 +326,7 @@ export function planIncidents(h: Hospital): PlannedIncident[] {
         if (draft) break;
       }
       if (draft) {
-        if (draft.actor.kind === 'staff') planner.usedStaff.set(draft.actor.staff, draft.day);
+        if (draft.actor.kind === 'staff') planner.usedStaff.set(draft.actor.staff, [...(planner.usedStaff.get(draft.actor.staff) ?? []), draft.day]);
         drafts.push(draft);
       }
     }

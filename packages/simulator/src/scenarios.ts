@@ -48,7 +48,7 @@ export const SCENARIO_DEFINITIONS: Record<Scenario, string> = {
   'sensitive-snoop': 'A user reads psychotherapy notes (sensitivity PSYTHPN) of a patient with no behavioural-health encounter involving them.',
   'billing-clinical-browse':
     'A billing clerk reads clinical notes, results and problem lists (DocumentReference, Observation, DiagnosticReport, Condition) of 12-25 patients from many departments with no recent encounter, in business hours, under purpose HPAYMT.',
-  'quiet-exporter': 'A registrar, a role that never exports, exports 25-45 single-patient records a day over one or two shifts, in ordinary hours.',
+  'quiet-exporter': 'A registrar, a role that never exports, exports 25-45 single-patient records a day over one or two of their day or evening shifts.',
   'out-of-unit-browse':
     "A day-shift inpatient nurse reads 12-22 patients admitted to other units (2-4 reads each) in daylight during her shift, with no care relationship; no VIPs, employees, relatives or deceased patients.",
 };
