@@ -117,6 +117,11 @@ describe('dashboard', () => {
     await screenshot(page, 'alert-detail');
     await screenshot(page, 'alert-detail-full', true);
 
+    await page.getByLabel('Add a comment').fill('Checked the rota: u-009 covered emergency radiology that afternoon.');
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    await expect.poll(() => page.getByTestId('comments').textContent()).toContain('Checked the rota');
+    await expect.poll(() => page.getByTestId('history').textContent()).toContain('commented');
+
     await page.getByTestId('close-alert').click();
     const dialog = page.getByTestId('close-dialog');
     await dialog.getByLabel(/false positive/).check();
@@ -157,7 +162,7 @@ describe('dashboard', () => {
     const row = page.locator(`tr[data-alert-id="${id}"]`);
     await expect.poll(() => row.getByTestId('status').textContent()).toBe('investigating');
     await page.keyboard.press('a');
-    await expect.poll(() => row.locator('.assignee').textContent()).toContain('me (Analyst Ari)');
+    await expect.poll(() => row.locator('.assignee').textContent()).toBe('me');
     const stored = await api<{ triage: Triage }>(`/alerts/${id}`);
     expect(stored.triage.status).toBe('investigating');
     expect(stored.triage.assignee).toMatch(/^key:k_[0-9a-f]{16}$/);

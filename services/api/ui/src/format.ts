@@ -34,3 +34,10 @@ export function dayEndIso(day: string): string | null {
   const start = dayStartIso(day);
   return start === null ? null : new Date(Date.parse(start) + 86_400_000).toISOString();
 }
+
+/** "24 Nov 12:40" (UTC): compact enough for a table column. */
+export function shortTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${shortDay(iso)} ${d.toISOString().slice(11, 16)}`;
+}

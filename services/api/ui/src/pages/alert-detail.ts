@@ -131,7 +131,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
         h('dt', null, 'Status'),
         h('dd', null, statusBadge(t)),
         h('dt', null, 'Assignee'),
-        h('dd', { 'data-testid': 'assignee' }, assigneeText(t.assignee, me)),
+        h('dd', { 'data-testid': 'assignee' }, t.assignee === me.id ? `you (${me.name})` : assigneeText(t.assignee, me)),
         t.reason ? [h('dt', null, 'Reason'), h('dd', null, t.reason)] : null,
         h('dt', null, 'Updated'),
         h('dd', null, t.updatedAt ? `${formatTime(t.updatedAt)} by ${t.updatedBy === me.id ? 'you' : (t.updatedBy ?? '—')}` : 'never'),

@@ -1,6 +1,6 @@
 import { ApiRequestError, apiGet, errorText } from '../api-client.ts';
 import { announce, field, h, replace } from '../dom.ts';
-import { dayEndIso, dayStartIso, formatTime } from '../format.ts';
+import { dayEndIso, dayStartIso, shortTime } from '../format.ts';
 import { go, hashFor } from '../router.ts';
 import type { PageContext } from '../router.ts';
 import { actorLabel, canSeeNames, mergeNames, patientLabel } from '../session.ts';
@@ -27,7 +27,7 @@ function isTyping(target: EventTarget | null): boolean {
 
 export function assigneeText(assignee: string | null, me: Me): string {
   if (assignee === null || assignee === '') return '—';
-  return assignee === me.id ? `me (${me.name})` : assignee;
+  return assignee === me.id ? 'me' : assignee;
 }
 
 /** The triage queue: filters in the URL, a keyboard-driven table, cursor paging. */
@@ -94,7 +94,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
     h(
       'thead',
       null,
-      h('tr', null, ['Severity', 'Alert', 'Rule', 'Actor', 'Patients', 'Fired', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
+      h('tr', null, ['Severity', 'Alert', 'Rule', 'Actor', 'Patients', 'Fired (UTC)', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
     ),
     tbody,
   );
@@ -141,19 +141,19 @@ export async function queuePage(ctx: PageContext): Promise<void> {
   };
 
   function renderRow(a: Alert): HTMLTableRowElement {
-    const shown = a.patientIds.slice(0, 2).map((p) => patientLabel(p, names));
-    const rest = a.patientCount - shown.length;
+    const first = a.patientIds[0];
+    const rest = a.patientCount - (first === undefined ? 0 : 1);
     const tr = h(
       'tr',
       { 'data-alert-id': a.alertId, tabindex: -1, class: `sev-row-${a.severity}` },
       h('td', null, severityBadge(a.severity)),
-      h('td', { class: 'title-cell' }, h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, a.title), h('div', { class: 'muted small' }, a.key)),
+      h('td', { class: 'title-cell' }, h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, a.title)),
       h('td', null, h('code', null, a.ruleId)),
-      h('td', null, h('a', { href: `#/actors/${encodeURIComponent(a.actorId)}` }, actorLabel(a.actorId, names))),
-      h('td', null, shown.join(', '), rest > 0 ? h('span', { class: 'muted' }, ` +${rest} more`) : null),
-      h('td', { class: 'nowrap' }, formatTime(a.firedAt)),
+      h('td', { class: 'nowrap' }, h('a', { href: `#/actors/${encodeURIComponent(a.actorId)}` }, actorLabel(a.actorId, names))),
+      h('td', { class: 'nowrap' }, first === undefined ? '—' : patientLabel(first, names), rest > 0 ? h('span', { class: 'muted' }, ` +${rest}`) : null),
+      h('td', { class: 'nowrap' }, h('time', { datetime: a.firedAt }, shortTime(a.firedAt))),
       h('td', null, statusBadge(a.triage)),
-      h('td', { class: 'assignee' }, assigneeText(a.triage.assignee, me)),
+      h('td', { class: 'assignee nowrap', title: a.triage.assignee ?? '' }, assigneeText(a.triage.assignee, me)),
     );
     tr.addEventListener('click', (ev) => {
       if (!(ev.target instanceof HTMLAnchorElement)) select(items.indexOf(a));
