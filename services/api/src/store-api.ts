@@ -1,7 +1,6 @@
 /**
- * The store's API queries, in one place. Points at packages/store/src/api
- * until the store's index re-exports them; then this file imports from
- * '@chartwatch/store' and nothing else changes.
+ * The store's API tables and queries (packages/store/src/api), through the
+ * store's one door; the rest of the service imports them from here.
  */
 export {
   apiMigrations,
@@ -39,7 +38,7 @@ export {
   patientNames,
   vendorUsage,
   vendorSummaries,
-} from '../../../packages/store/src/api/index.ts';
+} from '@chartwatch/store';
 export type {
   ApiDb,
   AlertStatus,
@@ -57,4 +56,4 @@ export type {
   ActorActivity,
   VendorUsage,
   VendorSummary,
-} from '../../../packages/store/src/api/index.ts';
+} from '@chartwatch/store';
