@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
 import { ActorDirectory, PatientDirectory } from './directory.ts';
+import { Interner } from './interner.ts';
 import { encounter, patient, reference, staff } from './rules/rule-fixture.ts';
 
 const DAY = 86_400_000;
@@ -15,8 +16,9 @@ const ref = reference({
 });
 
 function setup(options = DEFAULT_CARE_OPTIONS) {
-  const patients = new PatientDirectory(ref);
-  const actors = new ActorDirectory(ref);
+  const keys = new Interner();
+  const patients = new PatientDirectory(ref, keys);
+  const actors = new ActorDirectory(ref, keys);
   return { care: new CareRelationships(options, patients), actor: (id: string) => actors.get(id), patient: (id: string) => patients.get(id) };
 }
 
@@ -25,23 +27,23 @@ describe('care relationship', () => {
     const { care, actor, patient } = setup();
     const u1 = actor('u1');
     const p1 = patient('p1');
-    expect(care.has(null, u1, p1, at('2026-03-03T08:00:00.000Z'))).toBe(true); // exactly 7 days before
-    expect(care.has(null, u1, p1, at('2026-03-03T07:59:59.999Z'))).toBe(false);
-    expect(care.has(null, u1, p1, at('2026-03-19T08:00:00.000Z'))).toBe(true); // exactly 7 days after
-    expect(care.has(null, u1, p1, at('2026-03-19T08:00:00.001Z'))).toBe(false);
-    expect(care.has(null, actor('u2'), p1, at('2026-03-11T00:00:00.000Z'))).toBe(false);
+    expect(care.has(null, null, u1, p1, at('2026-03-03T08:00:00.000Z'))).toBe(true); // exactly 7 days before
+    expect(care.has(null, null, u1, p1, at('2026-03-03T07:59:59.999Z'))).toBe(false);
+    expect(care.has(null, null, u1, p1, at('2026-03-19T08:00:00.000Z'))).toBe(true); // exactly 7 days after
+    expect(care.has(null, null, u1, p1, at('2026-03-19T08:00:00.001Z'))).toBe(false);
+    expect(care.has(null, null, actor('u2'), p1, at('2026-03-11T00:00:00.000Z'))).toBe(false);
   });
 
   it("takes the event's department as well as the directory's, and an open encounter runs on", () => {
     const { care, actor, patient } = setup();
-    expect(care.has('icu', actor('u2'), patient('p2'), at('2026-09-01T00:00:00.000Z'))).toBe(true);
-    expect(care.has('oncology', actor('u2'), patient('p2'), at('2026-09-01T00:00:00.000Z'))).toBe(false);
+    expect(care.has(null, 'icu', actor('u2'), patient('p2'), at('2026-09-01T00:00:00.000Z'))).toBe(true);
+    expect(care.has(null, 'oncology', actor('u2'), patient('p2'), at('2026-09-01T00:00:00.000Z'))).toBe(false);
   });
 
   it('the margins are configurable', () => {
     const { care, actor, patient } = setup({ ...DEFAULT_CARE_OPTIONS, beforeMs: 0, afterMs: DAY });
-    expect(care.has(null, actor('u1'), patient('p1'), at('2026-03-10T07:00:00.000Z'))).toBe(false);
-    expect(care.has(null, actor('u1'), patient('p1'), at('2026-03-13T07:00:00.000Z'))).toBe(true);
+    expect(care.has(null, null, actor('u1'), patient('p1'), at('2026-03-10T07:00:00.000Z'))).toBe(false);
+    expect(care.has(null, null, actor('u1'), patient('p1'), at('2026-03-13T07:00:00.000Z'))).toBe(true);
   });
 
   it('an access under an encounter is remembered for the memory span', () => {
@@ -49,9 +51,9 @@ describe('care relationship', () => {
     const u1 = actor('u1');
     const p1 = patient('p1');
     care.record(null, u1, p1, at('2026-03-11T09:00:00.000Z'), false);
-    expect(care.has(null, u1, p1, at('2026-05-01T09:00:00.000Z'))).toBe(true);
-    expect(care.has(null, u1, p1, at('2026-06-09T09:00:00.000Z'))).toBe(true); // 90 days
-    expect(care.has(null, u1, p1, at('2026-06-09T09:01:00.000Z'))).toBe(false);
+    expect(care.has(null, null, u1, p1, at('2026-05-01T09:00:00.000Z'))).toBe(true);
+    expect(care.has(null, null, u1, p1, at('2026-06-09T09:00:00.000Z'))).toBe(true); // 90 days
+    expect(care.has(null, null, u1, p1, at('2026-06-09T09:01:00.000Z'))).toBe(false);
   });
 
   it('a read without an encounter is not remembered, a write is', () => {
@@ -59,11 +61,11 @@ describe('care relationship', () => {
     const u2 = actor('u2');
     const p1 = patient('p1');
     care.record(null, u2, p1, at('2026-04-01T09:00:00.000Z'), false);
-    expect(care.has(null, u2, p1, at('2026-04-02T09:00:00.000Z'))).toBe(false);
+    expect(care.has(null, null, u2, p1, at('2026-04-02T09:00:00.000Z'))).toBe(false);
     care.record(null, u2, p1, at('2026-04-01T10:00:00.000Z'), true);
-    expect(care.has(null, u2, p1, at('2026-04-02T09:00:00.000Z'))).toBe(true);
+    expect(care.has(null, null, u2, p1, at('2026-04-02T09:00:00.000Z'))).toBe(true);
     // Memory looks backwards only: the write does not vouch for what came before it.
-    expect(care.has(null, u2, p1, at('2026-04-01T09:30:00.000Z'))).toBe(false);
+    expect(care.has(null, null, u2, p1, at('2026-04-01T09:30:00.000Z'))).toBe(false);
   });
 
   it('memory per actor is capped, forgetting the least recent patient', () => {
@@ -74,8 +76,8 @@ describe('care relationship', () => {
     care.record(null, u2, patient('b'), t + 60_000, true);
     care.record(null, u2, patient('c'), t + 120_000, true);
     expect(u2.treated).toHaveLength(4);
-    expect(care.has(null, u2, patient('a'), t + DAY)).toBe(false);
-    expect(care.has(null, u2, patient('c'), t + DAY)).toBe(true);
+    expect(care.has(null, null, u2, patient('a'), t + DAY)).toBe(false);
+    expect(care.has(null, null, u2, patient('c'), t + DAY)).toBe(true);
     expect(care.expire(u2, t + 91 * DAY)).toBe(2);
     expect(u2.treated).toEqual([]);
   });

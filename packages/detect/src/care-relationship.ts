@@ -1,8 +1,9 @@
 import type { ActorState, PatientDirectory, PatientFacts } from './directory.ts';
+import { normalizeLabel } from './label.ts';
 
 /**
- * The care relationship: whether an actor has a clinical reason to be in a
- * patient's chart at time t. It holds when either
+ * The care relationship: whether an actor has a reason to be in a patient's
+ * chart at time t. It holds when any of these does:
  *
  *  1. ENCOUNTER: the patient has an encounter in the actor's department (the
  *     department recorded in the event, or the staff directory's) whose span,
@@ -11,6 +12,16 @@ import type { ActorState, PatientDirectory, PatientFacts } from './directory.ts'
  *  2. TREATED BEFORE: within `memory` (default 90 days) before t, the actor
  *     either wrote to the patient's chart (a successful create or update) or
  *     opened it successfully while rule 1 held.
+ *  3. OPERATIONS: staff who serve every department work from encounters of
+ *     any department, each at its own moment (roles are matched on the
+ *     event's role or the directory's, ignoring case, blanks and dashes):
+ *     - registration roles: an encounter starts within `registrationMs`
+ *       (default 1 day) before or after t (pre-registration, check-in);
+ *     - billing roles: an encounter ended within `billingMs` (default 45
+ *       days) before t (claims after discharge);
+ *     - records roles (health information management, release of
+ *       information): any encounter that ended before t (records requests).
+ *     These do not build memory: their purpose ends with the window.
  *
  * Only successful accesses build memory, and an access is judged before it is
  * remembered, so a first write cannot vouch for itself. Memory is per actor,
@@ -22,6 +33,11 @@ export interface CareOptions {
   afterMs: number;
   memoryMs: number;
   maxPatientsPerActor: number;
+  registrationRoles: readonly string[];
+  registrationMs: number;
+  billingRoles: readonly string[];
+  billingMs: number;
+  recordsRoles: readonly string[];
 }
 
 export const DEFAULT_CARE_OPTIONS: CareOptions = {
@@ -29,15 +45,52 @@ export const DEFAULT_CARE_OPTIONS: CareOptions = {
   afterMs: 7 * 86_400_000,
   memoryMs: 90 * 86_400_000,
   maxPatientsPerActor: 256,
+  registrationRoles: ['registrar', 'registration clerk', 'admissions clerk', 'patient access representative', 'front desk', 'scheduler'],
+  registrationMs: 86_400_000,
+  billingRoles: ['billing clerk', 'billing specialist', 'biller', 'coder', 'medical coder', 'patient financial services', 'revenue cycle specialist'],
+  billingMs: 45 * 86_400_000,
+  recordsRoles: ['him clerk', 'him analyst', 'him specialist', 'health information management', 'medical records clerk', 'records clerk', 'release of information specialist', 'roi specialist'],
 };
+
+const REGISTRATION = 1;
+const BILLING = 2;
+const RECORDS = 4;
 
 const MINUTE_MS = 60_000;
 
 export class CareRelationships {
+  /** Normalised role → which operational relationships it has (0 for clinical and unknown roles). */
+  private readonly purposes = new Map<string, number>();
+
   constructor(
     readonly options: CareOptions,
     private readonly patients: PatientDirectory,
-  ) {}
+  ) {
+    const add = (roles: readonly string[], bit: number) => {
+      for (const r of roles) {
+        const key = normalizeLabel(r);
+        this.purposes.set(key, (this.purposes.get(key) ?? 0) | bit);
+      }
+    };
+    add(options.registrationRoles, REGISTRATION);
+    add(options.billingRoles, BILLING);
+    add(options.recordsRoles, RECORDS);
+  }
+
+  /** Rule 3, for actors in an operational role. */
+  viaOperations(eventRole: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
+    const bits = (eventRole === null ? 0 : (this.purposes.get(eventRole) ?? 0)) | (actor.role === null ? 0 : (this.purposes.get(actor.role) ?? 0));
+    if (bits === 0) return false;
+    const list = patient.encounters ?? this.patients.encounters(patient);
+    const { registrationMs, billingMs } = this.options;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i] as (typeof list)[number];
+      if ((bits & REGISTRATION) !== 0 && e.startMs >= t - registrationMs && e.startMs <= t + registrationMs) return true;
+      if ((bits & BILLING) !== 0 && e.endMs <= t && e.endMs >= t - billingMs) return true;
+      if ((bits & RECORDS) !== 0 && e.endMs <= t) return true;
+    }
+    return false;
+  }
 
   /** Rule 1: an encounter of the patient in either department spans t. */
   viaEncounter(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
@@ -70,8 +123,8 @@ export class CareRelationships {
     return false;
   }
 
-  has(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
-    return this.viaEncounter(eventDepartment, actor, patient, t) || this.treatedBefore(actor, patient, t);
+  has(eventRole: string | null, eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
+    return this.viaEncounter(eventDepartment, actor, patient, t) || this.treatedBefore(actor, patient, t) || this.viaOperations(eventRole, actor, patient, t);
   }
 
   /** Remembers a successful access when it was a write or happened under rule 1. */

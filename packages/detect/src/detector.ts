@@ -4,13 +4,15 @@ import type { Alert } from './alert.ts';
 import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
 import type { CareOptions } from './care-relationship.ts';
 import { ActorDirectory, PatientDirectory } from './directory.ts';
-import type { ActorState } from './directory.ts';
+import type { ActorState, PatientFacts } from './directory.ts';
 import { EventContext } from './event-context.ts';
 import { parseIsoMillis } from './iso-time.ts';
+import { Interner } from './interner.ts';
 import { LabelCache } from './label.ts';
 import type { LoadedRule } from './load-rules.ts';
 import { LocalClock } from './local-clock.ts';
 import type { ReferenceLookup } from './reference-lookup.ts';
+import { BIT } from './prefilter.ts';
 import { RuleRunner } from './rule-runner.ts';
 
 export interface DetectorOptions {
@@ -76,7 +78,11 @@ export function createDetector(options: DetectorOptions): Detector {
   if (!Number.isFinite(lateness) || lateness < 0) throw new ConfigError('allowedLatenessMs', `value ${lateness} must be a non-negative number of milliseconds`);
   const care = { ...DEFAULT_CARE_OPTIONS, ...options.care };
   for (const [k, v] of Object.entries(care)) {
-    if (!Number.isFinite(v) || v < 0) throw new ConfigError(`care.${k}`, `value ${v} must be a non-negative number`);
+    if (Array.isArray(v)) {
+      if (!v.every((x) => typeof x === 'string')) throw new ConfigError(`care.${k}`, 'must be a list of role names');
+    } else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new ConfigError(`care.${k}`, `value ${String(v)} must be a non-negative number`);
+    }
   }
   return new DetectorImpl(options, lateness, care);
 }
@@ -106,8 +112,9 @@ class DetectorImpl implements Detector {
   ) {
     this.reference = options.reference;
     this.clock = new LocalClock(options.timezone ?? 'UTC');
-    this.patients = new PatientDirectory(options.reference);
-    this.actors = new ActorDirectory(options.reference);
+    const keys = new Interner();
+    this.patients = new PatientDirectory(options.reference, keys);
+    this.actors = new ActorDirectory(options.reference, keys);
     this.care = new CareRelationships(careOptions, this.patients);
     this.ctx = new EventContext(this.clock, this.patients, this.care);
     const deps = {
@@ -143,12 +150,46 @@ class DetectorImpl implements Detector {
     }
     if (t > actor.lastSeenMs) actor.lastSeenMs = t;
     const ctx = this.ctx;
-    ctx.reset(event, t, actor, this.labels.get(event.actor.role), this.labels.get(event.actor.department));
+    const department = this.labels.get(event.actor.department);
+    ctx.reset(event, t, actor, this.labels.get(event.actor.role), department);
+    const bits = this.eventBits(ctx);
     const out = this.quiet ? null : this.pending;
     const runners = this.runners;
-    for (let i = 0; i < runners.length; i++) (runners[i] as RuleRunner).offer(ctx, out);
-    this.rememberCare(event, t, actor);
+    for (let i = 0; i < runners.length; i++) {
+      const r = runners[i] as RuleRunner;
+      if ((r.required & bits) === r.required) r.offer(ctx, out);
+    }
+    if ((bits & (BIT.user | BIT.success)) === (BIT.user | BIT.success)) {
+      const wrote = WRITE_ACTIONS.has(event.action);
+      const patients = ctx.patientFacts();
+      for (let i = 0; i < patients.length; i++) this.care.record(department, actor, patients[i] as PatientFacts, t, wrote);
+    }
     return this.takePending();
+  }
+
+  /** The prefilter's facts about this event (see prefilter.ts). */
+  private eventBits(ctx: EventContext): number {
+    const e = ctx.event;
+    const actor = ctx.actor;
+    const t = ctx.t;
+    let bits = e.actor.kind === 'user' ? BIT.user : BIT.application;
+    if (e.outcome === 'success') bits |= BIT.success;
+    if (e.breakTheGlass) bits |= BIT.breakTheGlass;
+    if (e.sensitivity.length > 0) bits |= BIT.sensitive;
+    if (t > actor.terminatedMs) bits |= BIT.terminated;
+    const patients = ctx.patientFacts();
+    for (let i = 0; i < patients.length; i++) {
+      const p = patients[i] as PatientFacts;
+      if (p.vip) bits |= BIT.vip;
+      if (t >= p.deceasedMs) bits |= BIT.deceased;
+      const employee = p.employeeActorId;
+      if (employee !== null) bits |= employee === actor.id ? BIT.ownChart : BIT.coworker;
+      if (p.address >= 0 && p.address === actor.address) {
+        bits |= BIT.address;
+        if (p.household >= 0 && p.household === actor.household) bits |= BIT.household;
+      }
+    }
+    return bits;
   }
 
   private rememberCare(event: AccessEvent, t: number, actor: ActorState): void {

@@ -1,6 +1,7 @@
 import { householdKey, normalizeAddress } from '@chartwatch/reference';
 import { parseIsoMillis } from './iso-time.ts';
 import { normalizeLabel } from './label.ts';
+import type { Interner } from './interner.ts';
 import type { ReferenceLookup } from './reference-lookup.ts';
 
 /**
@@ -26,8 +27,9 @@ export interface PatientFacts {
   /** +Infinity when the patient is not known to be deceased. */
   readonly deceasedMs: number;
   readonly employeeActorId: string | null;
-  readonly household: string | null;
-  readonly address: string | null;
+  /** Interned household key (normalised address + family name) and normalised address; -1 when unknown. */
+  readonly household: number;
+  readonly address: number;
   /** Parsed on first use: most patients are never asked about. */
   encounters: readonly ParsedEncounter[] | null;
 }
@@ -43,8 +45,8 @@ export interface ActorState {
   department: string | null;
   /** +Infinity when the account is not terminated. */
   terminatedMs: number;
-  household: string | null;
-  address: string | null;
+  household: number;
+  address: number;
   /** Flat pairs [patientIdx, minute, patientIdx, minute, …]: 16 bytes a pair, scanned linearly. */
   treated: number[];
   lastSeenMs: number;
@@ -66,7 +68,10 @@ export class PatientDirectory {
   private readonly facts = new Map<string, PatientFacts>();
   private readonly indexOf = new Map<string, number>();
 
-  constructor(private reference: ReferenceLookup) {}
+  constructor(
+    private reference: ReferenceLookup,
+    private readonly keys: Interner,
+  ) {}
 
   /** Reference data was reloaded: forget resolved facts, keep the id numbering (memories refer to it). */
   setReference(reference: ReferenceLookup): void {
@@ -90,8 +95,8 @@ export class PatientDirectory {
       vip: p?.vip === true,
       deceasedMs: timeOrInfinity(p?.deceasedAt),
       employeeActorId: p?.employeeActorId ?? null,
-      household: p === null ? null : householdKey(p.address, p.familyName),
-      address: p === null ? null : normalizeAddress(p.address),
+      household: p === null ? -1 : this.keys.idOrNone(householdKey(p.address, p.familyName)),
+      address: p === null ? -1 : this.keys.idOrNone(normalizeAddress(p.address)),
       encounters: null,
     };
     this.facts.set(id, facts);
@@ -119,7 +124,10 @@ export class PatientDirectory {
 export class ActorDirectory {
   private readonly actors = new Map<string, ActorState>();
 
-  constructor(private reference: ReferenceLookup) {}
+  constructor(
+    private reference: ReferenceLookup,
+    private readonly keys: Interner,
+  ) {}
 
   setReference(reference: ReferenceLookup): void {
     this.reference = reference;
@@ -135,8 +143,8 @@ export class ActorDirectory {
         role: null,
         department: null,
         terminatedMs: Number.POSITIVE_INFINITY,
-        household: null,
-        address: null,
+        household: -1,
+        address: -1,
         treated: [],
         lastSeenMs: Number.NEGATIVE_INFINITY,
       };
@@ -172,7 +180,7 @@ export class ActorDirectory {
     a.role = labelOrNull(s?.role);
     a.department = labelOrNull(s?.department);
     a.terminatedMs = timeOrInfinity(s?.terminatedAt);
-    a.household = s === null ? null : householdKey(s.address, s.familyName);
-    a.address = s === null ? null : normalizeAddress(s.address);
+    a.household = s === null ? -1 : this.keys.idOrNone(householdKey(s.address, s.familyName));
+    a.address = s === null ? -1 : this.keys.idOrNone(normalizeAddress(s.address));
   }
 }

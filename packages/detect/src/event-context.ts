@@ -47,6 +47,6 @@ export class EventContext {
   }
 
   hasCare(p: PatientFacts): boolean {
-    return this.care.has(this.eventDepartment, this.actor, p, this.t);
+    return this.care.has(this.eventRole, this.eventDepartment, this.actor, p, this.t);
   }
 }

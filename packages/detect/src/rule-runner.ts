@@ -10,11 +10,13 @@ import type { PatientFacts } from './directory.ts';
 import { formatDuration } from './duration.ts';
 import type { EventContext } from './event-context.ts';
 import { compileMatch } from './event-filter.ts';
+import { requiredBits } from './prefilter.ts';
 import { formatNumber } from './explanation.ts';
 import { formatIso } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
 import type { LocalClock } from './local-clock.ts';
 import type { BaselineSpec, Measure } from './rule-schema.ts';
+import { SlidingAgg } from './sliding-window.ts';
 
 type ComparedWith = Alert['comparedWith'];
 
@@ -38,7 +40,10 @@ interface KeyState {
   readonly patientId: string | null;
   /** Peer group (normalised role), or null when unknown. */
   readonly role: string | null;
+  /** Tumbling rules: the open windows (usually one; more while a late event's window is still open). */
   readonly windows: WindowAgg[];
+  /** Sliding rules: the pane ring, null until the first event and after it closed. */
+  sliding: SlidingAgg | null;
   lastFiredMs: number;
   /** Daily peaks (see baseline.ts); only for baseline rules. */
   history: number[] | null;
@@ -69,6 +74,18 @@ export interface RuleRunnerDeps {
 export interface RuleCounters {
   fired: number;
   suppressed: number;
+  /** Events of a sliding rule older than the key's newest window (possible only when the lateness exceeds size − slide). */
+  outsideWindow: number;
+}
+
+/** What an alert cites of a window. */
+interface WindowView {
+  start: number;
+  end: number;
+  evidenceCount: number;
+  patientCount: number;
+  patientIds: string[];
+  evidenceIds: string[];
 }
 
 /**
@@ -77,7 +94,9 @@ export interface RuleCounters {
  * every event ends.
  */
 export class RuleRunner {
-  readonly counters: RuleCounters = { fired: 0, suppressed: 0 };
+  readonly counters: RuleCounters = { fired: 0, suppressed: 0, outsideWindow: 0 };
+  /** Prefilter bits the event must have for this rule to look at it (prefilter.ts). */
+  readonly required: number;
   private readonly checks: EventPredicate[];
   private readonly patientChecks: PatientPredicate[];
   private readonly keys = new Map<string, KeyState>();
@@ -85,7 +104,8 @@ export class RuleRunner {
   private readonly closing = new Map<number, KeyState[]>();
   private readonly ends: number[] = [];
   private readonly peers: Map<string, Set<KeyState>> | null;
-  private readonly peerCache = new Map<string, { day: number; result: RobustThreshold | null }>();
+  /** Peer baselines by `${day}|${role}`: windows of two days (around midnight) alternate, so one entry per role would thrash. */
+  private readonly peerCache = new Map<string, RobustThreshold | null>();
   private readonly matched: PatientFacts[] = [];
   private readonly scratch: number[] = [];
   private readonly size: number;
@@ -100,6 +120,7 @@ export class RuleRunner {
     private readonly deps: RuleRunnerDeps,
   ) {
     const conditions = compileConditions(rule.conditions);
+    this.required = requiredBits(rule);
     this.checks = [...compileMatch(rule.match), ...conditions.event];
     this.patientChecks = conditions.patient;
     this.size = rule.window.size;
@@ -126,7 +147,7 @@ export class RuleRunner {
 
   activeWindows(): number {
     let n = 0;
-    for (const k of this.keys.values()) n += k.windows.length;
+    for (const k of this.keys.values()) n += k.windows.length + (k.sliding === null ? 0 : 1);
     return n;
   }
 
@@ -168,6 +189,7 @@ export class RuleRunner {
         patientId,
         role,
         windows: [],
+        sliding: null,
         lastFiredMs: Number.NEGATIVE_INFINITY,
         history: null,
         quota: undefined,
@@ -189,9 +211,49 @@ export class RuleRunner {
     if (this.slide === this.size) {
       this.update(ctx, ks, this.windowAt(ks, clock.alignedStart(t, this.size)), patients, from, to, out);
     } else {
-      for (let s = clock.alignedStart(t, this.slide); s > t - this.size; s -= this.slide) {
-        this.update(ctx, ks, this.windowAt(ks, s), patients, from, to, out);
-      }
+      this.updateSliding(ctx, ks, clock.alignedStart(t, this.slide), patients, from, to, out);
+    }
+  }
+
+  private updateSliding(ctx: EventContext, ks: KeyState, pane: number, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
+    let agg = ks.sliding;
+    if (agg === null) {
+      agg = ks.sliding = new SlidingAgg(this.size / this.slide, this.slide);
+      this.scheduleClose(pane + this.size, ks);
+    }
+    if (!agg.add(pane, ctx.event.records, ctx.event.eventId, patients, from, to)) {
+      this.counters.outsideWindow++;
+      return;
+    }
+    const observed = this.rule.measure === 'events' ? agg.count() : this.rule.measure === 'records' ? agg.records() : agg.distinctPatients();
+    const start = agg.windowStart;
+    if (this.baseline !== null) {
+      // The newest window's value so far is a lower bound of the day's peak: record it now, there is no per-window close.
+      if (ks.history === null) ks.history = [];
+      const day = this.deps.clock.dayIndex(start);
+      foldHistory(ks.history, day, observed, this.baseline.historyDays);
+      if (day < ks.thresholdDay) ks.thresholdDay = Number.NaN;
+    }
+    const threshold = this.thresholdFor(ks, start);
+    if (threshold === null || (threshold >= 0 ? observed <= threshold : observed < 1)) return;
+    const t = ctx.t;
+    if (Math.abs(t - ks.lastFiredMs) < this.suppressMs) {
+      this.counters.suppressed++;
+      return;
+    }
+    ks.lastFiredMs = t;
+    if (out !== null) {
+      this.counters.fired++;
+      out.push(
+        this.buildAlert(ctx, ks, observed, {
+          start,
+          end: agg.head + this.slide,
+          evidenceCount: agg.count(),
+          patientCount: agg.distinctPatients(),
+          patientIds: agg.patientIds(),
+          evidenceIds: agg.evidenceIds(),
+        }),
+      );
     }
   }
 
@@ -245,7 +307,7 @@ export class RuleRunner {
       this.counters.suppressed++;
       return;
     }
-    const threshold = this.thresholdFor(ks, w);
+    const threshold = this.thresholdFor(ks, w.start);
     if (threshold === null) return;
     const observed = this.observe(w);
     if (threshold >= 0 ? observed <= threshold : observed < 1) return;
@@ -258,7 +320,16 @@ export class RuleRunner {
     ks.lastFiredMs = t;
     if (out !== null) {
       this.counters.fired++;
-      out.push(this.buildAlert(ctx, ks, w, observed));
+      out.push(
+        this.buildAlert(ctx, ks, observed, {
+          start: w.start,
+          end: w.end,
+          evidenceCount: w.count,
+          patientCount: w.patients?.size ?? 0,
+          patientIds: (w.patientIds ?? []).slice(),
+          evidenceIds: (w.evidence ?? []).slice(),
+        }),
+      );
     }
     if (!this.keepsCounting) {
       w.patients = null;
@@ -283,7 +354,7 @@ export class RuleRunner {
    * any match), null when the rule does not apply to this key (an application
    * without a quota). Sets the key's comparedWith / center / spread.
    */
-  private thresholdFor(ks: KeyState, w: WindowAgg): number | null {
+  private thresholdFor(ks: KeyState, windowStart: number): number | null {
     const spec = this.rule.threshold;
     if (spec === undefined) {
       ks.comparedWith = 'condition';
@@ -301,7 +372,7 @@ export class RuleRunner {
       return ks.quota;
     }
     const b = this.baseline as BaselineSpec;
-    const day = this.deps.clock.dayIndex(w.start);
+    const day = this.deps.clock.dayIndex(windowStart);
     if (ks.thresholdDay !== day) {
       ks.thresholdDay = day;
       let result: RobustThreshold | null = null;
@@ -329,8 +400,9 @@ export class RuleRunner {
   }
 
   private peerThreshold(role: string, day: number, b: BaselineSpec): RobustThreshold | null {
-    const cached = this.peerCache.get(role);
-    if (cached !== undefined && cached.day === day) return cached.result;
+    const cacheKey = `${day}|${role}`;
+    const cached = this.peerCache.get(cacheKey);
+    if (cached !== undefined) return cached;
     const group = this.peers?.get(role);
     let result: RobustThreshold | null = null;
     if (group !== undefined) {
@@ -344,7 +416,7 @@ export class RuleRunner {
       }
       if (contributors >= b.minPeers && pool.length >= b.minHistoryDays) result = robustThreshold(pool, b);
     }
-    this.peerCache.set(role, { day, result });
+    this.peerCache.set(cacheKey, result);
     return result;
   }
 
@@ -361,6 +433,15 @@ export class RuleRunner {
   }
 
   private closeKey(ks: KeyState, watermark: number): void {
+    const agg = ks.sliding;
+    if (agg !== null) {
+      const end = agg.head + this.size;
+      if (end > watermark) {
+        this.scheduleClose(end, ks);
+        return;
+      }
+      ks.sliding = null;
+    }
     const ws = ks.windows;
     let w = 0;
     for (let r = 0; r < ws.length; r++) {
@@ -380,7 +461,7 @@ export class RuleRunner {
   }
 
   private forgettable(ks: KeyState, watermark: number): boolean {
-    if (ks.windows.length > 0) return false;
+    if (ks.windows.length > 0 || ks.sliding !== null) return false;
     if (ks.history !== null && ks.history.length > 0) return false;
     return this.suppressMs === 0 || ks.lastFiredMs + this.suppressMs <= watermark;
   }
@@ -395,17 +476,17 @@ export class RuleRunner {
     const today = this.deps.clock.dayIndex(watermark);
     const historyDays = this.baseline?.historyDays ?? 0;
     for (const ks of this.keys.values()) {
-      if (ks.windows.length > 0) continue;
+      if (ks.windows.length > 0 || ks.sliding !== null) continue;
       if (ks.history !== null && ks.history.length > 0) {
         if (lastDay(ks.history) >= today - historyDays) continue;
         ks.history = null;
       }
       if (this.forgettable(ks, watermark)) this.forget(ks);
     }
-    if (this.peerCache.size > 0) for (const [role, c] of this.peerCache) if (c.day < today) this.peerCache.delete(role);
+    for (const k of this.peerCache.keys()) if (Number(k.slice(0, k.indexOf('|'))) < today - 1) this.peerCache.delete(k);
   }
 
-  private buildAlert(ctx: EventContext, ks: KeyState, w: WindowAgg, observed: number): Alert {
+  private buildAlert(ctx: EventContext, ks: KeyState, observed: number, w: WindowView): Alert {
     const rule = this.rule;
     const keyText =
       rule.key === 'actor+patient'
@@ -416,9 +497,9 @@ export class RuleRunner {
     const windowStart = formatIso(w.start);
     const windowEnd = formatIso(w.end);
     const firedAt = formatIso(ctx.t);
-    const patientIds = (w.patientIds ?? []).slice();
-    const patientCount = w.patients?.size ?? 0;
-    const evidenceEventIds = (w.evidence ?? []).slice();
+    const patientIds = w.patientIds;
+    const patientCount = w.patientCount;
+    const evidenceEventIds = w.evidenceIds;
     const threshold = ks.comparedWith === 'condition' ? null : ks.threshold;
     const baseline = ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
     const shown = patientIds.slice(0, 5).join(', ') + (patientCount > 5 ? ` and ${patientCount - 5} more` : '');
@@ -445,7 +526,7 @@ export class RuleRunner {
       windowStart,
       windowEnd,
       firedAt,
-      evidenceCount: String(w.count),
+      evidenceCount: String(w.evidenceCount),
     });
     return {
       alertId: alertIdOf(rule.id, keyText, windowStart),
@@ -467,7 +548,7 @@ export class RuleRunner {
       comparedWith: ks.comparedWith,
       baseline,
       evidenceEventIds,
-      evidenceCount: w.count,
+      evidenceCount: w.evidenceCount,
       explanation,
       score: null,
       modelVersion: null,
