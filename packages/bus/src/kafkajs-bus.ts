@@ -112,6 +112,7 @@ export function createKafkajsBus(options: KafkaBusOptions): Bus {
           await consumer.connect();
           await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
           await consumer.run({
+            partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 1,
             autoCommit: false,
             eachBatchAutoResolve: false,
             eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {

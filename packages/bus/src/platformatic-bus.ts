@@ -35,27 +35,6 @@ function generationOf(m: RawMessage): number | undefined {
   return consumer?.generationId;
 }
 
-/** Resolves when the stream has data, ends, fails, or `signal` aborts. */
-function readable(stream: RawStream, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('readable', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    if (signal.aborted || stream.destroyed) {
-      resolve();
-      return;
-    }
-    stream.once('readable', done);
-    stream.once('close', done);
-    stream.once('error', done);
-    signal.addEventListener('abort', done);
-  });
-}
-
 /**
  * The Kafka bus on @platformatic/kafka. Its consumer is a Node stream of
  * single messages; this adapter drains whatever the stream has buffered (up
@@ -106,6 +85,13 @@ export function createPlatformaticBus(options: KafkaBusOptions): Bus {
     const stopper = new AbortController();
     let running = false;
     let loop: Promise<void> | undefined;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const resolve = wake;
+      wake = undefined;
+      resolve?.();
+    };
+    stopper.signal.addEventListener('abort', notify);
 
     async function openStream(): Promise<RawStream> {
       const stream = await consumer.consume({
@@ -117,7 +103,30 @@ export function createPlatformaticBus(options: KafkaBusOptions): Bus {
         highWaterMark: maxBatch,
       });
       stream.on('error', (err) => opts.onError?.(err));
+      // The 'readable' listener stays for the stream's life: the stream only
+      // fetches while someone listens (readableFlowing !== null), and removing
+      // the last listener would silently stop it once its buffer drains.
+      stream.on('readable', notify);
+      stream.on('close', notify);
       return stream;
+    }
+
+    async function handlePartition(handler: BatchHandler, messages: RawMessage[]): Promise<void> {
+      const head = messages[0] as RawMessage;
+      const generation = generationOf(head);
+      await handler(
+        { topic: head.topic, partition: head.partition, messages: messages.map(toConsumed) },
+        {
+          isRunning: () => running,
+          isStale: () => generation !== undefined && generation !== consumer.generationId,
+          heartbeat: async () => {},
+          async commit(offset: string): Promise<void> {
+            const target = messages.find((x) => x.offset.toString() === offset);
+            if (!target) throw new ChartwatchError('CW_ERR_BUS', `commit: offset ${offset} is not in this batch of ${head.topic}/${head.partition}`);
+            await target.commit();
+          },
+        },
+      );
     }
 
     async function consumeLoop(first: RawStream, handler: BatchHandler): Promise<void> {
@@ -133,7 +142,7 @@ export function createPlatformaticBus(options: KafkaBusOptions): Bus {
         let m: RawMessage | null;
         while (read.length < maxBatch && (m = stream.read() as RawMessage | null) !== null) read.push(m);
         if (read.length === 0) {
-          await readable(stream, stopper.signal);
+          if (running && !stream.destroyed) await new Promise<void>((resolve) => (wake = resolve));
           continue;
         }
         const byPartition = new Map<string, RawMessage[]>();
@@ -144,23 +153,11 @@ export function createPlatformaticBus(options: KafkaBusOptions): Bus {
           else byPartition.set(key, [message]);
         }
         try {
-          for (const messages of byPartition.values()) {
-            if (!running) break;
-            const head = messages[0] as RawMessage;
-            const generation = generationOf(head);
-            await handler(
-              { topic: head.topic, partition: head.partition, messages: messages.map(toConsumed) },
-              {
-                isRunning: () => running,
-                isStale: () => generation !== undefined && generation !== consumer.generationId,
-                heartbeat: async () => {},
-                async commit(offset: string): Promise<void> {
-                  const target = messages.find((x) => x.offset.toString() === offset);
-                  if (!target) throw new ChartwatchError('CW_ERR_BUS', `commit: offset ${offset} is not in this batch of ${head.topic}/${head.partition}`);
-                  await target.commit();
-                },
-              },
-            );
+          const groups = [...byPartition.values()];
+          // Partitions are independent: up to partitionsConcurrently of them at once, each in order.
+          const width = Math.max(1, opts.partitionsConcurrently ?? 1);
+          for (let i = 0; i < groups.length && running; i += width) {
+            await Promise.all(groups.slice(i, i + width).map((messages) => handlePartition(handler, messages)));
           }
         } catch (err) {
           // The stream has already fetched past the failed messages; only a

@@ -63,6 +63,13 @@ export interface ConsumerOptions {
   maxWaitMs?: number;
   sessionTimeoutMs?: number;
   /**
+   * How many partitions' batches the handler may work on at once (each
+   * partition stays in order). Default 1. Lets a handler overlap one
+   * partition's I/O with another's parsing, and lets concurrent writes be
+   * merged. The in-process queue always runs one at a time.
+   */
+  partitionsConcurrently?: number;
+  /**
    * Called when the handler throws or the client fails; the consumer then
    * re-delivers from the last committed offset after a pause.
    */

@@ -10,6 +10,8 @@ describe('ingestConfigFromEnv', () => {
     expect(config).toMatchObject({
       groupId: 'chartwatch-ingest',
       batchSize: 512,
+      partitionsConcurrently: 6,
+      maxInsertEvents: 8192,
       maxBatchDelayMs: 200,
       maxMessageBytes: 262_144,
       retryInitialMs: 200,
@@ -32,9 +34,12 @@ describe('ingestConfigFromEnv', () => {
       INGEST_RETRY_MAX_MS: '20',
       INGEST_SHUTDOWN_TIMEOUT_MS: '1000',
       INGEST_SESSION_TIMEOUT_MS: '10000',
+      INGEST_PARTITIONS_CONCURRENTLY: '6',
+      INGEST_MAX_INSERT_EVENTS: '1000',
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({ groupId: 'ingest-b', batchSize: 100, maxBatchDelayMs: 50, maxMessageBytes: 4096, retryInitialMs: 10, retryMaxMs: 20, shutdownTimeoutMs: 1000, sessionTimeoutMs: 10_000, logLevel: 'warn' });
+    expect(config).toMatchObject({ partitionsConcurrently: 6, maxInsertEvents: 1000 });
   });
 
   it.each([
@@ -46,6 +51,7 @@ describe('ingestConfigFromEnv', () => {
     [{ ...base, INGEST_GROUP_ID: 'a group' }, 'INGEST_GROUP_ID'],
     [{ ...base, INGEST_RETRY_INITIAL_MS: '500', INGEST_RETRY_MAX_MS: '100' }, 'INGEST_RETRY_MAX_MS'],
     [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ ...base, INGEST_PARTITIONS_CONCURRENTLY: '0' }, 'INGEST_PARTITIONS_CONCURRENTLY'],
     [{ ...base, INGEST_SESSION_TIMEOUT_MS: '1000' }, 'INGEST_SESSION_TIMEOUT_MS'],
     [{ ...base, CLICKHOUSE_URL: 'ftp://x' }, 'CLICKHOUSE_URL'],
   ])('stops on a bad setting and names it: %j', (env, variable) => {

@@ -10,6 +10,10 @@ export interface IngestConfig {
   groupId: string;
   /** Messages per sub-batch: decoded, stored, produced and committed together. */
   batchSize: number;
+  /** Partitions worked on at once; their store writes merge into one insert. */
+  partitionsConcurrently: number;
+  /** Upper bound on the events of one merged insert. */
+  maxInsertEvents: number;
   /** Longest a fetch waits for more messages before ingest works on what it has. */
   maxBatchDelayMs: number;
   /** A message larger than this goes to the dead-letter topic unparsed. */
@@ -27,6 +31,8 @@ export interface IngestConfig {
 export const INGEST_DEFAULTS = {
   groupId: 'chartwatch-ingest',
   batchSize: 512,
+  partitionsConcurrently: 6,
+  maxInsertEvents: 8_192,
   maxBatchDelayMs: 200,
   maxMessageBytes: 256 * 1024,
   retryInitialMs: 200,
@@ -45,6 +51,8 @@ const settings = {
     expected: '1-128 of letters, digits, ".", "_", "-"',
   },
   INGEST_BATCH_SIZE: { schema: int(1, 50_000, INGEST_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
+  INGEST_PARTITIONS_CONCURRENTLY: { schema: int(1, 256, INGEST_DEFAULTS.partitionsConcurrently), expected: 'a whole number from 1 to 256' },
+  INGEST_MAX_INSERT_EVENTS: { schema: int(1, 1_000_000, INGEST_DEFAULTS.maxInsertEvents), expected: 'a whole number of events from 1 to 1000000' },
   INGEST_MAX_BATCH_DELAY_MS: { schema: int(1, 60_000, INGEST_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
   INGEST_MAX_MESSAGE_BYTES: {
     schema: int(1_024, 64 * 1024 * 1024, INGEST_DEFAULTS.maxMessageBytes),
@@ -85,6 +93,8 @@ export function ingestConfigFromEnv(env: Record<string, string | undefined>): In
     store: storeConfigFromEnv(env),
     groupId: read(env, 'INGEST_GROUP_ID'),
     batchSize: read(env, 'INGEST_BATCH_SIZE'),
+    partitionsConcurrently: read(env, 'INGEST_PARTITIONS_CONCURRENTLY'),
+    maxInsertEvents: read(env, 'INGEST_MAX_INSERT_EVENTS'),
     maxBatchDelayMs: read(env, 'INGEST_MAX_BATCH_DELAY_MS'),
     maxMessageBytes: read(env, 'INGEST_MAX_MESSAGE_BYTES'),
     retryInitialMs: read(env, 'INGEST_RETRY_INITIAL_MS'),
