@@ -1,0 +1,203 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createLogger } from '@chartwatch/logger';
+import type { ReferenceSet } from '@chartwatch/reference';
+import { loadReferenceDir } from '@chartwatch/reference';
+import { ensureLocalAdminKey } from '../start/admin-key.ts';
+import { banner } from '../start/banner.ts';
+import { fileLine, simulatedClock, simulatorLine } from '../start/feed-text.ts';
+import { runFileFeed } from '../start/file-feed.ts';
+import type { FileFeedStatus } from '../start/file-feed.ts';
+import { parseStartFlags, START_HELP } from '../start/flags.ts';
+import { Lifecycle } from '../start/lifecycle.ts';
+import { createProgress } from '../start/progress.ts';
+import { loadSimulationState, resolveSimulation, saveSimulationState } from '../start/simulation-state.ts';
+import type { SimulationState } from '../start/simulation-state.ts';
+import { defaultBackfillUntil, runSimulatorFeed, simulatedHospital, simulatedWindow } from '../start/simulator-feed.ts';
+import type { FeedStatus } from '../start/simulator-feed.ts';
+import { startStack } from '../start/stack.ts';
+import { startConfigFromEnv } from '../start/start-config.ts';
+
+export const summary = 'everything in one process: a simulated hospital (or --input FILE) → ingest → detector → API and dashboard';
+
+const DAY = 86_400_000;
+/** How often the progress line and the saved simulation state are refreshed. */
+const STATUS_MS = 250;
+const SAVE_MS = 5_000;
+
+/**
+ * `pnpm start`: the README's main command. Config from flags and the
+ * environment, once; the services built and started in order (stack.ts);
+ * the dashboard URL and a local admin key printed once; then the feed (the
+ * simulated hospital, or a file) with a progress line on stderr. SIGINT or
+ * SIGTERM stops the feed and then every part in reverse order under
+ * CHARTWATCH_SHUTDOWN_TIMEOUT_MS; a second signal exits at once.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const flags = parseStartFlags(argv);
+  if (flags.help) {
+    console.log(START_HELP);
+    return 0;
+  }
+  const config = startConfigFromEnv(process.env, flags);
+  await mkdir(config.dataDir, { recursive: true });
+  const logStream = createWriteStream(config.logFile, { flags: 'a' });
+  const logger = createLogger({ level: config.logLevel, name: 'chartwatch' }, logStream);
+  const startedAt = Date.now();
+  const progress = createProgress(process.stderr);
+  const lifecycle = new Lifecycle(logger);
+  const feedAbort = new AbortController();
+
+  let signalled: NodeJS.Signals | null = null;
+  let wake: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled !== null) {
+      process.stderr.write(`\n${signal} again: exiting without waiting for the drain\n`);
+      process.exit(130);
+    }
+    signalled = signal;
+    logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'stopping');
+    // unref(): the deadline must not itself keep a stopped process alive.
+    setTimeout(() => {
+      logger.error({ deadlineMs: config.shutdownTimeoutMs, left: lifecycle.names }, 'stop exceeded its deadline; exiting');
+      process.stderr.write(`\nchartwatch: stopping took longer than ${config.shutdownTimeoutMs} ms; exiting (see ${config.logFile})\n`);
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    feedAbort.abort();
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let simulation: { state: SimulationState; resumed: boolean } | null = null;
+  try {
+    if (flags.input === null && flags.simulator) {
+      const saved = await loadSimulationState(config.simulationFile);
+      simulation = resolveSimulation(flags, saved, { nowMs: startedAt, timezone: config.timezone, stateFile: config.simulationFile });
+    }
+    const sim = simulation;
+    const hospital = sim === null ? null : simulatedHospital(sim.state);
+    if (sim !== null) await saveSimulationState(config.simulationFile, sim.state);
+
+    const referenceDir = flags.input?.reference ?? null;
+    const loadReference = async (): Promise<ReferenceSet | null> => (hospital !== null ? hospital.reference : referenceDir !== null ? loadReferenceDir(referenceDir) : null);
+    const stack = await startStack({ config, logger, lifecycle, reference: loadReference, onStep: (s) => logger.info(s) });
+    const adminKey = await ensureLocalAdminKey(stack.store, { forceNew: flags.newAdminKey, at: new Date().toISOString() });
+    logger.info({ keyId: adminKey.kind === 'created' ? adminKey.view.keyId : null, existing: adminKey.kind === 'exists' ? adminKey.admins.length : 0 }, 'local admin key');
+
+    const mode = [
+      config.busMode === 'kafka' ? `Kafka at ${config.detector.bus.brokers.join(',')}` : 'in-process queue',
+      stack.store.mode === 'embedded' ? 'embedded chDB' : `ClickHouse at ${config.store.url ?? ''}`,
+    ].join(', ');
+
+    // The feed: everything after this line is progress on stderr.
+    let feedText: string;
+    let statusLine: () => { fraction: number; text: string } | null = () => null;
+    let feed: Promise<unknown> = Promise.resolve();
+    let saveState: () => Promise<void> = async () => undefined;
+    const alerts = (): number => stack.detector.metrics().alertsPublished;
+
+    if (sim !== null && hospital !== null) {
+      const window = simulatedWindow(hospital);
+      const fedThrough = sim.state.fedThrough === null ? window.start : Date.parse(sim.state.fedThrough);
+      const backfillUntil =
+        flags.backfillDays !== null ? Math.min(window.end, window.start + flags.backfillDays * DAY) : Math.max(defaultBackfillUntil(hospital), fedThrough);
+      let status: FeedStatus = { phase: 'backfill', sent: 0, simTime: null };
+      feedText =
+        `simulated hospital (seed ${sim.state.seed}, ${sim.state.staff} staff, ${sim.state.start} + ${sim.state.days} days${sim.resumed ? ', resumed' : ''}): ` +
+        `full speed to ${simulatedClock(backfillUntil, sim.state.timezone)}, then ×${flags.speed} → ${config.detector.bus.topics.raw}`;
+      statusLine = () => simulatorLine({ status, window, speed: flags.speed, timezone: sim.state.timezone, alerts: alerts() });
+      saveState = async () => {
+        if (status.simTime === null) return;
+        const through = new Date(status.simTime).toISOString();
+        if (sim.state.fedThrough !== null && through <= sim.state.fedThrough) return;
+        sim.state.fedThrough = through;
+        await saveSimulationState(config.simulationFile, sim.state);
+      };
+      feed = runSimulatorFeed({
+        hospital,
+        producer: stack.producer,
+        topic: stack.rawTopic,
+        speed: flags.speed,
+        backfillUntil,
+        idPrefix: `sim-${sim.state.seed}-${sim.state.start}-`,
+        signal: feedAbort.signal,
+        onStatus: (s) => {
+          if (s.phase === 'live' && status.phase === 'backfill') {
+            progress.note(`caught up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (${s.sent.toLocaleString('en-US')} events); now ×${flags.speed}: a simulated day every ${(DAY / flags.speed / 60_000).toFixed(1)} min`);
+          }
+          status = s;
+        },
+      }).then((s) => {
+        if (s.phase === 'done') progress.note(`the simulated window is fed (${s.sent.toLocaleString('en-US')} events); the dashboard stays up. For a new hospital: another --data-dir, or delete ${config.dataDir}`);
+      });
+    } else if (flags.input !== null) {
+      const input = flags.input;
+      let status: FileFeedStatus = { bytes: 0, size: 1, sent: 0, unkeyed: 0, done: false };
+      feedText = `${input.path} (${input.format}) → ${config.detector.bus.topics.raw}`;
+      statusLine = () => fileLine(status, alerts());
+      feed = runFileFeed({ path: input.path, format: input.format, producer: stack.producer, topic: stack.rawTopic, signal: feedAbort.signal, onStatus: (s) => (status = s) }).then((s) => {
+        if (s.done) progress.note(`${input.path}: ${s.sent.toLocaleString('en-US')} messages sent${s.unkeyed > 0 ? ` (${s.unkeyed} without a readable event: ingest dead-letters them)` : ''}; the dashboard stays up`);
+      });
+    } else {
+      feedText = `none (--no-simulator): judging what arrives on ${config.detector.bus.topics.raw}`;
+      statusLine = () => ({ fraction: Number.NaN, text: `${stack.ingest.metrics().stored.toLocaleString('en-US')} events stored · ${alerts().toLocaleString('en-US')} alerts` });
+    }
+
+    process.stdout.write(banner({ url: stack.url, mode, adminKey, dataDir: config.dataDir, logFile: config.logFile, feed: feedText, cwd: process.cwd() }));
+    logger.info({ url: stack.url, startMs: Date.now() - startedAt }, 'chartwatch start: running');
+
+    let firstAlertSeen = false;
+    let lastSave = Date.now();
+    const ticker = setInterval(() => {
+      const line = statusLine();
+      if (line !== null) progress.update(Number.isNaN(line.fraction) ? null : line.fraction, line.text);
+      if (!firstAlertSeen && alerts() > 0) {
+        firstAlertSeen = true;
+        const seconds = (Date.now() - startedAt) / 1000;
+        logger.info({ seconds }, 'first alert');
+        progress.note(`first alert ${seconds.toFixed(1)} s after start`);
+      }
+      if (Date.now() - lastSave >= SAVE_MS) {
+        lastSave = Date.now();
+        saveState().catch((err: unknown) => logger.warn({ err }, 'could not save the simulation state'));
+      }
+    }, STATUS_MS);
+    ticker.unref();
+    lifecycle.add('progress', async () => clearInterval(ticker));
+    feed = feed.catch((err: unknown) => {
+      logger.error({ err }, 'the feed failed');
+      progress.note(`the feed stopped: ${err instanceof Error ? err.message : String(err)} (see ${config.logFile})`);
+    });
+    lifecycle.add('feed', async () => {
+      feedAbort.abort();
+      await feed;
+      await saveState();
+    });
+
+    await stopRequested;
+    const line = statusLine();
+    if (line !== null) progress.done(line.text);
+  } catch (err) {
+    logger.error({ err }, 'chartwatch start failed');
+    await stopAndClose(lifecycle, logStream);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  process.stderr.write(`${signalled ?? 'stop'}: stopping ${lifecycle.names.reverse().join(', ')}…\n`);
+  const clean = await stopAndClose(lifecycle, logStream);
+  process.stderr.write(clean ? 'stopped.\n' : `stopped, with errors (see ${config.logFile}).\n`);
+  return clean ? 0 : 1;
+}
+
+async function stopAndClose(lifecycle: Lifecycle, logStream: NodeJS.WritableStream): Promise<boolean> {
+  const clean = await lifecycle.stopAll();
+  await new Promise<void>((resolve) => logStream.end(resolve));
+  return clean;
+}

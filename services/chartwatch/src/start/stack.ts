@@ -1,0 +1,108 @@
+import type { ApiApp } from '@chartwatch/api';
+import { activeSuppressions, buildApi, isSuppressed } from '@chartwatch/api';
+import type { Bus, BusProducer } from '@chartwatch/bus';
+import { chartwatchTopics, createKafkaBus, createMemoryBus } from '@chartwatch/bus';
+import type { ReplayScorer } from '@chartwatch/detect';
+import type { DetectorService } from '@chartwatch/detector';
+import { createDetectorService } from '@chartwatch/detector';
+import type { Ingest } from '@chartwatch/ingest';
+import { createIngest } from '@chartwatch/ingest';
+import type { Logger } from '@chartwatch/logger';
+import type { ReferenceSet } from '@chartwatch/reference';
+import type { Store } from '@chartwatch/store';
+import { migrateApiTables, openStore } from '@chartwatch/store';
+import { ensureDashboard } from './dashboard.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import { listenOnFreePort } from './listen.ts';
+import type { StartConfig } from './start-config.ts';
+
+export interface StackOptions {
+  config: StartConfig;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  /** Reference data to load into the store before the detector reads it; null = keep what is stored. */
+  reference: () => Promise<ReferenceSet | null>;
+  /** Model scorers beside the rules (see DetectorServiceDeps.scorers); absent = rules only. */
+  scorers?: (partition: number) => readonly ReplayScorer[];
+  /** Called once a step is done, for the terminal. */
+  onStep?: (step: string) => void;
+}
+
+/** The running pieces of the all-in-one process. */
+export interface Stack {
+  store: Store;
+  bus: Bus;
+  /** Where a feed sends raw audit messages. */
+  producer: BusProducer;
+  rawTopic: string;
+  ingest: Ingest;
+  detector: DetectorService;
+  api: ApiApp;
+  /** Base URL the API listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+}
+
+/**
+ * Builds and starts the services of the all-in-one process, each registered
+ * with the lifecycle as soon as it runs so a failure half-way still stops
+ * what was started: store → migrations (the store's and the API's) →
+ * reference data → bus → ingest → detector → API and dashboard (listening). The services are the same code
+ * the separate processes run; only the bus (in-process queue unless
+ * KAFKA_BROKERS) and the store (chDB unless CLICKHOUSE_URL) vary.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { config, logger, lifecycle } = options;
+  const step = options.onStep ?? (() => undefined);
+
+  const store = await openStore(config.store);
+  lifecycle.add('store', () => store.close());
+  const migrated = await store.migrate();
+  // The API's tables too, before the detector starts: it reads suppressions from its first batch.
+  const apiMigrated = await migrateApiTables(store);
+  logger.info({ migrated, apiMigrated }, 'store migrated');
+  step(store.mode === 'embedded' ? `store: chDB in ${config.store.dataDir}` : `store: ClickHouse at ${config.store.url ?? ''}`);
+
+  const reference = await options.reference();
+  if (reference !== null) {
+    await store.replaceReference(reference);
+    logger.info({ staff: reference.staff.length, patients: reference.patients.length, vendors: reference.vendors.length, encounters: reference.encounters.length }, 'reference data loaded into the store');
+  }
+
+  const busConfig = config.detector.bus;
+  const bus =
+    config.busMode === 'kafka'
+      ? createKafkaBus(busConfig, { logger: logger.child({ component: 'bus' }) })
+      : createMemoryBus({ partitions: busConfig.partitions });
+  lifecycle.add('bus', () => bus.close());
+  await bus.ensureTopics(chartwatchTopics(busConfig));
+  const producer = await bus.producer();
+  step(config.busMode === 'kafka' ? `bus: Kafka at ${busConfig.brokers.join(',')}` : `bus: in-process queue, ${busConfig.partitions} partitions`);
+
+  const ingest = createIngest({ config: config.ingest, store, bus, logger });
+  await ingest.start();
+  lifecycle.add('ingest', () => ingest.stop());
+
+  const detector = createDetectorService({
+    config: config.detector,
+    store,
+    bus,
+    logger,
+    // Suppressions triaged in the API silence the detector within DETECTOR_SUPPRESSION_REFRESH_MS.
+    suppressions: async (at) => {
+      const active = await activeSuppressions(store, at);
+      return (alert) => isSuppressed(alert, active);
+    },
+    ...(options.scorers === undefined ? {} : { scorers: options.scorers }),
+  });
+  await detector.start();
+  lifecycle.add('detector', () => detector.stop());
+  step(`ingest and detector: ${busConfig.topics.raw} → ${busConfig.topics.events} → ${busConfig.topics.alerts}`);
+
+  const api = await buildApi({ config: config.api, store, logger, migrate: false });
+  await ensureDashboard(api);
+  lifecycle.add('api', () => api.close());
+  const url = await listenOnFreePort(api, config.api.host, config.api.port);
+  logger.info({ url }, 'API and dashboard listening');
+
+  return { store, bus, producer, rawTopic: busConfig.topics.raw, ingest, detector, api, url };
+}
