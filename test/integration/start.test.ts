@@ -101,7 +101,7 @@ describe('pnpm start (embedded)', () => {
       return body.items.length > 0 ? body.items : undefined;
     });
     const elapsed = Date.now() - spawnedAt;
-    console.log(`first alert in the API ${(elapsed / 1000).toFixed(1)} s after spawning chartwatch start; ${alerts.length} by then (${[...new Set(alerts.map((a) => a.ruleId))].join(', ')})`);
+    process.stdout.write(`first alert in the API ${(elapsed / 1000).toFixed(1)} s after spawning chartwatch start; ${alerts.length} by then (${[...new Set(alerts.map((a) => a.ruleId))].join(', ')})\n`);
     expect(elapsed).toBeLessThan(ALERTS_WITHIN_MS);
     // Evidence points at events ingest stored from the simulator's FHIR messages.
     expect(alerts[0]?.evidenceEventIds[0]).toMatch(/^sim-7-\d{4}-\d{2}-\d{2}-\d+$/);
@@ -113,7 +113,7 @@ describe('pnpm start (embedded)', () => {
     proc.child.kill('SIGTERM');
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit 30 s after SIGTERM\n${proc.stderr.slice(-2000)}`)), 30_000).unref());
     const { code, signal } = await Promise.race([proc.exit, timeout]);
-    console.log(`exited ${code} ${(Date.now() - asked) / 1000} s after SIGTERM`);
+    process.stdout.write(`exited ${code} ${(Date.now() - asked) / 1000} s after SIGTERM\n`);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(proc.stderr).toContain('stopped.');
     const state = JSON.parse(await readFile(join(dataDir, 'simulation.json'), 'utf8')) as { seed: number; fedThrough: string | null };
