@@ -8,7 +8,7 @@
  *      same topic, committing per batch as ingest does;
  *   3. Kafka → ingest → ClickHouse (+ events topic) end to end.
  *
- *   pnpm bench:ingest [--events 100000] [--consume 200000] [--batch 512,2048] [--concurrency 1,6] [--rounds 2]
+ *   pnpm bench:ingest [--events 100000] [--consume 200000] [--batch 512,2048] [--concurrency 1,6] [--rounds 3]
  *
  * Uses KAFKA_BROKERS when set, else starts its own broker with
  * scripts/kafka-broker.mjs (and stops it). Prints figures, then one JSON line.
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     consume: { type: 'string', default: '200000' },
     batch: { type: 'string', default: '512' },
     concurrency: { type: 'string', default: String(INGEST_DEFAULTS.partitionsConcurrently) },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const E2E_EVENTS = Number(args.events);
