@@ -69,6 +69,9 @@ describe('parseRule', () => {
     ['version: 2\n', '', 'rules[vip-access].version', 'is required'],
     ['suppress: 6h', 'suppress: often', 'rules[vip-access].suppress', 'must be "window" or a duration'],
     ['{threshold}"', '{limit}"', 'rules[vip-access].explain', 'placeholder {limit} is not one of'],
+    ['threshold: { above: 3 }', 'threshold: { baseline: { of: self, sameHours: true } }', 'rules[vip-access].threshold.baseline.sameHours', 'only applies to of: self-match'],
+    ['threshold: { above: 3 }', 'threshold: { baseline: [{ of: self }, { of: friends }] }', 'rules[vip-access].threshold.baseline[1].of', 'value "friends" is not one of self, self-match, peers'],
+    ['threshold: { above: 3 }', 'threshold: { above: 3, fallback: 2 }', 'rules[vip-access].threshold.fallback', 'only applies to a baseline'],
   ])('refuses %s → %s', (from, to, field, text) => {
     const e = problem(GOOD.replace(from, to));
     expect(e.field).toBe(field);

@@ -58,13 +58,14 @@ function conditionBits(c: ConditionSpec): number {
   }
 }
 
-export function requiredBits(rule: LoadedRule): number {
+/** `matchOnly`: the rule must see every event its `match` lets through (a self-match baseline), so conditions add no bits. */
+export function requiredBits(rule: LoadedRule, matchOnly = false): number {
   let bits = 0;
   const m = rule.match;
   if (m.actorKind !== undefined && m.actorKind.length === 1) bits |= m.actorKind[0] === 'user' ? BIT.user : BIT.application;
   if (m.breakTheGlass === true) bits |= BIT.breakTheGlass;
   if (m.sensitivity !== undefined) bits |= BIT.sensitive;
   if (m.outcomes !== undefined && m.outcomes.length === 1 && m.outcomes[0] === 'success') bits |= BIT.success;
-  for (const c of rule.conditions) bits |= conditionBits(c);
+  if (!matchOnly) for (const c of rule.conditions) bits |= conditionBits(c);
   return bits;
 }

@@ -16,6 +16,7 @@ import { formatIso } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
 import type { LocalClock } from './local-clock.ts';
 import type { BaselineSpec, Measure } from './rule-schema.ts';
+import { MatchTracker } from './match-tracker.ts';
 import { SlidingAgg } from './sliding-window.ts';
 
 type ComparedWith = Alert['comparedWith'];
@@ -45,16 +46,34 @@ interface KeyState {
   /** Sliding rules: the pane ring, null until the first event and after it closed. */
   sliding: SlidingAgg | null;
   lastFiredMs: number;
-  /** Daily peaks (see baseline.ts); only for baseline rules. */
+  /** Daily peaks of this rule's windows (see baseline.ts); only for baseline rules. */
   history: number[] | null;
+  /** Daily peaks over every event passing `match`, for a `self-match` baseline. */
+  matchHistory: number[] | null;
+  tracker: MatchTracker | null;
   /** Quota from the vendor list: undefined until looked up, null when the application has none. */
   quota: number | null | undefined;
-  /** Threshold cached for one local day (history only changes when windows close). */
+  /** Threshold cached for one local day (history only changes when windows close), and hours band with sameHours. */
   thresholdDay: number;
+  thresholdKey: number;
   threshold: number;
   center: number | null;
   spread: number | null;
   comparedWith: ComparedWith;
+}
+
+/** Bands of the day for sameHours baselines: at most 24 (1h windows); keys are day × 32 + band. */
+const BANDS = 32;
+
+/** Values of days in [day − historyDays, day) whose band is b1 or b2 (keys day × BANDS + band). */
+function valuesInBands(history: readonly number[], day: number, historyDays: number, b1: number, b2: number, out: number[]): void {
+  const from = day - historyDays;
+  for (let i = 0; i < history.length; i += 2) {
+    const key = history[i] as number;
+    const d = Math.floor(key / BANDS);
+    const band = key - d * BANDS;
+    if (d >= from && d < day && (band === b1 || band === b2)) out.push(history[i + 1] as number);
+  }
 }
 
 const MEASURE_LABEL: Record<Measure, string> = {
@@ -97,6 +116,8 @@ export class RuleRunner {
   readonly counters: RuleCounters = { fired: 0, suppressed: 0, outsideWindow: 0 };
   /** Prefilter bits the event must have for this rule to look at it (prefilter.ts). */
   readonly required: number;
+  /** `match:` predicates, then event conditions. */
+  private readonly matchChecks: EventPredicate[];
   private readonly checks: EventPredicate[];
   private readonly patientChecks: PatientPredicate[];
   private readonly keys = new Map<string, KeyState>();
@@ -110,7 +131,13 @@ export class RuleRunner {
   private readonly scratch: number[] = [];
   private readonly size: number;
   private readonly slide: number;
-  private readonly baseline: BaselineSpec | null;
+  /** Baseline sources in the order they are tried; empty for other rules. */
+  private readonly sources: readonly BaselineSpec[];
+  /** History spans kept for the rule's windows and for `self-match`. */
+  private readonly historyDays: number;
+  private readonly matchHistoryDays: number;
+  private readonly sameHours: boolean;
+  private readonly combineMax: boolean;
   /** Baseline rules keep counting after an alert: the window's final value feeds the history. */
   private readonly keepsCounting: boolean;
   private readonly suppressMs: number;
@@ -120,14 +147,21 @@ export class RuleRunner {
     private readonly deps: RuleRunnerDeps,
   ) {
     const conditions = compileConditions(rule.conditions);
-    this.required = requiredBits(rule);
-    this.checks = [...compileMatch(rule.match), ...conditions.event];
+    this.sources = rule.threshold?.baselines ?? [];
+    const tracks = this.sources.some((b) => b.of === 'self-match');
+    // A self-match baseline watches every event that passes match, so only match can gate the rule.
+    this.required = requiredBits(rule, tracks);
+    this.matchChecks = tracks ? compileMatch(rule.match) : [];
+    this.checks = tracks ? conditions.event : [...compileMatch(rule.match), ...conditions.event];
     this.patientChecks = conditions.patient;
     this.size = rule.window.size;
     this.slide = rule.window.slide ?? rule.window.size;
-    this.baseline = rule.threshold?.baseline ?? null;
-    this.keepsCounting = this.baseline !== null;
-    this.peers = this.baseline !== null && this.baseline.of !== 'self' ? new Map() : null;
+    this.historyDays = Math.max(0, ...this.sources.filter((b) => b.of !== 'self-match').map((b) => b.historyDays));
+    this.matchHistoryDays = Math.max(0, ...this.sources.filter((b) => b.of === 'self-match').map((b) => b.historyDays));
+    this.keepsCounting = this.historyDays > 0;
+    this.sameHours = this.sources.some((b) => b.sameHours);
+    this.combineMax = rule.threshold?.combine === 'max';
+    this.peers = this.sources.some((b) => b.of === 'peers') ? new Map() : null;
     // Overlapping sliding windows would each fire for one burst: "per window" means "per window size" there.
     this.suppressMs = rule.suppress === 'window' ? (this.slide < this.size ? this.size : 0) : rule.suppress;
   }
@@ -152,6 +186,11 @@ export class RuleRunner {
   }
 
   offer(ctx: EventContext, out: Alert[] | null): void {
+    const mchecks = this.matchChecks;
+    if (mchecks.length > 0) {
+      for (let i = 0; i < mchecks.length; i++) if (!(mchecks[i] as EventPredicate)(ctx)) return;
+      this.track(ctx);
+    }
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) if (!(checks[i] as EventPredicate)(ctx)) return;
     let patients = ctx.patientFacts();
@@ -178,7 +217,45 @@ export class RuleRunner {
     }
   }
 
+  /** Feeds the self-match tracker of the event's key (actor or application: self-match needs a per-actor key). */
+  private track(ctx: EventContext): void {
+    const ks = this.keyState(ctx, ctx.actor.id, null);
+    let tracker = ks.tracker;
+    if (tracker === null) tracker = ks.tracker = new MatchTracker(this.rule.measure);
+    const finished = tracker.add(this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientFacts());
+    if (finished >= 0) this.foldMatch(ks, tracker.finishedStart, finished);
+  }
+
+  /**
+   * Self-match history: with sameHours, one entry per (day, band of the
+   * day), stored under day × BANDS + band so the day-peak fold and the
+   * history span work unchanged.
+   */
+  private foldMatch(ks: KeyState, start: number, value: number): void {
+    if (ks.matchHistory === null) ks.matchHistory = [];
+    const clock = this.deps.clock;
+    const day = clock.dayIndex(start);
+    const key = this.sameHours ? day * BANDS + this.band(start) : day;
+    foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
+    if (day < ks.thresholdDay) ks.thresholdDay = Number.NaN;
+  }
+
+  private band(t: number): number {
+    return Math.floor(this.deps.clock.minuteOfDay(t) / (this.size / 60_000));
+  }
+
   private add(ctx: EventContext, mapKey: string, patientId: string | null, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
+    const ks = this.keyState(ctx, mapKey, patientId);
+    const t = ctx.t;
+    const clock = this.deps.clock;
+    if (this.slide === this.size) {
+      this.update(ctx, ks, this.windowAt(ks, clock.alignedStart(t, this.size)), patients, from, to, out);
+    } else {
+      this.updateSliding(ctx, ks, clock.alignedStart(t, this.slide), patients, from, to, out);
+    }
+  }
+
+  private keyState(ctx: EventContext, mapKey: string, patientId: string | null): KeyState {
     let ks = this.keys.get(mapKey);
     if (ks === undefined) {
       const role = ctx.actor.role ?? ctx.eventRole;
@@ -192,8 +269,11 @@ export class RuleRunner {
         sliding: null,
         lastFiredMs: Number.NEGATIVE_INFINITY,
         history: null,
+        matchHistory: null,
+        tracker: null,
         quota: undefined,
         thresholdDay: Number.NaN,
+        thresholdKey: Number.NaN,
         threshold: 0,
         center: null,
         spread: null,
@@ -206,13 +286,7 @@ export class RuleRunner {
         group.add(ks);
       }
     }
-    const t = ctx.t;
-    const clock = this.deps.clock;
-    if (this.slide === this.size) {
-      this.update(ctx, ks, this.windowAt(ks, clock.alignedStart(t, this.size)), patients, from, to, out);
-    } else {
-      this.updateSliding(ctx, ks, clock.alignedStart(t, this.slide), patients, from, to, out);
-    }
+    return ks;
   }
 
   private updateSliding(ctx: EventContext, ks: KeyState, pane: number, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
@@ -227,11 +301,11 @@ export class RuleRunner {
     }
     const observed = this.rule.measure === 'events' ? agg.count() : this.rule.measure === 'records' ? agg.records() : agg.distinctPatients();
     const start = agg.windowStart;
-    if (this.baseline !== null) {
+    if (this.historyDays > 0) {
       // The newest window's value so far is a lower bound of the day's peak: record it now, there is no per-window close.
       if (ks.history === null) ks.history = [];
       const day = this.deps.clock.dayIndex(start);
-      foldHistory(ks.history, day, observed, this.baseline.historyDays);
+      foldHistory(ks.history, day, observed, this.historyDays);
       if (day < ks.thresholdDay) ks.thresholdDay = Number.NaN;
     }
     const threshold = this.thresholdFor(ks, start);
@@ -371,36 +445,58 @@ export class RuleRunner {
       if (ks.quota !== null) ks.threshold = ks.quota;
       return ks.quota;
     }
-    const b = this.baseline as BaselineSpec;
     const day = this.deps.clock.dayIndex(windowStart);
-    if (ks.thresholdDay !== day) {
+    // With sameHours the threshold depends on the hours of the window too: cache per (day, band pair).
+    const cacheKey = this.sameHours ? day * BANDS * BANDS + this.band(windowStart) * BANDS + this.band(windowStart + this.size - 1) : day;
+    if (ks.thresholdDay !== day || ks.thresholdKey !== cacheKey) {
       ks.thresholdDay = day;
-      let result: RobustThreshold | null = null;
+      ks.thresholdKey = cacheKey;
+      let best: RobustThreshold | null = null;
       let comparedWith: ComparedWith = 'fixed';
-      if (b.of !== 'peers' && ks.history !== null) {
-        const values = this.scratch;
-        values.length = 0;
-        valuesBefore(ks.history, day, b.historyDays, values);
-        if (values.length >= b.minHistoryDays) {
-          result = robustThreshold(values, b);
-          comparedWith = 'baseline-self';
+      for (let i = 0; i < this.sources.length; i++) {
+        if (best !== null && !this.combineMax) break;
+        const b = this.sources[i] as BaselineSpec;
+        let result: RobustThreshold | null = null;
+        if (b.of === 'peers') {
+          if (ks.role !== null) result = this.peerThreshold(i, ks.role, day, b);
+        } else {
+          const history = b.of === 'self' ? ks.history : ks.matchHistory;
+          if (history === null) continue;
+          const values = this.scratch;
+          values.length = 0;
+          if (b.sameHours) {
+            // Each band the window overlaps on its own (pooling an idle early hour with a busy one would halve the usual).
+            const b1 = this.band(windowStart);
+            const b2 = this.band(windowStart + this.size - 1);
+            for (const band of b1 === b2 ? [b1] : [b1, b2]) {
+              values.length = 0;
+              valuesInBands(history, day, b.historyDays, band, band, values);
+              if (values.length < b.minHistoryDays) continue;
+              const r = robustThreshold(values, b);
+              if (result === null || r.threshold > result.threshold) result = r;
+            }
+          } else {
+            valuesBefore(history, day, b.historyDays, values);
+            if (values.length >= b.minHistoryDays) result = robustThreshold(values, b);
+          }
+        }
+        if (result !== null && (best === null || result.threshold > best.threshold)) {
+          best = result;
+          comparedWith = b.of === 'peers' ? 'baseline-peers' : 'baseline-self';
         }
       }
-      if (result === null && b.of !== 'self' && ks.role !== null) {
-        result = this.peerThreshold(ks.role, day, b);
-        if (result !== null) comparedWith = 'baseline-peers';
-      }
       ks.comparedWith = comparedWith;
+      const fallback = spec.fallback ?? (this.sources[0] as BaselineSpec).minimum;
       // NaN: no baseline and fallback "none", the rule stays silent for this key today.
-      ks.threshold = result !== null ? result.threshold : b.fallback === 'none' ? Number.NaN : (b.fallback ?? b.minimum);
-      ks.center = result === null ? null : result.center;
-      ks.spread = result === null ? null : result.spread;
+      ks.threshold = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
+      ks.center = best === null ? null : best.center;
+      ks.spread = best === null ? null : best.spread;
     }
     return Number.isNaN(ks.threshold) ? null : ks.threshold;
   }
 
-  private peerThreshold(role: string, day: number, b: BaselineSpec): RobustThreshold | null {
-    const cacheKey = `${day}|${role}`;
+  private peerThreshold(source: number, role: string, day: number, b: BaselineSpec): RobustThreshold | null {
+    const cacheKey = `${source}|${day}|${role}`;
     const cached = this.peerCache.get(cacheKey);
     if (cached !== undefined) return cached;
     const group = this.peers?.get(role);
@@ -447,9 +543,9 @@ export class RuleRunner {
     for (let r = 0; r < ws.length; r++) {
       const win = ws[r] as WindowAgg;
       if (win.end <= watermark) {
-        if (this.baseline !== null) {
+        if (this.historyDays > 0) {
           if (ks.history === null) ks.history = [];
-          foldHistory(ks.history, this.deps.clock.dayIndex(win.start), this.observe(win), this.baseline.historyDays);
+          foldHistory(ks.history, this.deps.clock.dayIndex(win.start), this.observe(win), this.historyDays);
           ks.thresholdDay = Number.NaN;
         }
       } else {
@@ -463,6 +559,8 @@ export class RuleRunner {
   private forgettable(ks: KeyState, watermark: number): boolean {
     if (ks.windows.length > 0 || ks.sliding !== null) return false;
     if (ks.history !== null && ks.history.length > 0) return false;
+    if (ks.matchHistory !== null && ks.matchHistory.length > 0) return false;
+    if (ks.tracker !== null && ks.tracker.start + this.size > watermark) return false;
     return this.suppressMs === 0 || ks.lastFiredMs + this.suppressMs <= watermark;
   }
 
@@ -471,19 +569,27 @@ export class RuleRunner {
     if (this.peers !== null && ks.role !== null) this.peers.get(ks.role)?.delete(ks);
   }
 
-  /** Daily housekeeping: drops keys whose history has aged out and expired suppressions. */
+  /** Daily housekeeping: closes idle trackers, drops keys whose history has aged out and expired suppressions. */
   sweep(watermark: number): void {
     const today = this.deps.clock.dayIndex(watermark);
-    const historyDays = this.baseline?.historyDays ?? 0;
     for (const ks of this.keys.values()) {
+      const tracker = ks.tracker;
+      if (tracker !== null && tracker.start + this.size <= watermark) {
+        this.foldMatch(ks, tracker.start, tracker.value());
+        ks.tracker = null;
+      }
       if (ks.windows.length > 0 || ks.sliding !== null) continue;
-      if (ks.history !== null && ks.history.length > 0) {
-        if (lastDay(ks.history) >= today - historyDays) continue;
-        ks.history = null;
+      if (ks.history !== null && lastDay(ks.history) < today - this.historyDays) ks.history = null;
+      if (ks.matchHistory !== null) {
+        const last = lastDay(ks.matchHistory);
+        if ((this.sameHours ? Math.floor(last / BANDS) : last) < today - this.matchHistoryDays) ks.matchHistory = null;
       }
       if (this.forgettable(ks, watermark)) this.forget(ks);
     }
-    for (const k of this.peerCache.keys()) if (Number(k.slice(0, k.indexOf('|'))) < today - 1) this.peerCache.delete(k);
+    for (const k of this.peerCache.keys()) {
+      const day = Number(k.split('|')[1]);
+      if (day < today - 1) this.peerCache.delete(k);
+    }
   }
 
   private buildAlert(ctx: EventContext, ks: KeyState, observed: number, w: WindowView): Alert {

@@ -143,9 +143,14 @@ const matchSchema = z.strictObject({
 });
 export type MatchSpec = z.output<typeof matchSchema>;
 
-const baselineSchema = z.strictObject({
-  /** Whose history: the key's own, its peers' (same role), or its own when long enough, else its peers'. */
-  of: z.enum(['self', 'peers', 'self-or-peers']),
+const baselineSourceSchema = z.strictObject({
+  /**
+   * Whose history: `self`, the key's own values of this rule's windows;
+   * `self-match`, the key's values over every event that passes `match`
+   * (conditions ignored, e.g. their volume at any hour); `peers`, the values
+   * of this rule's windows of every key with the same role.
+   */
+  of: z.enum(['self', 'self-match', 'peers']),
   statistic: z.enum(['mad', 'quantile']).default('mad'),
   /** mad: threshold = median + k × MAD. */
   k: z.number().min(0).default(5),
@@ -155,14 +160,23 @@ const baselineSchema = z.strictObject({
   /** And never below ratio × median ("many times the usual volume"). */
   ratio: z.number().min(0).default(0),
   /** The threshold is never below this. */
-  minimum: z.number().min(0),
-  /** Threshold while there is not enough history: a number (default: minimum), or "none" to stay silent until there is. */
-  fallback: z.union([z.number().min(0), z.literal('none')]).optional(),
+  minimum: z.number().min(0).default(0),
+  /** Days of history this source needs before it is used. */
   minHistoryDays: z.number().int().min(1).default(3),
   historyDays: z.number().int().min(1).max(366).default(28),
+  /** peers: how many peers must have history. */
   minPeers: z.number().int().min(1).default(5),
+  /**
+   * self-match only: compare with the key's values at the same hours of the
+   * day (the bands of the window size the judged window overlaps), so a
+   * weekend day shift is judged against weekday days, and 2 a.m. against
+   * the nights this key worked, if any.
+   */
+  sameHours: z.boolean().default(false),
+}).superRefine((b, ctx) => {
+  if (b.sameHours && b.of !== 'self-match') ctx.addIssue({ code: 'custom', path: ['sameHours'], message: 'only applies to of: self-match' });
 });
-export type BaselineSpec = z.output<typeof baselineSchema>;
+export type BaselineSpec = z.output<typeof baselineSourceSchema>;
 
 const thresholdSchema = z
   .strictObject({
@@ -170,12 +184,23 @@ const thresholdSchema = z
     above: z.number().min(0).optional(),
     /** Fire when the measure exceeds the application's quota from the vendor list. */
     quota: z.literal('vendor.dailyQuota').optional(),
-    baseline: baselineSchema.optional(),
+    /** Fire when the measure exceeds a baseline: one source, or a list tried in order until one has enough history. */
+    baseline: z
+      .union([baselineSourceSchema, z.array(baselineSourceSchema).min(1).max(4)])
+      .transform((v) => (Array.isArray(v) ? v : [v]))
+      .optional(),
+    /** With baseline: the threshold when no source has enough history (default: the first source's minimum), or "none" to stay silent. */
+    fallback: z.union([z.number().min(0), z.literal('none')]).optional(),
+    /** With several sources: `first` with enough history wins, or the `max` of those with enough history. */
+    combine: z.enum(['first', 'max']).default('first'),
   })
   .superRefine((t, ctx) => {
     const set = [t.above !== undefined, t.quota !== undefined, t.baseline !== undefined].filter(Boolean).length;
     if (set !== 1) ctx.addIssue({ code: 'custom', message: 'must have exactly one of above, quota, baseline' });
-  });
+    if (t.fallback !== undefined && t.baseline === undefined) ctx.addIssue({ code: 'custom', path: ['fallback'], message: 'only applies to a baseline' });
+  })
+  // `baselines` is every source in order; `baseline` stays the first one for code written before lists.
+  .transform(({ baseline, ...rest }) => ({ ...rest, baseline: baseline?.[0], baselines: baseline ?? [] }));
 export type ThresholdSpec = z.output<typeof thresholdSchema>;
 
 export const KEY_KINDS = ['actor', 'actor+patient', 'application'] as const;
@@ -219,6 +244,9 @@ export const ruleFileSchema = z
     }
     if (slide !== undefined && size / slide > 48) {
       ctx.addIssue({ code: 'custom', path: ['window', 'slide'], message: 'is too small: at most 48 slides per window' });
+    }
+    if ((r.threshold?.baselines ?? []).some((b) => b.sameHours) && (86_400_000 % size !== 0 || size < 3_600_000)) {
+      ctx.addIssue({ code: 'custom', path: ['threshold', 'baseline'], message: 'sameHours needs a window size of whole hours that divides a day (1h, 2h, 3h, 4h, 6h, 8h, 12h, 1d)' });
     }
     if (r.threshold?.quota !== undefined && r.key !== 'application') {
       ctx.addIssue({ code: 'custom', path: ['threshold', 'quota'], message: 'needs key: application (quotas belong to applications)' });

@@ -52,6 +52,18 @@ describe('rule after-hours-bulk', () => {
     expect(run(rule, ref, reads('dd', '2026-03-07T11:00:00.000Z', 40, 3, 'w')).alerts).toHaveLength(1);
   });
 
+  it("a weekend day shift is judged against the same hours on weekdays: a heavy reader's usual volume passes, a light reader's bulk does not", () => {
+    const weekdays = (actor: string, perMorning: number) =>
+      [0, 1, 2, 3, 4].flatMap((d) => reads(actor, plus('2026-03-02T08:00:00.000Z', d * DAY), perMorning, 4, `${actor}${d}`));
+    const heavy = run(rule, ref, weekdays('dd', 40));
+    expect(heavy.alerts).toEqual([]);
+    expect(heavy.feed(reads('dd', '2026-03-07T08:00:00.000Z', 45, 4, 'sat'))).toEqual([]);
+    const light = run(rule, ref, weekdays('nn', 8));
+    const out = light.feed(reads('nn', '2026-03-07T08:00:00.000Z', 45, 4, 'sat'));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ threshold: 30, comparedWith: 'baseline-self', baseline: 8 });
+  });
+
   it('one burst is one alert, however many overlapping windows it spans', () => {
     const r = run(rule, ref, reads('dd', '2026-03-04T00:30:00.000Z', 150, 2, 'z'));
     expect(r.alerts).toHaveLength(1);
