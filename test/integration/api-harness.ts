@@ -27,6 +27,8 @@ export interface ApiHarness {
   keys: Record<Role, string>;
   /** Everything the app logged, one JSON line each. */
   logLines: string[];
+  /** The chDB data directory this test file uses (one per process). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function openHarness(
     as,
     keys,
     logLines,
+    dataDir: DATA_DIR,
     async close() {
       await app.close();
       await store.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessEvent } from '@chartwatch/event';
+import { migrateApiTables, openStore, patientAccessEvents } from '@chartwatch/store';
 import type { ApiHarness } from './api-harness.ts';
 import { json, makeAlert, makeEvent, openHarness } from './api-harness.ts';
 
@@ -176,6 +177,29 @@ describe('patient access report', () => {
     const plain = json<{ accesses: Access[] }>(await h.app.inject({ url: '/patients/p-secret-77/access-report', headers: h.as.analyst }));
     expect(plain).not.toHaveProperty('patient');
     expect(plain.accesses[0]?.actor).not.toHaveProperty('givenName');
+  });
+});
+
+describe('the per-patient report table', () => {
+  it('is backfilled with events stored before the API migration ran', async () => {
+    const early = await openStore({ database: 'api_investigations_backfill', dataDir: h.dataDir });
+    try {
+      await early.migrate();
+      const before = [makeEvent({ eventId: 'ev-early-1', patientIds: ['p-early', 'p-x'] }), makeEvent({ eventId: 'ev-early-2', patientIds: ['p-early'] })];
+      await early.writeEvents(before);
+      await migrateApiTables(early);
+      await early.writeEvents([makeEvent({ eventId: 'ev-late-1', patientIds: ['p-early'], time: '2025-03-04T10:00:00.000Z' })]);
+      // Running again applies nothing (no second backfill).
+      expect(await migrateApiTables(early)).toEqual([]);
+      const got = await patientAccessEvents(early, 'p-early', { from: '2025-01-01T00:00:00.000Z', to: '2025-04-01T00:00:00.000Z', limit: 10 });
+      expect(got.map((a) => [a.eventId, a.patientCount]).sort()).toEqual([
+        ['ev-early-1', 2],
+        ['ev-early-2', 1],
+        ['ev-late-1', 1],
+      ]);
+    } finally {
+      await early.close();
+    }
   });
 });
 

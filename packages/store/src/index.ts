@@ -89,6 +89,7 @@ export type {
   EventPageRequest,
   ActivityBucket,
   ActorActivity,
+  PatientAccess,
   StaffName,
   PatientName,
   DailyUsage,

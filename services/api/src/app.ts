@@ -37,6 +37,8 @@ export interface ApiDeps {
   metrics?: ApiMetrics;
   /** Create the API's tables if missing (default true). */
   migrate?: boolean;
+  /** Event retention for the API's per-patient report table (the store's CHARTWATCH_RETENTION_YEARS; default 6). */
+  retentionYears?: number;
 }
 
 export const DOCS_PREFIX = '/docs';
@@ -84,7 +86,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? (() => new Date());
   const logger = deps.logger.child({ component: 'api' });
   const metrics = deps.metrics ?? createApiMetrics();
-  if (deps.migrate !== false) await migrateApiTables(db);
+  if (deps.migrate !== false) await migrateApiTables(db, deps.retentionYears === undefined ? {} : { retentionYears: deps.retentionYears });
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

@@ -11,9 +11,10 @@ import { apiConfigFromEnv } from './config.ts';
 async function main(): Promise<void> {
   const config = apiConfigFromEnv(process.env);
   const logger = createLogger({ level: config.logLevel, name: 'chartwatch-api' });
-  const store = await openStore(storeConfigFromEnv(process.env));
+  const storeConfig = storeConfigFromEnv(process.env);
+  const store = await openStore(storeConfig);
   await store.migrate();
-  const app = await buildApi({ config, store, logger });
+  const app = await buildApi({ config, store, logger, retentionYears: storeConfig.retentionYears });
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -54,6 +54,7 @@ export type {
   StoredApiKey,
   ApiAuditRecord,
   ActorActivity,
+  PatientAccess,
   VendorUsage,
   VendorSummary,
 } from '@chartwatch/store';

@@ -34,6 +34,6 @@ export type { StoredApiKey } from './api-keys.ts';
 export { insertApiAudit, listApiAudit } from './api-audit.ts';
 export type { ApiAuditRecord, ApiAuditFilter } from './api-audit.ts';
 export { actorEvents, actorActivity, patientAccessEvents, staffNames, patientNames } from './investigations.ts';
-export type { EventKeyset, EventPageRequest, ActivityBucket, ActorActivity, StaffName, PatientName } from './investigations.ts';
+export type { EventKeyset, EventPageRequest, ActivityBucket, ActorActivity, PatientAccess, StaffName, PatientName } from './investigations.ts';
 export { BASELINE_DAYS, dailyUsageWithBaseline, vendorInfo, vendorUsage, vendorSummaries } from './vendor-usage.ts';
 export type { DailyUsage, VendorInfo, VendorUsage, VendorSummary } from './vendor-usage.ts';

@@ -2,7 +2,7 @@ import type { AccessEvent } from '@chartwatch/event';
 import { ACCESS_EVENT_COLUMNS, rowToAccessEvent } from '../event-row.ts';
 import type { StoredAccessEventRow } from '../event-row.ts';
 import type { ApiDb } from './db.ts';
-import { millis, msParam, queryRows, table } from './db.ts';
+import { isoFromMillis, millis, msParam, queryRows, table } from './db.ts';
 
 /** A keyset position in an event listing: rows strictly before (newest first) this event. */
 export interface EventKeyset {
@@ -115,39 +115,74 @@ export async function actorActivity(db: ApiDb, actorId: string, from: string, to
   };
 }
 
+/** One access to one patient's chart, as the patient access report shows it (the access's other patients only counted). */
+export interface PatientAccess {
+  time: string;
+  eventId: string;
+  actor: AccessEvent['actor'];
+  action: AccessEvent['action'];
+  resourceTypes: string[];
+  sensitivity: string[];
+  purposeOfUse: string[];
+  breakTheGlass: boolean;
+  outcome: AccessEvent['outcome'];
+  records: number;
+  sourceSystem: string | null;
+  networkAddress: string | null;
+  /** Patients the access touched, this one included. */
+  patientCount: number;
+}
+
+interface ReportRow {
+  event_time_ms: string | number;
+  event_id: string;
+  actor_id: string;
+  actor_kind: string;
+  actor_role: string | null;
+  actor_department: string | null;
+  action: string;
+  resource_types: string[];
+  sensitivity: string[];
+  purpose_of_use: string[];
+  break_the_glass: boolean | number;
+  outcome: string;
+  records: string | number;
+  source_system: string | null;
+  network_address: string | null;
+  patient_count: string | number;
+}
+
 /**
  * One patient's chart accesses in [from, to), newest first: who, when, what,
- * from where, under which purpose. The per-patient table (ordered by
- * patient_id, event_time) finds the page; the full events are then read by
- * actor and time, the access_events primary key, so neither read scans.
- * Neither read uses FINAL (it doubled the report's time in bench:api):
- * a redelivered event not yet merged away is collapsed by LIMIT 1 BY in the
- * first read and by the id map in the second.
+ * from where, under which purpose. One range read of the per-patient report
+ * table (ordered by patient_id, event_time); no FINAL: LIMIT 1 BY collapses
+ * an event stored twice before its parts merge.
  */
-export async function patientAccessEvents(db: ApiDb, patientId: string, page: EventPageRequest): Promise<AccessEvent[]> {
-  const keys = await queryRows<{ event_id: string; actor_id: string; t_ms: string | number }>(
+export async function patientAccessEvents(db: ApiDb, patientId: string, page: EventPageRequest): Promise<PatientAccess[]> {
+  const rows = await queryRows<ReportRow>(
     db,
-    `SELECT event_id, actor_id, toUnixTimestamp64Milli(event_time) AS t_ms FROM ${table(db, 'patient_access')}
+    `SELECT toUnixTimestamp64Milli(event_time) AS event_time_ms, event_id, actor_id, actor_kind, actor_role, actor_department, action,
+       resource_types, sensitivity, purpose_of_use, break_the_glass, outcome, records, source_system, network_address, patient_count
+     FROM ${table(db, 'patient_access_report')}
      WHERE patient_id = {patient:String} AND ${RANGE} ${page.before ? `AND ${BEFORE}` : ''}
      ORDER BY event_time DESC, event_id DESC LIMIT 1 BY event_id LIMIT {limit:UInt32}`,
     { patient: patientId, ...pageParams(page) },
   );
-  if (keys.length === 0) return [];
-  const times = keys.map((k) => Number(k.t_ms));
-  const rows = await queryRows<StoredAccessEventRow>(
-    db,
-    `SELECT ${ACCESS_EVENT_COLUMNS} FROM ${table(db, 'access_events')}
-     WHERE actor_id IN {actors:Array(String)} AND event_time >= ${msParam('lo')} AND event_time <= ${msParam('hi')}
-       AND event_id IN {ids:Array(String)}`,
-    { actors: [...new Set(keys.map((k) => k.actor_id))], ids: keys.map((k) => k.event_id), lo: Math.min(...times), hi: Math.max(...times) },
-  );
-  const byId = new Map(rows.map((r) => [r.event_id, r]));
-  const ordered: AccessEvent[] = [];
-  for (const k of keys) {
-    const row = byId.get(k.event_id);
-    if (row !== undefined) ordered.push(rowToAccessEvent(row));
-  }
-  return ordered;
+  return rows.map((r) => ({
+    time: isoFromMillis(r.event_time_ms),
+    eventId: r.event_id,
+    actor: { id: r.actor_id, kind: r.actor_kind as AccessEvent['actor']['kind'], role: r.actor_role, department: r.actor_department },
+    action: r.action as AccessEvent['action'],
+    resourceTypes: r.resource_types,
+    sensitivity: r.sensitivity,
+    purposeOfUse: r.purpose_of_use,
+    breakTheGlass: Boolean(r.break_the_glass),
+    outcome: r.outcome as AccessEvent['outcome'],
+    records: Number(r.records),
+    sourceSystem: r.source_system,
+    networkAddress: r.network_address,
+    patientCount: Number(r.patient_count),
+  }));
 }
 
 export interface StaffName {

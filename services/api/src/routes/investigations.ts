@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AccessEvent } from '@chartwatch/event';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { toCsv } from '../csv.ts';
 import { resolveNames } from '../names.ts';
 import type { ResolvedNames } from '../names.ts';
 import { addRoute } from '../route-kit.ts';
 import { actorActivity, actorEvents, patientAccessEvents } from '../store-api.ts';
+import type { PatientAccess } from '../store-api.ts';
 import { DAY_MS, resolveRange } from '../time-range.ts';
 import { booleanFlag, idSchema, isoTimeSchema, limitSchema } from '../validation.ts';
 import type { RouteContext } from './context.ts';
@@ -22,7 +22,7 @@ const exportQuery = {
   resolveNames: booleanFlag.optional(),
 };
 
-function nextCursor(events: readonly AccessEvent[], limit: number): string | null {
+function nextCursor(events: readonly { time: string; eventId: string }[], limit: number): string | null {
   const last = events[limit - 1];
   return events.length > limit && last ? encodeCursor({ t: last.time, id: last.eventId }) : null;
 }
@@ -33,27 +33,14 @@ function before(cursor: string | undefined): { before?: { time: string; eventId:
   return { before: { time: c.t, eventId: c.id } };
 }
 
-/**
- * One access as a patient's report shows it. The event's other patients
- * are left out: a bulk read of many charts is reported to each patient
- * without naming the others.
- */
-function reportAccess(e: AccessEvent, names: ResolvedNames | null) {
-  const name = names?.actors[e.actor.id];
+/** One access as a patient's report shows it, with the actor's name for roles allowed names. */
+function reportAccess(a: PatientAccess, names: ResolvedNames | null) {
+  const name = names?.actors[a.actor.id];
+  const { patientCount, ...rest } = a;
   return {
-    time: e.time,
-    eventId: e.eventId,
-    actor: { ...e.actor, ...(names ? { givenName: name?.givenName ?? null, familyName: name?.familyName ?? null } : {}) },
-    action: e.action,
-    resourceTypes: e.resourceTypes,
-    sensitivity: e.sensitivity,
-    purposeOfUse: e.purposeOfUse,
-    breakTheGlass: e.breakTheGlass,
-    outcome: e.outcome,
-    records: e.records,
-    sourceSystem: e.sourceSystem,
-    networkAddress: e.networkAddress,
-    patientsInAccess: e.patientIds.length,
+    ...rest,
+    actor: { ...a.actor, ...(names ? { givenName: name?.givenName ?? null, familyName: name?.familyName ?? null } : {}) },
+    patientsInAccess: patientCount,
   };
 }
 
