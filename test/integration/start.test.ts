@@ -1,72 +1,34 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StartedProcess } from './start-harness.ts';
+import { alertsNow, killIfRunning, printed, spawnStart, stopWithSigterm, until } from './start-harness.ts';
 
 /**
- * The README's promise, as a newcomer meets it: `pnpm start` (here the same
- * command line without pnpm: tsx services/chartwatch/src/main.ts start) on
- * a fresh data directory prints a dashboard URL and an admin key, and the
- * alert list has alerts within 60 seconds of the start. SIGTERM then stops
- * it cleanly. Embedded: chDB and the in-process queue, whatever the test
- * setup configured for Kafka.
+ * The README's promise, as a newcomer meets it: `pnpm start` on a fresh
+ * data directory prints a dashboard URL and an admin key, and the alert
+ * list has alerts within 60 seconds of the start; SIGTERM stops it cleanly.
+ * A second start on the same directory resumes the same hospital and makes
+ * no new key. Embedded (chDB, the in-process queue), whatever the test setup
+ * exported for the Kafka tests.
  */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const ALERTS_WITHIN_MS = 60_000;
-
-interface Running {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+const EMBEDDED = { KAFKA_BROKERS: undefined, CLICKHOUSE_URL: undefined, CHARTWATCH_DATA_DIR: undefined, API_PORT: undefined, LOG_LEVEL: 'info' };
 
 let dataDir: string;
-let proc: Running;
-let spawnedAt: number;
-
-function startCommand(args: string[]): Running {
-  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info' };
-  // Embedded, whatever the integration setup exported for the Kafka tests.
-  for (const name of ['KAFKA_BROKERS', 'CLICKHOUSE_URL', 'CHARTWATCH_DATA_DIR', 'API_PORT']) delete env[name];
-  const child = spawn(TSX, ['services/chartwatch/src/main.ts', 'start', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const running: Running = {
-    child,
-    stdout: '',
-    stderr: '',
-    exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  child.stdout?.on('data', (b: Buffer) => (running.stdout += b.toString('utf8')));
-  child.stderr?.on('data', (b: Buffer) => (running.stderr += b.toString('utf8')));
-  return running;
-}
-
-async function until<T>(what: string, deadline: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- stdout\n${proc.stdout}\n--- stderr (last 2000)\n${proc.stderr.slice(-2000)}`);
-    if (proc.child.exitCode !== null) throw new Error(`chartwatch start exited (${proc.child.exitCode}) while waiting for ${what}\n--- stderr\n${proc.stderr.slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+let first: StartedProcess;
+let second: StartedProcess | undefined;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'chartwatch-start-'));
-  spawnedAt = Date.now();
-  proc = startCommand(['--data-dir', dataDir, '--port', '0']);
+  first = spawnStart(['--data-dir', dataDir, '--port', '0'], EMBEDDED);
 });
 
 afterAll(async () => {
-  if (proc.child.exitCode === null && proc.child.signalCode === null) {
-    proc.child.kill('SIGKILL');
-    await proc.exit;
-  }
+  await killIfRunning(first);
+  await killIfRunning(second);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -75,49 +37,60 @@ describe('pnpm start (embedded)', () => {
   let key: string;
 
   it('prints the dashboard URL and a local admin key once', async () => {
-    const printed = await until('the dashboard URL and admin key', spawnedAt + ALERTS_WITHIN_MS, () => {
-      const u = /Dashboard\s+(http:\/\/\S+?)\/ui\//.exec(proc.stdout)?.[1];
-      const k = /Admin key\s+(cwk_[A-Za-z0-9_-]{43})\b/.exec(proc.stdout)?.[1];
-      return u !== undefined && k !== undefined ? { u, k } : undefined;
-    });
-    url = printed.u;
-    key = printed.k;
-    expect(proc.stdout.match(/cwk_/g)).toHaveLength(1);
+    const shown = await until(first, 'the dashboard URL and admin key', first.spawnedAt + ALERTS_WITHIN_MS, () => printed(first));
+    expect(shown.key).not.toBeNull();
+    url = shown.url;
+    key = shown.key as string;
+    expect(first.stdout.match(/cwk_/g)).toHaveLength(1);
     const page = await fetch(`${url}/ui/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
-    // The key is an admin's, and the log never saw it.
     const me = await fetch(`${url}/me`, { headers: { 'x-api-key': key } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { roles: string[] }).roles).toContain('admin');
+    // Printed once, on the terminal: never in the log.
     expect(await readFile(join(dataDir, 'chartwatch.log'), 'utf8')).not.toContain(key);
   });
 
   it('has alerts in the API within 60 seconds of the start', async () => {
-    const alerts = await until('the first alert', spawnedAt + ALERTS_WITHIN_MS + 5_000, async () => {
-      const res = await fetch(`${url}/alerts?limit=50`, { headers: { 'x-api-key': key } });
-      if (res.status !== 200) throw new Error(`GET /alerts answered ${res.status}: ${await res.text()}`);
-      const body = (await res.json()) as { items: { ruleId: string; evidenceEventIds: string[] }[] };
-      return body.items.length > 0 ? body.items : undefined;
-    });
-    const elapsed = Date.now() - spawnedAt;
-    process.stdout.write(`first alert in the API ${(elapsed / 1000).toFixed(1)} s after spawning chartwatch start; ${alerts.length} by then (${[...new Set(alerts.map((a) => a.ruleId))].join(', ')})\n`);
+    const alerts = await until(first, 'the first alert', first.spawnedAt + ALERTS_WITHIN_MS + 5_000, () => alertsNow(url, key));
+    const elapsed = Date.now() - first.spawnedAt;
+    process.stdout.write(`first alert in the API ${(elapsed / 1000).toFixed(1)} s after spawning chartwatch start (${alerts.map((a) => a.ruleId).join(', ')})\n`);
     expect(elapsed).toBeLessThan(ALERTS_WITHIN_MS);
-    // Evidence points at events ingest stored from the simulator's FHIR messages.
+    // The evidence is events ingest stored from the simulator's FHIR messages.
     expect(alerts[0]?.evidenceEventIds[0]).toMatch(/^sim-7-\d{4}-\d{2}-\d{2}-\d+$/);
-    expect(proc.stderr).toMatch(/catching up|live ×/);
+    expect(first.stderr).toMatch(/catching up|live ×/);
   });
 
-  it('stops cleanly on SIGTERM', async () => {
-    const asked = Date.now();
-    proc.child.kill('SIGTERM');
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit 30 s after SIGTERM\n${proc.stderr.slice(-2000)}`)), 30_000).unref());
-    const { code, signal } = await Promise.race([proc.exit, timeout]);
-    process.stdout.write(`exited ${code} ${(Date.now() - asked) / 1000} s after SIGTERM\n`);
+  it('stops cleanly on SIGTERM and keeps the simulation to resume', async () => {
+    const { code, signal, seconds } = await stopWithSigterm(first);
+    process.stdout.write(`exited ${code} ${seconds.toFixed(2)} s after SIGTERM\n`);
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(proc.stderr).toContain('stopped.');
-    const state = JSON.parse(await readFile(join(dataDir, 'simulation.json'), 'utf8')) as { seed: number; fedThrough: string | null };
-    expect(state.seed).toBe(7);
+    expect(first.stderr).toContain('stopped.');
+    const state = JSON.parse(await readFile(join(dataDir, 'simulation.json'), 'utf8')) as { seed: number; staff: number; fedThrough: string | null };
+    expect(state).toMatchObject({ seed: 7, staff: 300 });
     expect(state.fedThrough).not.toBeNull();
+  });
+
+  it('a second start on the same data directory resumes the hospital and makes no new key', async () => {
+    const before = (await readFile(join(dataDir, 'simulation.json'), 'utf8'));
+    second = spawnStart(['--data-dir', dataDir, '--port', '0'], EMBEDDED);
+    const shown = await until(second, 'the banner of the second start', second.spawnedAt + ALERTS_WITHIN_MS, () => printed(second as StartedProcess));
+    expect(shown.key).toBeNull();
+    expect(second.stdout).toContain('has an admin key already');
+    expect(second.stdout).toContain('resumed');
+    // The first start's key still works, and its alerts are there at once.
+    const alerts = await alertsNow(shown.url, key);
+    expect(alerts?.length).toBeGreaterThan(0);
+    expect(JSON.parse(before)).toMatchObject({ start: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    const { code } = await stopWithSigterm(second);
+    expect(code).toBe(0);
+  });
+
+  it('refuses a flag that contradicts the hospital the data directory holds, naming the flag', async () => {
+    const third = spawnStart(['--data-dir', dataDir, '--port', '0', '--seed', '8'], EMBEDDED);
+    const { code } = await third.exit;
+    expect(code).toBe(2);
+    expect(third.stderr).toMatch(/CW_ERR_CONFIG: --seed: 8 differs from the simulation this data directory holds \(seed 7/);
   });
 });

@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLogger } from '@chartwatch/logger';
 import type { ReferenceSet } from '@chartwatch/reference';
 import { loadReferenceDir } from '@chartwatch/reference';
@@ -24,6 +25,10 @@ const DAY = 86_400_000;
 /** How often the progress line and the saved simulation state are refreshed. */
 const STATUS_MS = 250;
 const SAVE_MS = 5_000;
+/** How often a status line (throughput, event-loop delay) goes to the log. */
+const LOG_STATUS_MS = 10_000;
+/** A second SIGINT/SIGTERM this long after the first exits without draining; sooner, it is the same request. */
+const REPEAT_SIGNAL_MS = 1_000;
 
 /**
  * `pnpm start`: the README's main command. Config from flags and the
@@ -31,7 +36,7 @@ const SAVE_MS = 5_000;
  * the dashboard URL and a local admin key printed once; then the feed (the
  * simulated hospital, or a file) with a progress line on stderr. SIGINT or
  * SIGTERM stops the feed and then every part in reverse order under
- * CHARTWATCH_SHUTDOWN_TIMEOUT_MS; a second signal exits at once.
+ * CHARTWATCH_SHUTDOWN_TIMEOUT_MS; a second signal (a second later) exits at once.
  */
 export async function run(argv: string[]): Promise<number> {
   const flags = parseStartFlags(argv);
@@ -49,16 +54,22 @@ export async function run(argv: string[]): Promise<number> {
   const feedAbort = new AbortController();
 
   let signalled: NodeJS.Signals | null = null;
+  let signalledAt = 0;
   let wake: () => void = () => undefined;
   const stopRequested = new Promise<void>((resolve) => {
     wake = resolve;
   });
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled !== null) {
+      // A Ctrl-C reaches every process of the terminal's group, and a wrapper
+      // (pnpm, tsx) may relay it once more: only a signal a person sends
+      // later means "stop waiting".
+      if (Date.now() - signalledAt < REPEAT_SIGNAL_MS) return;
       process.stderr.write(`\n${signal} again: exiting without waiting for the drain\n`);
       process.exit(130);
     }
     signalled = signal;
+    signalledAt = Date.now();
     logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'stopping');
     // unref(): the deadline must not itself keep a stopped process alive.
     setTimeout(() => {
@@ -152,6 +163,13 @@ export async function run(argv: string[]): Promise<number> {
 
     let firstAlertSeen = false;
     let lastSave = Date.now();
+    let lastLog = Date.now();
+    // A blocked event loop delays signals, HTTP and the bus alike: worth a number in the log.
+    const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    loopDelay.enable();
+    lifecycle.add('event-loop monitor', async () => {
+      loopDelay.disable();
+    });
     const ticker = setInterval(() => {
       const line = statusLine();
       if (line !== null) progress.update(Number.isNaN(line.fraction) ? null : line.fraction, line.text);
@@ -160,6 +178,25 @@ export async function run(argv: string[]): Promise<number> {
         const seconds = (Date.now() - startedAt) / 1000;
         logger.info({ seconds }, 'first alert');
         progress.note(`first alert ${seconds.toFixed(1)} s after start`);
+      }
+      if (Date.now() - lastLog >= LOG_STATUS_MS) {
+        lastLog = Date.now();
+        const ingest = stack.ingest.metrics();
+        const detector = stack.detector.metrics();
+        logger.info(
+          {
+            feed: line?.text,
+            stored: ingest.stored,
+            dlq: ingest.dlq,
+            judged: detector.judged,
+            late: detector.late,
+            alerts: detector.alertsPublished,
+            loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e6),
+            loopDelayMaxMs: Math.round(loopDelay.max / 1e6),
+          },
+          'status',
+        );
+        loopDelay.reset();
       }
       if (Date.now() - lastSave >= SAVE_MS) {
         lastSave = Date.now();
