@@ -58,7 +58,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   lifecycle.add('store', () => store.close());
   const migrated = await store.migrate();
   // The API's tables too, before the detector starts: it reads suppressions from its first batch.
-  const apiMigrated = await migrateApiTables(store);
+  const apiMigrated = await migrateApiTables(store, { retentionYears: config.store.retentionYears });
   logger.info({ migrated, apiMigrated }, 'store migrated');
   step(store.mode === 'embedded' ? `store: chDB in ${config.store.dataDir}` : `store: ClickHouse at ${config.store.url ?? ''}`);
 
