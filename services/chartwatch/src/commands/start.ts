@@ -11,6 +11,7 @@ import { runFileFeed } from '../start/file-feed.ts';
 import type { FileFeedStatus } from '../start/file-feed.ts';
 import { parseStartFlags, START_HELP } from '../start/flags.ts';
 import { Lifecycle } from '../start/lifecycle.ts';
+import { createModelSeam, loadModelFile } from '../start/model-seam.ts';
 import { createProgress } from '../start/progress.ts';
 import { loadSimulationState, resolveSimulation, saveSimulationState } from '../start/simulation-state.ts';
 import type { SimulationState } from '../start/simulation-state.ts';
@@ -95,7 +96,15 @@ export async function run(argv: string[]): Promise<number> {
 
     const referenceDir = flags.input?.reference ?? null;
     const loadReference = async (): Promise<ReferenceSet | null> => (hospital !== null ? hospital.reference : referenceDir !== null ? loadReferenceDir(referenceDir) : null);
-    const stack = await startStack({ config, logger, lifecycle, reference: loadReference, onStep: (s) => logger.info(s) });
+    const model = flags.model === null ? null : await loadModelFile(flags.model);
+    const stack = await startStack({
+      config,
+      logger,
+      lifecycle,
+      reference: loadReference,
+      ...(model === null ? {} : { model: createModelSeam(model) }),
+      onStep: (s) => logger.info(s),
+    });
     const adminKey = await ensureLocalAdminKey(stack.store, { forceNew: flags.newAdminKey, at: new Date().toISOString() });
     logger.info({ keyId: adminKey.kind === 'created' ? adminKey.view.keyId : null, existing: adminKey.kind === 'exists' ? adminKey.admins.length : 0 }, 'local admin key');
 
@@ -158,7 +167,8 @@ export async function run(argv: string[]): Promise<number> {
       statusLine = () => ({ fraction: Number.NaN, text: `${stack.ingest.metrics().stored.toLocaleString('en-US')} events stored · ${alerts().toLocaleString('en-US')} alerts` });
     }
 
-    process.stdout.write(banner({ url: stack.url, mode, adminKey, dataDir: config.dataDir, logFile: config.logFile, feed: feedText, cwd: process.cwd() }));
+    const detection = `rules from ${config.detector.rulesDir} (hot-reloaded)${model === null ? '; no model (--model FILE from chartwatch train)' : `, model ${model.version} from ${flags.model ?? ''}`}`;
+    process.stdout.write(banner({ url: stack.url, mode, adminKey, dataDir: config.dataDir, logFile: config.logFile, feed: feedText, detection, cwd: process.cwd() }));
     logger.info({ url: stack.url, startMs: Date.now() - startedAt }, 'chartwatch start: running');
 
     let firstAlertSeen = false;

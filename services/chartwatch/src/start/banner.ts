@@ -9,6 +9,7 @@ export interface BannerFacts {
   dataDir: string;
   logFile: string;
   feed: string;
+  detection: string;
   cwd: string;
 }
 
@@ -38,6 +39,7 @@ export function banner(f: BannerFacts): string {
     `  API        ${f.url}  (OpenAPI: ${f.url}/docs)`,
     ...key,
     `  Feed       ${f.feed}`,
+    `  Detection  ${f.detection}`,
     `  Data       ${show(f.dataDir, f.cwd)}  (log: ${show(f.logFile, f.cwd)})`,
     '',
     'Ctrl-C stops.',

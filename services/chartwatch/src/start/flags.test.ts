@@ -14,14 +14,15 @@ describe('parseStartFlags', () => {
       days: null,
       backfillDays: null,
       dataDir: null,
+      model: null,
       newAdminKey: false,
       help: false,
     });
   });
 
   it('reads every flag', () => {
-    const f = parseStartFlags(['--port', '0', '--speed', '60.5', '--seed', '3', '--staff', '120', '--days', '5', '--backfill-days', '1.5', '--data-dir', 'x', '--new-admin-key']);
-    expect(f).toMatchObject({ port: 0, speed: 60.5, seed: 3, staff: 120, days: 5, backfillDays: 1.5, dataDir: resolve('x'), newAdminKey: true });
+    const f = parseStartFlags(['--port', '0', '--speed', '60.5', '--seed', '3', '--staff', '120', '--days', '5', '--backfill-days', '1.5', '--data-dir', 'x', '--new-admin-key', '--model', 'm.json']);
+    expect(f).toMatchObject({ model: resolve('m.json'), port: 0, speed: 60.5, seed: 3, staff: 120, days: 5, backfillDays: 1.5, dataDir: resolve('x'), newAdminKey: true });
   });
 
   it('takes a file with its format and reference directory', () => {

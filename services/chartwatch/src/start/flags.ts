@@ -23,6 +23,8 @@ export interface StartFlags {
   backfillDays: number | null;
   /** Root of everything start writes: chDB data, the log, the simulation's state; null = the default (CHARTWATCH_DATA_DIR's parent or .data). */
   dataDir: string | null;
+  /** A behaviour model (chartwatch train --model-out) to score with beside the rules; null = rules only. */
+  model: string | null;
   /** Create another local admin key even when one exists. */
   newAdminKey: boolean;
   help: boolean;
@@ -56,6 +58,7 @@ CLICKHOUSE_URL is set.
   --input FILE      load this file instead of the simulator (FHIR AuditEvent NDJSON, CSV access log, canonical JSON lines)
   --format F        the file's format: ${INPUT_FORMATS.join(', ')} (required with --input)
   --reference DIR   staff.csv, patients.csv, vendors.csv, encounters.csv for --input (default: the reference already stored)
+  --model FILE      score with this behaviour model (chartwatch train --model-out) beside the rules
   --no-simulator    feed nothing; judge what arrives on the raw topic
   --new-admin-key   create and print another local admin API key
   -h, --help        this text
@@ -87,6 +90,7 @@ export function parseStartFlags(argv: readonly string[]): StartFlags {
         days: { type: 'string' },
         'backfill-days': { type: 'string' },
         'data-dir': { type: 'string' },
+        model: { type: 'string' },
         'no-simulator': { type: 'boolean', default: false },
         'new-admin-key': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -125,6 +129,7 @@ export function parseStartFlags(argv: readonly string[]): StartFlags {
     days,
     backfillDays: backfill === undefined ? null : number('backfill-days', backfill, 0, days ?? MAX_DAYS, false),
     dataDir: dataDir === undefined ? null : resolve(dataDir),
+    model: values.model === undefined ? null : resolve(values.model),
     newAdminKey: values['new-admin-key'],
     help: values.help,
   };

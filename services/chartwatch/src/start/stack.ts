@@ -2,17 +2,18 @@ import type { ApiApp } from '@chartwatch/api';
 import { activeSuppressions, buildApi, isSuppressed } from '@chartwatch/api';
 import type { Bus, BusProducer } from '@chartwatch/bus';
 import { chartwatchTopics, createKafkaBus, createMemoryBus } from '@chartwatch/bus';
-import type { ReplayScorer } from '@chartwatch/detect';
 import type { DetectorService } from '@chartwatch/detector';
 import { createDetectorService } from '@chartwatch/detector';
 import type { Ingest } from '@chartwatch/ingest';
 import { createIngest } from '@chartwatch/ingest';
 import type { Logger } from '@chartwatch/logger';
 import type { ReferenceSet } from '@chartwatch/reference';
+import { ReferenceIndex } from '@chartwatch/reference';
 import type { Store } from '@chartwatch/store';
 import { migrateApiTables, openStore } from '@chartwatch/store';
 import { ensureDashboard } from './dashboard.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { ModelSeam } from './model-seam.ts';
 import { listenOnFreePort } from './listen.ts';
 import type { StartConfig } from './start-config.ts';
 
@@ -22,8 +23,8 @@ export interface StackOptions {
   lifecycle: Lifecycle;
   /** Reference data to load into the store before the detector reads it; null = keep what is stored. */
   reference: () => Promise<ReferenceSet | null>;
-  /** Model scorers beside the rules (see DetectorServiceDeps.scorers); absent = rules only. */
-  scorers?: (partition: number) => readonly ReplayScorer[];
+  /** The model beside the rules; absent = rules only. */
+  model?: ModelSeam;
   /** Called once a step is done, for the terminal. */
   onStep?: (step: string) => void;
 }
@@ -92,11 +93,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const active = await activeSuppressions(store, at);
       return (alert) => isSuppressed(alert, active);
     },
-    ...(options.scorers === undefined ? {} : { scorers: options.scorers }),
+    ...(options.model === undefined ? {} : { scorers: options.model.scorers(new ReferenceIndex(reference ?? (await store.referenceSet())), config.timezone) }),
   });
   await detector.start();
   lifecycle.add('detector', () => detector.stop());
   step(`ingest and detector: ${busConfig.topics.raw} → ${busConfig.topics.events} → ${busConfig.topics.alerts}`);
+
+  // The trainer belongs here (after the detector, before the API): services/trainer
+  // does not exist yet. When it does, it starts here, trains from the store on its
+  // schedule and installs each model it accepts with options.model.holder.set(model).
 
   const api = await buildApi({ config: config.api, store, logger, migrate: false });
   await ensureDashboard(api);
