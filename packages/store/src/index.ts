@@ -97,3 +97,14 @@ export type {
   VendorUsage,
   VendorSummary,
 } from './api/index.ts';
+export {
+  modelRegistryMigrations,
+  saveModel,
+  latestModel,
+  latestModelVersion,
+  modelByVersion,
+  listModels,
+  nextModelVersion,
+  alertedWindows,
+} from './model-registry/index.ts';
+export type { StoredModel, ModelSummary, RegistryDb, AlertedActorWindow } from './model-registry/index.ts';
