@@ -57,6 +57,12 @@ const BILLING = 2;
 const RECORDS = 4;
 
 const MINUTE_MS = 60_000;
+/**
+ * Memory entries pack patient number and minute in one double,
+ * idx × 2^26 + minutes since 1970 (2^26 minutes reach the year 2097): 8
+ * bytes a patient in an unboxed double array.
+ */
+const MINUTES = 2 ** 26;
 
 export class CareRelationships {
   /** Normalised role → which operational relationships it has (0 for clinical and unknown roles). */
@@ -112,11 +118,12 @@ export class CareRelationships {
   treatedBefore(actor: ActorState, patient: PatientFacts, t: number): boolean {
     const since = Math.floor((t - this.options.memoryMs) / MINUTE_MS);
     const until = Math.floor(t / MINUTE_MS);
-    const pairs = actor.treated;
+    const memory = actor.treated;
     const idx = patient.idx;
-    for (let i = 0; i < pairs.length; i += 2) {
-      if (pairs[i] === idx) {
-        const m = pairs[i + 1] as number;
+    for (let i = 0; i < memory.length; i++) {
+      const v = memory[i] as number;
+      if (Math.floor(v / MINUTES) === idx) {
+        const m = v % MINUTES;
         return m >= since && m <= until;
       }
     }
@@ -130,15 +137,16 @@ export class CareRelationships {
   /** Remembers a successful access when it was a write or happened under rule 1. */
   record(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number, wrote: boolean): void {
     if (!wrote && !this.viaEncounter(eventDepartment, actor, patient, t)) return;
-    const minute = Math.floor(t / MINUTE_MS);
-    const pairs = actor.treated;
+    const minute = Math.floor(t / MINUTE_MS) % MINUTES;
+    const memory = actor.treated;
     const idx = patient.idx;
     let oldest = -1;
     let oldestMinute = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < pairs.length; i += 2) {
-      const m = pairs[i + 1] as number;
-      if (pairs[i] === idx) {
-        if (minute > m) pairs[i + 1] = minute;
+    for (let i = 0; i < memory.length; i++) {
+      const v = memory[i] as number;
+      const m = v % MINUTES;
+      if (Math.floor(v / MINUTES) === idx) {
+        if (minute > m) memory[i] = idx * MINUTES + minute;
         return;
       }
       if (m < oldestMinute) {
@@ -146,28 +154,21 @@ export class CareRelationships {
         oldest = i;
       }
     }
-    if (pairs.length >= this.options.maxPatientsPerActor * 2 && oldest >= 0) {
-      pairs[oldest] = idx;
-      pairs[oldest + 1] = minute;
-    } else {
-      pairs.push(idx, minute);
-    }
+    if (memory.length >= this.options.maxPatientsPerActor && oldest >= 0) memory[oldest] = idx * MINUTES + minute;
+    else memory.push(idx * MINUTES + minute);
   }
 
   /** Forgets memories older than the memory span; returns how many pairs were dropped. */
   expire(actor: ActorState, nowMs: number): number {
     const since = Math.floor((nowMs - this.options.memoryMs) / MINUTE_MS);
-    const pairs = actor.treated;
+    const memory = actor.treated;
     let w = 0;
-    for (let r = 0; r < pairs.length; r += 2) {
-      if ((pairs[r + 1] as number) >= since) {
-        pairs[w] = pairs[r] as number;
-        pairs[w + 1] = pairs[r + 1] as number;
-        w += 2;
-      }
+    for (let r = 0; r < memory.length; r++) {
+      const v = memory[r] as number;
+      if (v % MINUTES >= since) memory[w++] = v;
     }
-    const dropped = (pairs.length - w) / 2;
-    pairs.length = w;
+    const dropped = memory.length - w;
+    memory.length = w;
     return dropped;
   }
 }

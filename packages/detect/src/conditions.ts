@@ -110,13 +110,13 @@ function compileOne(spec: ConditionSpec): Compiled {
         case 'same-household':
           return {
             scope: 'patient',
-            fn: (ctx, p) => p.household >= 0 && p.household === ctx.actor.household && p.employeeActorId !== ctx.actor.id,
+            fn: (ctx, p) => p.household !== 0 && p.household === ctx.actor.household && p.employeeActorId !== ctx.actor.id && ctx.directory.confirm(ctx.actor.id, p.id, true),
             cost: 1,
           };
         case 'same-address':
           return {
             scope: 'patient',
-            fn: (ctx, p) => p.address >= 0 && p.address === ctx.actor.address && p.employeeActorId !== ctx.actor.id,
+            fn: (ctx, p) => p.address !== 0 && p.address === ctx.actor.address && p.employeeActorId !== ctx.actor.id && ctx.directory.confirm(ctx.actor.id, p.id, false),
             cost: 1,
           };
         case 'care-relationship':

@@ -7,7 +7,6 @@ import { ActorDirectory, PatientDirectory } from './directory.ts';
 import type { ActorState, PatientFacts } from './directory.ts';
 import { EventContext } from './event-context.ts';
 import { parseIsoMillis } from './iso-time.ts';
-import { Interner } from './interner.ts';
 import { LabelCache } from './label.ts';
 import type { LoadedRule } from './load-rules.ts';
 import { LocalClock } from './local-clock.ts';
@@ -112,9 +111,8 @@ class DetectorImpl implements Detector {
   ) {
     this.reference = options.reference;
     this.clock = new LocalClock(options.timezone ?? 'UTC');
-    const keys = new Interner();
-    this.patients = new PatientDirectory(options.reference, keys);
-    this.actors = new ActorDirectory(options.reference, keys);
+    this.patients = new PatientDirectory(options.reference);
+    this.actors = new ActorDirectory(options.reference);
     this.care = new CareRelationships(careOptions, this.patients);
     this.ctx = new EventContext(this.clock, this.patients, this.care);
     const deps = {
@@ -184,9 +182,9 @@ class DetectorImpl implements Detector {
       if (t >= p.deceasedMs) bits |= BIT.deceased;
       const employee = p.employeeActorId;
       if (employee !== null) bits |= employee === actor.id ? BIT.ownChart : BIT.coworker;
-      if (p.address >= 0 && p.address === actor.address) {
+      if (p.address !== 0 && p.address === actor.address) {
         bits |= BIT.address;
-        if (p.household >= 0 && p.household === actor.household) bits |= BIT.household;
+        if (p.household !== 0 && p.household === actor.household) bits |= BIT.household;
       }
     }
     return bits;

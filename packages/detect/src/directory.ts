@@ -1,8 +1,25 @@
 import { householdKey, normalizeAddress } from '@chartwatch/reference';
 import { parseIsoMillis } from './iso-time.ts';
 import { normalizeLabel } from './label.ts';
-import type { Interner } from './interner.ts';
 import type { ReferenceLookup } from './reference-lookup.ts';
+
+/**
+ * Households and addresses are compared on every event, so they are kept as
+ * 32-bit FNV-1a hashes (0 = unknown) rather than interned strings: no table
+ * grows with the staff directory. A hash match is rare (a real relative or
+ * neighbour, or a one-in-four-billion collision) and is confirmed on the
+ * strings by PatientDirectory.confirm before a rule fires.
+ */
+export function keyHash(text: string | null): number {
+  if (text === null) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h |= 0;
+  return h === 0 ? 1 : h;
+}
 
 /**
  * Reference facts resolved once per actor and per patient, in the form the
@@ -27,7 +44,7 @@ export interface PatientFacts {
   /** +Infinity when the patient is not known to be deceased. */
   readonly deceasedMs: number;
   readonly employeeActorId: string | null;
-  /** Interned household key (normalised address + family name) and normalised address; -1 when unknown. */
+  /** keyHash of the household key (normalised address + family name) and of the normalised address; 0 when unknown. */
   readonly household: number;
   readonly address: number;
   /** Parsed on first use: most patients are never asked about. */
@@ -47,7 +64,7 @@ export interface ActorState {
   terminatedMs: number;
   household: number;
   address: number;
-  /** Flat pairs [patientIdx, minute, patientIdx, minute, …]: 16 bytes a pair, scanned linearly. */
+  /** Care memory: one number per patient, idx × 2^26 + minute (see care-relationship.ts), scanned linearly. */
   treated: number[];
   lastSeenMs: number;
 }
@@ -67,11 +84,23 @@ function labelOrNull(text: string | null | undefined): string | null {
 export class PatientDirectory {
   private readonly facts = new Map<string, PatientFacts>();
   private readonly indexOf = new Map<string, number>();
+  private readonly ids: string[] = [];
 
+  /** The second parameter is ignored (households used to be interned); it is accepted so older callers compile. */
   constructor(
     private reference: ReferenceLookup,
-    private readonly keys: Interner,
+    _unused?: unknown,
   ) {}
+
+  /** Confirms on the strings what matching hashes suggest: the patient lives with (same household) or at (address) the actor's address. */
+  confirm(actorId: string, patientId: string, household: boolean): boolean {
+    const s = this.reference.staff(actorId);
+    const p = this.reference.patient(patientId);
+    if (s === null || s === undefined || p === null || p === undefined) return false;
+    const a = household ? householdKey(s.address, s.familyName) : normalizeAddress(s.address);
+    const b = household ? householdKey(p.address, p.familyName) : normalizeAddress(p.address);
+    return a !== null && a === b;
+  }
 
   /** Reference data was reloaded: forget resolved facts, keep the id numbering (memories refer to it). */
   setReference(reference: ReferenceLookup): void {
@@ -86,6 +115,7 @@ export class PatientDirectory {
     if (idx === undefined) {
       idx = this.indexOf.size;
       this.indexOf.set(id, idx);
+      this.ids.push(id);
     }
     const p = this.reference.patient(id) ?? null;
     const facts: PatientFacts = {
@@ -95,12 +125,17 @@ export class PatientDirectory {
       vip: p?.vip === true,
       deceasedMs: timeOrInfinity(p?.deceasedAt),
       employeeActorId: p?.employeeActorId ?? null,
-      household: p === null ? -1 : this.keys.idOrNone(householdKey(p.address, p.familyName)),
-      address: p === null ? -1 : this.keys.idOrNone(normalizeAddress(p.address)),
+      household: p === null ? 0 : keyHash(householdKey(p.address, p.familyName)),
+      address: p === null ? 0 : keyHash(normalizeAddress(p.address)),
       encounters: null,
     };
     this.facts.set(id, facts);
     return facts;
+  }
+
+  /** The patient id a number stands for. */
+  idOf(idx: number): string {
+    return this.ids[idx] ?? '';
   }
 
   encounters(p: PatientFacts): readonly ParsedEncounter[] {
@@ -124,9 +159,10 @@ export class PatientDirectory {
 export class ActorDirectory {
   private readonly actors = new Map<string, ActorState>();
 
+  /** The second parameter is ignored (households used to be interned); it is accepted so older callers compile. */
   constructor(
     private reference: ReferenceLookup,
-    private readonly keys: Interner,
+    _unused?: unknown,
   ) {}
 
   setReference(reference: ReferenceLookup): void {
@@ -143,8 +179,8 @@ export class ActorDirectory {
         role: null,
         department: null,
         terminatedMs: Number.POSITIVE_INFINITY,
-        household: -1,
-        address: -1,
+        household: 0,
+        address: 0,
         treated: [],
         lastSeenMs: Number.NEGATIVE_INFINITY,
       };
@@ -180,7 +216,7 @@ export class ActorDirectory {
     a.role = labelOrNull(s?.role);
     a.department = labelOrNull(s?.department);
     a.terminatedMs = timeOrInfinity(s?.terminatedAt);
-    a.household = s === null ? -1 : this.keys.idOrNone(householdKey(s.address, s.familyName));
-    a.address = s === null ? -1 : this.keys.idOrNone(normalizeAddress(s.address));
+    a.household = s === null ? 0 : keyHash(householdKey(s.address, s.familyName));
+    a.address = s === null ? 0 : keyHash(normalizeAddress(s.address));
   }
 }

@@ -14,3 +14,9 @@ export { parseDuration, formatDuration } from './duration.ts';
 export type { ReferenceLookup } from './reference-lookup.ts';
 export { replayEvents, parseInput } from './replay.ts';
 export type { ReplayOptions, ReplayInput, ReplayScorer, ReplaySummary, InvalidSample } from './replay.ts';
+// The building blocks the model's features share with the rules, so there is one definition of each.
+export { CareRelationships } from './care-relationship.ts';
+export { ActorDirectory, PatientDirectory } from './directory.ts';
+export type { ActorState, PatientFacts, ParsedEncounter } from './directory.ts';
+export { LocalClock } from './local-clock.ts';
+export { LabelCache, normalizeLabel } from './label.ts';

@@ -1,4 +1,7 @@
 /**
+ * No longer used by the detector (households are hashed, see directory.ts);
+ * kept for callers that still construct directories with one.
+ *
  * Gives each distinct string a small integer, so hot comparisons (is this
  * patient's household the actor's?) compare numbers, not strings, and
  * per-actor memories hold numbers, not strings.

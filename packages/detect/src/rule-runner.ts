@@ -232,11 +232,12 @@ export class RuleRunner {
    * history span work unchanged.
    */
   private foldMatch(ks: KeyState, start: number, value: number): void {
-    if (ks.matchHistory === null) ks.matchHistory = [];
     const clock = this.deps.clock;
     const day = clock.dayIndex(start);
     const key = this.sameHours ? day * BANDS + this.band(start) : day;
-    foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
+    // A literal of two allocates two slots; [] then push would allocate seventeen.
+    if (ks.matchHistory === null) ks.matchHistory = [key, value];
+    else foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
     if (day < ks.thresholdDay) ks.thresholdDay = Number.NaN;
   }
 
@@ -295,7 +296,8 @@ export class RuleRunner {
       agg = ks.sliding = new SlidingAgg(this.size / this.slide, this.slide);
       this.scheduleClose(pane + this.size, ks);
     }
-    if (!agg.add(pane, ctx.event.records, ctx.event.eventId, patients, from, to)) {
+    const eventId = ctx.event.eventId;
+    if (!agg.add(pane, ctx.event.records, eventId, patients, from, to)) {
       this.counters.outsideWindow++;
       return;
     }
@@ -303,13 +305,15 @@ export class RuleRunner {
     const start = agg.windowStart;
     if (this.historyDays > 0) {
       // The newest window's value so far is a lower bound of the day's peak: record it now, there is no per-window close.
-      if (ks.history === null) ks.history = [];
       const day = this.deps.clock.dayIndex(start);
-      foldHistory(ks.history, day, observed, this.historyDays);
+      if (ks.history === null) ks.history = [day, observed];
+      else foldHistory(ks.history, day, observed, this.historyDays);
       if (day < ks.thresholdDay) ks.thresholdDay = Number.NaN;
     }
     const threshold = this.thresholdFor(ks, start);
-    if (threshold === null || (threshold >= 0 ? observed <= threshold : observed < 1)) return;
+    if (threshold === null) return;
+    if (!agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId);
+    if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
     if (Math.abs(t - ks.lastFiredMs) < this.suppressMs) {
       this.counters.suppressed++;
@@ -318,13 +322,14 @@ export class RuleRunner {
     ks.lastFiredMs = t;
     if (out !== null) {
       this.counters.fired++;
+      const directory = ctx.directory;
       out.push(
         this.buildAlert(ctx, ks, observed, {
           start,
           end: agg.head + this.slide,
           evidenceCount: agg.count(),
           patientCount: agg.distinctPatients(),
-          patientIds: agg.patientIds(),
+          patientIds: agg.patientIdxs().map((i) => directory.idOf(i)),
           evidenceIds: agg.evidenceIds(),
         }),
       );
@@ -544,8 +549,9 @@ export class RuleRunner {
       const win = ws[r] as WindowAgg;
       if (win.end <= watermark) {
         if (this.historyDays > 0) {
-          if (ks.history === null) ks.history = [];
-          foldHistory(ks.history, this.deps.clock.dayIndex(win.start), this.observe(win), this.historyDays);
+          const day = this.deps.clock.dayIndex(win.start);
+          if (ks.history === null) ks.history = [day, this.observe(win)];
+          else foldHistory(ks.history, day, this.observe(win), this.historyDays);
           ks.thresholdDay = Number.NaN;
         }
       } else {

@@ -1,6 +1,11 @@
 import { MAX_EVIDENCE_IDS } from './alert.ts';
 import type { PatientFacts } from './directory.ts';
 
+/** Up to this many patients a linear scan beats a Map; past it (bulk readers) a Map keeps adds O(1). */
+const SCAN_LIMIT = 32;
+/** Pane numbers (start / slide) stay below 2^26 until the year 3000 for slides of a minute or more. */
+const PANE_BITS = 2 ** 26;
+
 /**
  * Sliding windows of one key as a ring of panes (one pane per slide), so an
  * event updates one pane instead of every overlapping window: with a 4h
@@ -11,156 +16,153 @@ import type { PatientFacts } from './directory.ts';
  * Only the newest window (the one ending after the newest pane) is judged:
  * for events in time order every other window containing the event is a
  * subset of it so far. Distinct patients are counted by remembering, per
- * patient, the newest pane it was seen in: a patient is in the window when
- * that pane is. Evidence keeps the newest 100 event ids.
+ * patient, the newest pane it was seen in (packed with the patient number
+ * in one double: 8 bytes a patient). Evidence ids are kept only once the
+ * window is armed (it reached half its threshold), so the many keys that
+ * never come near an alert hold none.
  */
-/** Up to this many patients a linear scan beats a Map; past it (bulk readers) the Map keeps adds O(1). */
-const SCAN_LIMIT = 32;
-
 export class SlidingAgg {
   /** Start of the newest pane, ms. */
   head = Number.NEGATIVE_INFINITY;
-  private readonly paneStart: number[];
-  private readonly paneCount: number[];
-  private readonly paneRecords: number[];
-  /** Parallel arrays: patient idx, start of the newest pane it was seen in, its id. */
-  private readonly seenIdx: number[] = [];
-  private readonly seenPane: number[] = [];
-  private readonly seenId: string[] = [];
-  /** Position of each patient in the parallel arrays, once they are too long to scan (a bulk reader). */
+  /** Per pane slot: [start, events, records]. */
+  private readonly panes: number[];
+  /** patientIdx × 2^26 + pane number, one per distinct patient seen in the ring. */
+  private seen: number[] = [];
   private seenAt: Map<number, number> | null = null;
-  private readonly evidence: string[] = [];
-  private readonly evidencePane: number[] = [];
+  private evidence: string[] | null = null;
 
   constructor(
-    private readonly panes: number,
+    private readonly size: number,
     private readonly slide: number,
   ) {
-    this.paneStart = new Array<number>(panes).fill(Number.NEGATIVE_INFINITY);
-    this.paneCount = new Array<number>(panes).fill(0);
-    this.paneRecords = new Array<number>(panes).fill(0);
+    this.panes = new Array<number>(size * 3).fill(0);
+    for (let s = 0; s < size; s++) this.panes[s * 3] = -1;
   }
 
   /** Start of the newest window. */
   get windowStart(): number {
-    return this.head - (this.panes - 1) * this.slide;
+    return this.head - (this.size - 1) * this.slide;
   }
 
   private slot(start: number): number {
-    const n = Math.round(start / this.slide) % this.panes;
-    return n < 0 ? n + this.panes : n;
+    const n = Math.round(start / this.slide) % this.size;
+    return n < 0 ? n + this.size : n;
   }
 
   /** Adds an event to the pane starting at `pane`; false when that pane already left the ring. */
   add(pane: number, records: number, eventId: string, patients: readonly PatientFacts[], from: number, to: number): boolean {
     if (pane > this.head) this.advance(pane);
-    const s = this.slot(pane);
-    if (this.paneStart[s] !== pane) return false;
-    this.paneCount[s] = (this.paneCount[s] as number) + 1;
-    this.paneRecords[s] = (this.paneRecords[s] as number) + records;
-    const idx = this.seenIdx;
-    const seen = this.seenPane;
+    const s = this.slot(pane) * 3;
+    if (this.panes[s] !== pane) return false;
+    this.panes[s + 1] = (this.panes[s + 1] as number) + 1;
+    this.panes[s + 2] = (this.panes[s + 2] as number) + records;
+    const paneNo = Math.round(pane / this.slide) % PANE_BITS;
+    const seen = this.seen;
     outer: for (let i = from; i < to; i++) {
-      const p = patients[i] as PatientFacts;
+      const idx = (patients[i] as PatientFacts).idx;
       const at = this.seenAt;
       if (at !== null) {
-        const j = at.get(p.idx);
+        const j = at.get(idx);
         if (j !== undefined) {
-          if ((seen[j] as number) < pane) seen[j] = pane;
+          if ((seen[j] as number) % PANE_BITS < paneNo) seen[j] = idx * PANE_BITS + paneNo;
           continue;
         }
-        at.set(p.idx, idx.length);
+        at.set(idx, seen.length);
       } else {
-        for (let j = 0; j < idx.length; j++) {
-          if (idx[j] === p.idx) {
-            if ((seen[j] as number) < pane) seen[j] = pane;
+        for (let j = 0; j < seen.length; j++) {
+          const v = seen[j] as number;
+          if (Math.floor(v / PANE_BITS) === idx) {
+            if (v % PANE_BITS < paneNo) seen[j] = idx * PANE_BITS + paneNo;
             continue outer;
           }
         }
-        if (idx.length >= SCAN_LIMIT) this.index();
-        this.seenAt?.set(p.idx, idx.length);
+        if (seen.length >= SCAN_LIMIT) this.index();
+        this.seenAt?.set(idx, seen.length);
       }
-      idx.push(p.idx);
-      seen.push(pane);
-      this.seenId.push(p.id);
+      seen.push(idx * PANE_BITS + paneNo);
     }
-    if (this.evidence.length >= MAX_EVIDENCE_IDS) {
-      this.evidence.shift();
-      this.evidencePane.shift();
+    const evidence = this.evidence;
+    if (evidence !== null) {
+      if (evidence.length >= MAX_EVIDENCE_IDS) evidence.shift();
+      evidence.push(eventId);
     }
-    this.evidence.push(eventId);
-    this.evidencePane.push(pane);
     return true;
   }
 
+  /** Starts keeping evidence from this event on (the caller passes the event that armed it). */
+  arm(eventId: string): void {
+    if (this.evidence === null) this.evidence = [eventId];
+  }
+
+  get armed(): boolean {
+    return this.evidence !== null;
+  }
+
   private advance(pane: number): void {
-    const steps = this.head === Number.NEGATIVE_INFINITY ? this.panes : Math.min(this.panes, Math.round((pane - this.head) / this.slide));
+    const steps = this.head === Number.NEGATIVE_INFINITY ? this.size : Math.min(this.size, Math.round((pane - this.head) / this.slide));
     for (let k = steps - 1; k >= 0; k--) {
       const start = pane - k * this.slide;
-      const s = this.slot(start);
-      this.paneStart[s] = start;
-      this.paneCount[s] = 0;
-      this.paneRecords[s] = 0;
+      const s = this.slot(start) * 3;
+      this.panes[s] = start;
+      this.panes[s + 1] = 0;
+      this.panes[s + 2] = 0;
     }
     this.head = pane;
-    // Forget patients no longer in the ring, so the lists stay as short as the window.
-    const oldest = this.windowStart;
-    if (this.seenIdx.length > 0) {
-      let w = 0;
-      for (let r = 0; r < this.seenIdx.length; r++) {
-        if ((this.seenPane[r] as number) >= oldest) {
-          this.seenIdx[w] = this.seenIdx[r] as number;
-          this.seenPane[w] = this.seenPane[r] as number;
-          this.seenId[w] = this.seenId[r] as string;
-          w++;
-        }
-      }
-      this.seenIdx.length = w;
-      this.seenPane.length = w;
-      this.seenId.length = w;
-      this.seenAt = null;
-      if (w > SCAN_LIMIT) this.index();
+    // Forget patients no longer in the ring, so the list stays as short as the window.
+    const oldest = Math.round(this.windowStart / this.slide) % PANE_BITS;
+    const seen = this.seen;
+    let w = 0;
+    for (let r = 0; r < seen.length; r++) {
+      const v = seen[r] as number;
+      if (v % PANE_BITS >= oldest) seen[w++] = v;
     }
+    seen.length = w;
+    this.seenAt = null;
+    if (w > SCAN_LIMIT) this.index();
+    if (this.evidence !== null && this.count() === 0) this.evidence = null;
   }
 
   private index(): void {
     const at = new Map<number, number>();
-    for (let j = 0; j < this.seenIdx.length; j++) at.set(this.seenIdx[j] as number, j);
+    for (let j = 0; j < this.seen.length; j++) at.set(Math.floor((this.seen[j] as number) / PANE_BITS), j);
     this.seenAt = at;
   }
 
-  count(): number {
+  private sum(offset: number): number {
+    const from = this.windowStart;
     let n = 0;
-    for (let s = 0; s < this.panes; s++) if ((this.paneStart[s] as number) >= this.windowStart) n += this.paneCount[s] as number;
+    for (let s = 0; s < this.size; s++) if ((this.panes[s * 3] as number) >= from) n += this.panes[s * 3 + offset] as number;
     return n;
+  }
+
+  count(): number {
+    return this.sum(1);
   }
 
   records(): number {
-    let n = 0;
-    for (let s = 0; s < this.panes; s++) if ((this.paneStart[s] as number) >= this.windowStart) n += this.paneRecords[s] as number;
-    return n;
+    return this.sum(2);
   }
 
   distinctPatients(): number {
-    const from = this.windowStart;
+    const from = Math.round(this.windowStart / this.slide) % PANE_BITS;
     let n = 0;
-    for (let j = 0; j < this.seenPane.length; j++) if ((this.seenPane[j] as number) >= from) n++;
+    for (let j = 0; j < this.seen.length; j++) if ((this.seen[j] as number) % PANE_BITS >= from) n++;
     return n;
   }
 
-  /** Up to 100 patient ids in the newest window, in first-seen order. */
-  patientIds(): string[] {
-    const from = this.windowStart;
-    const out: string[] = [];
-    for (let j = 0; j < this.seenPane.length && out.length < MAX_EVIDENCE_IDS; j++) if ((this.seenPane[j] as number) >= from) out.push(this.seenId[j] as string);
+  /** Up to 100 patient numbers in the newest window, in first-seen order. */
+  patientIdxs(): number[] {
+    const from = Math.round(this.windowStart / this.slide) % PANE_BITS;
+    const out: number[] = [];
+    for (let j = 0; j < this.seen.length && out.length < MAX_EVIDENCE_IDS; j++) {
+      const v = this.seen[j] as number;
+      if (v % PANE_BITS >= from) out.push(Math.floor(v / PANE_BITS));
+    }
     return out;
   }
 
-  /** The newest (up to 100) event ids in the newest window. */
+  /** The newest (up to 100) event ids since the window was armed. */
   evidenceIds(): string[] {
-    const from = this.windowStart;
-    const out: string[] = [];
-    for (let j = 0; j < this.evidence.length; j++) if ((this.evidencePane[j] as number) >= from) out.push(this.evidence[j] as string);
-    return out;
+    return this.evidence === null ? [] : this.evidence.slice();
   }
 }
