@@ -1,0 +1,50 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@chartwatch/errors';
+import { run } from './replay.ts';
+
+const RULES = fileURLToPath(new URL('../../../../rules/', import.meta.url));
+
+const event = (eventId: string, time: string, patient: string) =>
+  JSON.stringify({
+    eventId,
+    time,
+    actor: { id: 'u1', kind: 'user', role: 'nurse', department: 'cardiology' },
+    patientIds: [patient],
+    action: 'read',
+    resourceTypes: ['Patient'],
+    sensitivity: [],
+    purposeOfUse: ['TREAT'],
+    breakTheGlass: false,
+    outcome: 'success',
+    records: 1,
+    sourceSystem: null,
+    networkAddress: null,
+    format: 'json',
+  });
+
+describe('chartwatch replay', () => {
+  it('reads events and reference CSVs, writes one alert per line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-replay-'));
+    await writeFile(join(dir, 'staff.csv'), 'actor_id,given_name,family_name,address,department,role,hired_at,terminated_at\nu1,A,B,1 Main St,cardiology,nurse,2020-01-01T00:00:00.000Z,\n');
+    await writeFile(join(dir, 'patients.csv'), 'patient_id,given_name,family_name,address,birth_date,deceased_at,vip,employee_actor_id\nvip,C,D,2 Main St,1970-01-01,,true,\nme,A,B,1 Main St,1980-01-01,,false,u1\n');
+    await writeFile(join(dir, 'events.jsonl'), [event('a2', '2026-03-03T10:05:00.000Z', 'me'), event('a1', '2026-03-03T10:00:00.000Z', 'vip'), 'garbage'].join('\n'));
+    const out = join(dir, 'alerts.ndjson');
+    const summaryOut = join(dir, 'summary.json');
+    const code = await run(['--input', join(dir, 'events.jsonl'), '--format', 'json', '--reference', dir, '--alerts-out', out, '--rules', RULES, '--summary-out', summaryOut]);
+    expect(code).toBe(0);
+    const alerts = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { ruleId: string });
+    expect(alerts.map((a) => a.ruleId)).toEqual(['vip-snoop', 'self-access']);
+    const summary = JSON.parse(await readFile(summaryOut, 'utf8')) as { events: number; invalid: number; late: number };
+    expect(summary).toMatchObject({ events: 2, invalid: 1, late: 0 });
+  });
+
+  it('names the flag at fault', async () => {
+    await expect(run(['--format', 'json'])).rejects.toThrow(ConfigError);
+    await expect(run(['--input', 'x', '--format', 'xml', '--reference', 'r', '--alerts-out', 'o'])).rejects.toThrow(/--format: value "xml"/);
+    await expect(run(['--input', 'x', '--format', 'json', '--reference', 'r', '--alerts-out', 'o', '--allowed-lateness', 'soon'])).rejects.toThrow(/--allowed-lateness/);
+  });
+});
