@@ -25,8 +25,7 @@ export function warmupHorizonMs(rules: readonly LoadedRule[], options: HorizonOp
   for (const rule of rules) {
     const size = rule.window.size;
     let need = size;
-    const baseline = rule.threshold?.baseline;
-    if (baseline !== undefined) need = Math.max(need, baseline.historyDays * DAY_MS + size);
+    for (const baseline of rule.threshold?.baselines ?? []) need = Math.max(need, baseline.historyDays * DAY_MS + size);
     if (typeof rule.suppress === 'number') need = Math.max(need, rule.suppress);
     if (usesCare(rule.conditions)) need = Math.max(need, options.careMemoryMs);
     longest = Math.max(longest, need);
