@@ -53,10 +53,20 @@ interface Figures {
   p99Ms: number;
   maxMs: number;
   meanRows: number;
+  /** p50/p99 per request variant (alert list filters), when labelled. */
+  byVariant?: Record<string, { n: number; p50Ms: number; p99Ms: number }>;
 }
 
-async function hammer(name: string, count: number, url: (i: number) => string, headers: Record<string, string>, rowsOf: (body: unknown) => number): Promise<Figures> {
+async function hammer(
+  name: string,
+  count: number,
+  url: (i: number) => string,
+  headers: Record<string, string>,
+  rowsOf: (body: unknown) => number,
+  label?: (i: number) => string,
+): Promise<Figures> {
   const latencies: number[] = [];
+  const labelled = new Map<string, number[]>();
   let errors = 0;
   let rows = 0;
   let next = 0;
@@ -69,7 +79,12 @@ async function hammer(name: string, count: number, url: (i: number) => string, h
       const t0 = performance.now();
       const res = await fetch(url(i), { headers });
       const body: unknown = await res.json();
-      latencies.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      latencies.push(ms);
+      if (label) {
+        const key = label(i);
+        labelled.set(key, [...(labelled.get(key) ?? []), ms]);
+      }
       if (res.status !== 200) {
         errors += 1;
         if (errors <= 3) console.error(`${name}: HTTP ${res.status} ${JSON.stringify(body).slice(0, 200)}`);
@@ -89,6 +104,16 @@ async function hammer(name: string, count: number, url: (i: number) => string, h
     p99Ms: round(percentile(latencies, 99), 2),
     maxMs: round(latencies.at(-1) ?? 0, 2),
     meanRows: round(rows / Math.max(1, done - errors)),
+    ...(label
+      ? {
+          byVariant: Object.fromEntries(
+            [...labelled].map(([k, v]) => {
+              v.sort((a, b) => a - b);
+              return [k, { n: v.length, p50Ms: round(percentile(v, 50), 2), p99Ms: round(percentile(v, 99), 2) }];
+            }),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -156,6 +181,17 @@ async function main(): Promise<void> {
   });
   const fillAlertsS = (performance.now() - alertStart) / 1000;
 
+  // Let the merges the fill set off finish (bounded) so the figures are for a settled store, not for one busy merging 10M fresh rows.
+  const settleStart = performance.now();
+  for (;;) {
+    const [m] = await (
+      await store.client.query({ query: `SELECT count() AS n FROM system.merges WHERE database = '${DB}'`, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    if (Number(m?.n ?? 0) === 0 || performance.now() - settleStart > 90_000) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const settleS = (performance.now() - settleStart) / 1000;
+
   const counts = await (
     await store.client.query({
       query: `SELECT (SELECT count() FROM ${db}.access_events) AS events, (SELECT count() FROM ${db}.patient_access_report) AS patient_rows, (SELECT count() FROM ${db}.alerts) AS alerts`,
@@ -163,7 +199,7 @@ async function main(): Promise<void> {
     })
   ).json<{ events: string; patient_rows: string; alerts: string }>();
   const stored = { events: Number(counts[0]?.events), patientRows: Number(counts[0]?.patient_rows), alerts: Number(counts[0]?.alerts) };
-  console.log(`filled ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient report rows) in ${round(fillEventsS)} s; ${stored.alerts.toLocaleString('en')} alerts in ${round(fillAlertsS)} s`);
+  console.log(`filled ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient report rows) in ${round(fillEventsS)} s; ${stored.alerts.toLocaleString('en')} alerts in ${round(fillAlertsS)} s; merges settled in ${round(settleS)} s`);
 
   const app = await buildApi({
     config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'warn' }),
@@ -198,10 +234,15 @@ async function main(): Promise<void> {
   await hammer('warm-up list', 60, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList);
   await hammer('warm-up report', 60, (i) => patientUrl(i + 100_000), { 'x-api-key': officer.key }, rowsOfReport);
 
-  const list = await hammer('alert list', REQUESTS, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList);
+  const variantName = (i: number): string => {
+    const v = listVariants[i % listVariants.length]!;
+    return v.includes('cursor=') ? 'next pages (cursor)' : v.replace('/alerts?limit=50', '').replace(/^&/, '') || 'newest first';
+  };
+  const list = await hammer('alert list', REQUESTS, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList, variantName);
   console.log(
     `alert list          ${list.requests} requests, ${list.reqPerSec} req/s, p50 ${list.p50Ms} ms, p90 ${list.p90Ms} ms, p99 ${list.p99Ms} ms, max ${list.maxMs} ms, ${list.meanRows} alerts/page, ${list.errors} errors`,
   );
+  for (const [k, v] of Object.entries(list.byVariant ?? {})) console.log(`  ${k.padEnd(70)} n ${v.n}, p50 ${v.p50Ms} ms, p99 ${v.p99Ms} ms`);
   const report = await hammer('patient access report', REQUESTS, patientUrl, { 'x-api-key': officer.key }, rowsOfReport);
   console.log(
     `patient report      ${report.requests} requests, ${report.reqPerSec} req/s, p50 ${report.p50Ms} ms, p90 ${report.p90Ms} ms, p99 ${report.p99Ms} ms, max ${report.maxMs} ms, ${report.meanRows} accesses/report, ${report.errors} errors`,
@@ -220,6 +261,7 @@ async function main(): Promise<void> {
       alerts: stored.alerts,
       concurrency: CONCURRENCY,
       fillEventsSeconds: round(fillEventsS),
+      settleSeconds: round(settleS),
       alertList: list,
       patientAccessReport: report,
       p99TargetMs: 100,

@@ -11,6 +11,8 @@ import { isoFromMillis, millis, msParam, queryRows, table } from './db.ts';
 /**
  * The triage queue: alerts joined with their triage state, filtered, sorted
  * and paged by keyset (never OFFSET, so page 500 costs what page 1 costs).
+ * Lists read the API's alert_queue (migration 1005); single alerts are read
+ * from the store's alerts, which is ordered by id.
  */
 
 export const ALERT_SORTS = ['-firedAt', 'firedAt', '-severity', 'severity'] as const;
@@ -49,8 +51,29 @@ export interface QueuedAlert {
   triage: AlertTriage;
 }
 
+interface TriageRow {
+  alert_id: string;
+  t_status: string;
+  t_resolution: string;
+  t_reason: string;
+  t_assignee: string;
+  t_updated_at_ms: string | number | null;
+  t_updated_by: string;
+  t_version: string | number;
+}
+
+const UNTOUCHED: Omit<TriageRow, 'alert_id'> = {
+  t_status: '',
+  t_resolution: '',
+  t_reason: '',
+  t_assignee: '',
+  t_updated_at_ms: null,
+  t_updated_by: '',
+  t_version: 0,
+};
+
 type QueueRow = StoredAlertRow & {
-  severity_rank: number;
+  severity_rank?: number;
   t_status: string;
   t_resolution: string;
   t_reason: string;
@@ -88,7 +111,6 @@ function triageFromQueueRow(r: QueueRow): AlertTriage {
 
 export async function listAlertQueue(db: ApiDb, f: AlertQueueFilter): Promise<QueuedAlert[]> {
   const inner: string[] = [];
-  const outer: string[] = [];
   const params: Record<string, unknown> = { limit: f.limit };
   if (f.severities?.length) {
     inner.push('severity IN {severities:Array(String)}');
@@ -122,13 +144,21 @@ export async function listAlertQueue(db: ApiDb, f: AlertQueueFilter): Promise<Qu
     inner.push(`fired_at < ${msParam('to')}`);
     params['to'] = millis(f.to);
   }
+  // Triage filters as set look-ups against the (small) current-triage table
+  // rather than a join with every alert. Untouched alerts have no triage row
+  // and read as 'new', so a filter that includes 'new' excludes the alerts
+  // known to be in another status instead of including the ones in it.
+  const current = `SELECT alert_id, argMax(status, version) AS status, argMax(assignee, version) AS assignee FROM ${table(db, 'alert_state')} GROUP BY alert_id`;
   if (f.statuses?.length) {
-    // Untouched alerts have no triage row: the join yields '' for them, which reads as 'new'.
-    outer.push("if(t_status = '', 'new', t_status) IN {statuses:Array(String)}");
+    inner.push(
+      f.statuses.includes('new')
+        ? `alert_id NOT IN (SELECT alert_id FROM (${current}) WHERE status NOT IN {statuses:Array(String)})`
+        : `alert_id IN (SELECT alert_id FROM (${current}) WHERE status IN {statuses:Array(String)})`,
+    );
     params['statuses'] = [...f.statuses];
   }
   if (f.assignee !== undefined) {
-    outer.push('t_assignee = {assignee:String}');
+    inner.push(`alert_id IN (SELECT alert_id FROM (${current}) WHERE assignee = {assignee:String})`);
     params['assignee'] = f.assignee;
   }
 
@@ -148,38 +178,43 @@ export async function listAlertQueue(db: ApiDb, f: AlertQueueFilter): Promise<Qu
     params['afterRank'] = f.after.severityRank ?? 0;
   }
 
-  // Two phases, because reading every column of every alert to keep 50 is
-  // what made the list slow: phase 1 sorts and cuts the page on three narrow
-  // columns (plus the small triage table when filtering on it); phase 2 reads
-  // the full rows of just those ids.
-  const triageJoin = outer.length > 0 ? `LEFT JOIN (${triageSubquery(db)}) AS t ON a.alert_id = t.alert_id` : '';
-  const keysetWhere = keyset ? [keyset] : [];
-  const phase1 = await queryRows<{ alert_id: string }>(
+  // Two phases over alert_queue (the alerts ordered by firing time): phase 1
+  // sorts and cuts the page on three narrow columns; phase 2 reads the full
+  // rows of just those ids, within the page's firing-time span, i.e. a few
+  // granules, with their triage.
+  // No FINAL: an alert stored twice sits twice at the same (fired_at,
+  // alert_id), adjacent in the sort, and LIMIT 1 BY keeps one.
+  const where = [...inner, ...(keyset ? [keyset] : [])];
+  const phase1 = await queryRows<{ alert_id: string; fired_at_ms: string | number }>(
     db,
-    `SELECT a.alert_id AS alert_id FROM (
-       SELECT alert_id, toUnixTimestamp64Milli(fired_at) AS fired_at_ms, ${SEVERITY_RANK_SQL} AS severity_rank
-       FROM ${table(db, 'alerts')} FINAL
-       ${inner.length ? `WHERE ${inner.join(' AND ')}` : ''}
-     ) AS a ${triageJoin}
-     ${[...outer, ...keysetWhere].length ? `WHERE ${[...outer, ...keysetWhere].join(' AND ')}` : ''}
-     ORDER BY ${order} LIMIT {limit:UInt32}`,
+    `SELECT alert_id, toUnixTimestamp64Milli(fired_at) AS fired_at_ms, ${SEVERITY_RANK_SQL} AS severity_rank
+     FROM ${table(db, 'alert_queue')}
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY ${order} LIMIT 1 BY alert_id LIMIT {limit:UInt32}`,
     params,
   );
   if (phase1.length === 0) return [];
   const ids = phase1.map((r) => r.alert_id);
-  const rows = await queryRows<QueueRow>(
-    db,
-    `SELECT a.*, t.t_status, t.t_resolution, t.t_reason, t.t_assignee, t.t_updated_at_ms, t.t_updated_by, t.t_version
-     FROM (SELECT ${ALERT_COLUMNS}, ${SEVERITY_RANK_SQL} AS severity_rank FROM ${table(db, 'alerts')}
-           WHERE alert_id IN {ids:Array(String)} LIMIT 1 BY alert_id) AS a
-     LEFT JOIN (${triageSubquery(db).replace('GROUP BY', 'WHERE alert_id IN {ids:Array(String)} GROUP BY')}) AS t ON a.alert_id = t.alert_id`,
-    { ids },
-  );
+  const times = phase1.map((r) => Number(r.fired_at_ms));
+  // Rows and triage as two small reads rather than a join (a join's set-up
+  // cost more than the second read); a duplicate row collapses in the map.
+  const [rows, triage] = await Promise.all([
+    queryRows<StoredAlertRow>(
+      db,
+      `SELECT ${ALERT_COLUMNS} FROM ${table(db, 'alert_queue')}
+       WHERE fired_at >= ${msParam('lo')} AND fired_at <= ${msParam('hi')} AND alert_id IN {ids:Array(String)}`,
+      { ids, lo: Math.min(...times), hi: Math.max(...times) },
+    ),
+    queryRows<TriageRow>(db, `${triageSubquery(db).replace('GROUP BY', 'WHERE alert_id IN {ids:Array(String)} GROUP BY')}`, { ids }),
+  ]);
   const byId = new Map(rows.map((r) => [r.alert_id, r]));
+  const triageById = new Map(triage.map((t) => [t.alert_id, t]));
   const out: QueuedAlert[] = [];
   for (const id of ids) {
     const r = byId.get(id);
-    if (r !== undefined) out.push({ alert: rowToAlert(r), triage: triageFromQueueRow(r) });
+    if (r === undefined) continue;
+    const t = triageById.get(id);
+    out.push({ alert: rowToAlert(r), triage: triageFromQueueRow({ ...r, ...(t ?? UNTOUCHED) }) });
   }
   return out;
 }
