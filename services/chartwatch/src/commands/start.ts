@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ConfigError } from '@chartwatch/errors';
 import { createLogger } from '@chartwatch/logger';
 import type { ReferenceSet } from '@chartwatch/reference';
 import { loadReferenceDir } from '@chartwatch/reference';
@@ -46,6 +47,12 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const config = startConfigFromEnv(process.env, flags);
+  if (flags.input !== null) {
+    // Before anything starts: a typo should not cost a chDB start and a dashboard build.
+    await access(flags.input.path).catch((err: unknown) => {
+      throw new ConfigError('--input', `cannot read ${flags.input?.path ?? ''}: ${(err as Error).message}`);
+    });
+  }
   await mkdir(config.dataDir, { recursive: true });
   const logStream = createWriteStream(config.logFile, { flags: 'a' });
   const logger = createLogger({ level: config.logLevel, name: 'chartwatch' }, logStream);
