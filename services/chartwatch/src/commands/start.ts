@@ -130,8 +130,8 @@ export async function run(argv: string[]): Promise<number> {
     if (sim !== null && hospital !== null) {
       const window = simulatedWindow(hospital);
       const fedThrough = sim.state.fedThrough === null ? window.start : Date.parse(sim.state.fedThrough);
-      const backfillUntil =
-        flags.backfillDays !== null ? Math.min(window.end, window.start + flags.backfillDays * DAY) : Math.max(defaultBackfillUntil(hospital), fedThrough);
+      // A resumed hospital re-sends what it sent before at full speed (the store and the detector absorb repeats).
+      const backfillUntil = Math.max(fedThrough, flags.backfillDays !== null ? Math.min(window.end, window.start + flags.backfillDays * DAY) : defaultBackfillUntil(hospital));
       let status: FeedStatus = { phase: 'backfill', sent: 0, simTime: null };
       feedText =
         `simulated hospital (seed ${sim.state.seed}, ${sim.state.staff} staff, ${sim.state.start} + ${sim.state.days} days${sim.resumed ? ', resumed' : ''}): ` +
