@@ -27,8 +27,14 @@ export interface AccessFacts {
    * remembered; then remembers it, exactly as the detector does.
    */
   judgeCare(event: AccessEvent, t: number, out: boolean[]): void;
-  /** Department of the patient's latest encounter started at or before t; null when none. */
-  patientDepartment(patientId: string, t: number): string | null;
+  /**
+   * The patient's department at t: `preferred` (the actor's own) when one
+   * of the encounters open at t is there; else the department of the
+   * earliest-started open encounter (the admission, not the laboratory
+   * visit beside it); else that of the latest encounter before t; null
+   * when the patient has none.
+   */
+  patientDepartment(patientId: string, t: number, preferred: string | null): string | null;
   /** Reference data was reloaded. */
   setReference(reference: ReferenceLookup): void;
 }
@@ -37,6 +43,8 @@ export const DEFAULT_BUSINESS_HOURS: BusinessHours = { start: 7 * 60, end: 19 * 
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 const WRITE_ACTIONS: ReadonlySet<string> = new Set(['create', 'update']);
+/** Encounters looked back through for one still open: a patient's history is long, their open encounters few and recent. */
+const MAX_OPEN_SCAN = 32;
 export const APPLICATION_GROUP_PREFIX = 'application:';
 const UNKNOWN_GROUP = 'unknown';
 
@@ -109,7 +117,7 @@ class DetectAccessFacts implements AccessFacts {
     for (let i = 0; i < ids.length; i++) this.care.record(dept, actor, this.patients.get(ids[i] as string), t, wrote);
   }
 
-  patientDepartment(patientId: string, t: number): string | null {
+  patientDepartment(patientId: string, t: number, preferred: string | null): string | null {
     const list = this.patients.encounters(this.patients.get(patientId));
     // Sorted by start: binary search for the last encounter started at or before t.
     let lo = 0;
@@ -119,7 +127,16 @@ class DetectAccessFacts implements AccessFacts {
       if ((list[mid] as (typeof list)[number]).startMs <= t) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? null : (list[lo - 1] as (typeof list)[number]).department;
+    if (lo === 0) return null;
+    // Open at t: an admission and the laboratory, pharmacy or imaging encounters that run beside it.
+    let earliestOpen: string | null = null;
+    for (let i = lo - 1; i >= 0 && i >= lo - MAX_OPEN_SCAN; i--) {
+      const e = list[i] as (typeof list)[number];
+      if (e.endMs < t) continue;
+      if (e.department === preferred) return preferred;
+      earliestOpen = e.department;
+    }
+    return earliestOpen ?? (list[lo - 1] as (typeof list)[number]).department;
   }
 
   setReference(reference: ReferenceLookup): void {

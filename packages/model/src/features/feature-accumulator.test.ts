@@ -22,6 +22,9 @@ function reference(): ReferenceSet {
       // p1 and p2 are in cardiology (n1's unit) all week; p3 in oncology; p4 has no encounter.
       { patientId: 'p1', department: 'cardiology', start: '2026-03-01T00:00:00.000Z', end: null },
       { patientId: 'p2', department: 'cardiology', start: '2026-03-01T00:00:00.000Z', end: null },
+      // Laboratory work beside p2's admission: p2 is still a cardiology patient.
+      { patientId: 'p2', department: 'laboratory', start: '2026-03-01T00:00:00.000Z', end: null },
+      { patientId: 'p2', department: 'radiology', start: '2026-03-03T00:00:00.000Z', end: '2026-03-03T01:00:00.000Z' },
       { patientId: 'p3', department: 'oncology', start: '2026-03-01T00:00:00.000Z', end: null },
     ],
   };
@@ -75,10 +78,17 @@ describe('FeatureAccumulator', () => {
     expect(value(row, 'events')).toBe(5);
     expect(value(row, 'patients')).toBe(4);
     expect(value(row, 'afterHoursShare')).toBeCloseTo(2 / 5);
-    expect(value(row, 'departments')).toBe(2); // cardiology, oncology; p4 has none
+    expect(value(row, 'departments')).toBe(2); // cardiology, oncology; p4 has none; p2's laboratory and past imaging do not count
     // p3 (oncology) and p4 (no encounter) have no care relationship with a cardiology nurse.
     expect(value(row, 'noCareShare')).toBeCloseTo(2 / 4);
     expect(value(row, 'noCarePatients')).toBe(2);
+    // A billing clerk sees the same patients where their admissions are.
+    const billing = extractFeatures(
+      events.map((e) => ({ ...e, eventId: `b-${e.eventId}`, actor: { id: 'b1', kind: 'user' as const, role: 'billing-clerk', department: 'billing' } })),
+      { facts: facts(), noveltyDays: 0 },
+    )[0] as FeatureRow;
+    expect(value(billing, 'departments')).toBe(2);
+    expect(value(billing, 'otherDepartmentShare')).toBeCloseTo(3 / 4);
     expect(value(row, 'sensitiveShare')).toBeCloseTo(1 / 5);
     // Observation, DocumentReference, Condition are clinical, Patient administrative, Consent neither.
     expect(value(row, 'clinicalShare')).toBeCloseTo(3 / 4);

@@ -167,7 +167,7 @@ export class FeatureAccumulator {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i] as string;
       const hadCare = !isUser || care[i] === true;
-      const department = facts.patientDepartment(id, t);
+      const department = facts.patientDepartment(id, t, w.department);
       w.touch(id, hadCare, () => !((memory.get(id) ?? Number.NEGATIVE_INFINITY) >= newSince), department);
       if (!hadCare) mask |= EVIDENCE_NO_CARE;
       if (w.isNewPatient(id)) mask |= EVIDENCE_NEW_PATIENT;

@@ -11,7 +11,7 @@ export const FEATURE_NAMES = [
   'patients',
   /** Share of events outside business hours (the hospital's local clock). */
   'afterHoursShare',
-  /** Distinct departments of the patients seen (each patient's latest encounter at the time). */
+  /** Distinct departments of the patients seen (each patient's department at the time: AccessFacts.patientDepartment). */
   'departments',
   /** Share of distinct patients with no care relationship on any access in the window. */
   'noCareShare',

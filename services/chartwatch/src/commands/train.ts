@@ -76,6 +76,15 @@ function oneOf<T extends string>(name: string, text: string, allowed: readonly T
   return text as T;
 }
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** actorId and window of each alert in a JSON-lines (or JSON array) file. */
 async function readAlertWindows(path: string): Promise<AlertedWindow[]> {
   let text: string;
@@ -106,6 +115,23 @@ export async function run(argv: string[]): Promise<number> {
   const referenceDir = need('reference', values.reference);
   const modelOut = need('model-out', values['model-out']);
   const features = values.features.split(',').map((f) => oneOf<FeatureName>('features', f.trim(), FEATURE_NAMES));
+  // Every flag is checked before any file is read: a typo fails at once, not after a minute of parsing.
+  const options = {
+    timezone: values.timezone,
+    featureOptions: {
+      window: oneOf<WindowKind>('window', values.window, WINDOWS),
+      noveltyDays: number('novelty-days', values['novelty-days'], 0, true),
+    },
+    features,
+    peerGrouping: oneOf<PeerGrouping>('peer-groups', values['peer-groups'], PEER_GROUPINGS),
+    budgetPer1000: number('budget', values.budget, 0, false),
+    minGroupRows: number('min-group-rows', values['min-group-rows'], 2, true),
+    referenceShare: number('reference-share', values['reference-share'], 0, false),
+    seed: number('seed', values.seed, 0, true),
+    ...(values['model-version'] === undefined ? {} : { version: values['model-version'] }),
+  };
+  if (options.referenceShare >= 1) throw new ConfigError('--reference-share', `value "${values['reference-share']}" is not below 1`);
+  if (!isTimeZone(options.timezone)) throw new ConfigError('--timezone', `"${options.timezone}" is not an IANA time zone like UTC, Europe/Paris, America/New_York`);
   const started = performance.now();
 
   let text: string;
@@ -123,20 +149,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const exclude = values['exclude-alerts'] === undefined ? undefined : overlapsAlerts(await readAlertWindows(values['exclude-alerts']));
   const { model, rows, excluded } = await trainFromEvents(sortForFeatures(events), {
+    ...options,
     reference: new ReferenceIndex(referenceSet),
-    timezone: values.timezone,
-    featureOptions: {
-      window: oneOf<WindowKind>('window', values.window, WINDOWS),
-      noveltyDays: number('novelty-days', values['novelty-days'], 0, true),
-    },
-    features,
-    peerGrouping: oneOf<PeerGrouping>('peer-groups', values['peer-groups'], PEER_GROUPINGS),
-    budgetPer1000: number('budget', values.budget, 0, false),
-    minGroupRows: number('min-group-rows', values['min-group-rows'], 2, true),
-    referenceShare: number('reference-share', values['reference-share'], 0, false),
-    seed: number('seed', values.seed, 0, true),
     ...(exclude === undefined ? {} : { exclude }),
-    ...(values['model-version'] === undefined ? {} : { version: values['model-version'] }),
   });
   const json = model.toJSON();
   await writeFile(modelOut, `${JSON.stringify(json)}\n`);
