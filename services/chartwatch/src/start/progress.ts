@@ -51,7 +51,8 @@ export function createProgress(stream: ProgressStream, options: ProgressOptions 
   }
 
   function draw(): void {
-    const width = Math.max(20, (stream.columns ?? 100) - 1);
+    // A terminal of unknown size (columns 0, as under `script`) gets 100.
+    const width = Math.max(20, (stream.columns || 100) - 1);
     stream.write(`\r\x1b[2K${line(last.fraction, last.text).slice(0, width)}`);
     onScreen = true;
     drawnAt = now();
