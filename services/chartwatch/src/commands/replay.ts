@@ -153,12 +153,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   const [rules, referenceSet, parsed] = await Promise.all([loadRulesDir(resolve(flags.rules)), loadReferenceDir(flags.reference), readParsed(flags.input, flags.format)]);
-  const scorers: ReplayScorer[] = flags.model === null ? [] : await loadModelScorers(flags.model);
+  const reference = new ReferenceIndex(referenceSet);
+  const scorers: ReplayScorer[] = flags.model === null ? [] : await loadModelScorers(flags.model, { reference, timezone: flags.timezone });
   const lines: string[] = [];
   const { summary: s } = replayEvents({
     parsed,
     rules,
-    reference: new ReferenceIndex(referenceSet),
+    reference,
     timezone: flags.timezone,
     allowedLatenessMs: flags.allowedLatenessMs,
     scorers,

@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { ReferenceLookup, ReplayScorer } from '@chartwatch/detect';
-import { ConfigError } from '@chartwatch/errors';
-import { BehaviourModel, ModelHolder, createModelScorer } from '@chartwatch/model';
+import { ModelHolder, createModelScorer, type BehaviourModel } from '@chartwatch/model';
 
 /**
  * Where the isolation forest joins the rules in the all-in-one process.
@@ -24,15 +22,4 @@ export function createModelSeam(initial: BehaviourModel | null): ModelSeam {
     holder,
     scorers: (reference, timezone) => () => [createModelScorer({ model: holder, reference, timezone })],
   };
-}
-
-/** Reads a model file; a missing file is a ConfigError on --model, a bad one CW_ERR_MODEL naming the field. */
-export async function loadModelFile(path: string): Promise<BehaviourModel> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--model', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  return BehaviourModel.fromJSON(text, path);
 }
