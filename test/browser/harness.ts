@@ -7,9 +7,8 @@ import { openStore } from '@chartwatch/store';
 import type { Store } from '@chartwatch/store';
 import { createLogger } from '../../packages/logger/src/index.ts';
 // test/package.json does not list @chartwatch/api: its one door is reached by path, as the API integration tests do.
-import { ROUTE_PERMISSIONS, apiConfigFromEnv, buildApi, createApiKey, isPublicRoute, registeredRoutes } from '../../services/api/src/index.ts';
+import { apiConfigFromEnv, buildApi, createApiKey } from '../../services/api/src/index.ts';
 import type { ApiApp, Role } from '../../services/api/src/index.ts';
-import { UI_ROUTE_ID, uiPlugin } from '../../services/api/src/ui-plugin.ts';
 import type { SeededHospital } from './seed.ts';
 import { RULES_DIR, seedHospital } from './seed.ts';
 
@@ -47,15 +46,11 @@ export async function startDashboard(): Promise<Dashboard> {
   await store.writeEvents(seed.events);
   await store.writeAlerts(seed.alerts);
 
-  // Until permissions.ts lists the dashboard's route id, it is made public in this process only.
-  if (!isPublicRoute(UI_ROUTE_ID)) (ROUTE_PERMISSIONS as Record<string, unknown>)[UI_ROUTE_ID] = 'public';
   const app = await buildApi({
     config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', API_AUDIT_FLUSH_MS: '50', LOG_LEVEL: 'warn' }),
     store,
     logger: createLogger({ level: 'warn' }),
   });
-  // Until buildApi registers the dashboard itself.
-  if (!registeredRoutes(app).some((r) => r.routeId === UI_ROUTE_ID)) await app.register(uiPlugin);
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   const admin = await createApiKey(store, { name: 'Admin Ada', role: 'admin', createdBy: 'browser-test', at: new Date().toISOString() });

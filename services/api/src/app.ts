@@ -20,6 +20,7 @@ import type { RouteContext } from './routes/context.ts';
 import { healthRoutes } from './routes/health.ts';
 import { investigationRoutes } from './routes/investigations.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { uiPlugin } from './ui-plugin.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { suppressionRoutes } from './routes/suppressions.ts';
 import { vendorRoutes } from './routes/vendors.ts';
@@ -258,6 +259,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   vendorRoutes(app, ctx);
   auditRoutes(app, ctx);
   keyRoutes(app, ctx);
+  await app.register(uiPlugin);
 
   await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
 

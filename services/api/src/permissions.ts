@@ -18,6 +18,10 @@ export const ROUTE_PERMISSIONS = {
   // Liveness and readiness: probes carry no credentials and reveal nothing.
   'health.live': PUBLIC,
   'health.ready': PUBLIC,
+  // The dashboard's page and assets hold no data (every datum comes from the
+  // routes below, with credentials), and a browser cannot send a key header
+  // when it loads a page.
+  'ui.static': PUBLIC,
 
   'me.get': EVERYONE,
   'docs.ui': EVERYONE,
