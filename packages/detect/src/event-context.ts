@@ -40,7 +40,16 @@ export class EventContext {
       const ids = this.event.patientIds;
       const out = this.patients;
       out.length = ids.length;
-      for (let i = 0; i < ids.length; i++) out[i] = this.directory.get(ids[i] as string);
+      if (ids.length === 1) {
+        // The actor's previous patient first: see ActorState.lastPatient.
+        const id = ids[0] as string;
+        const actor = this.actor;
+        let p = actor.lastPatient;
+        if (p === null || p.id !== id) actor.lastPatient = p = this.directory.get(id);
+        out[0] = p;
+      } else {
+        for (let i = 0; i < ids.length; i++) out[i] = this.directory.get(ids[i] as string);
+      }
       this.resolved = true;
     }
     return this.patients;
