@@ -64,6 +64,17 @@ const MINUTE_MS = 60_000;
  */
 const MINUTES = 2 ** 26;
 
+/**
+ * The minute of a packed memory entry. `v % MINUTES` on a double past 2^31 is
+ * a call to C's fmod in V8 (tens of ns), paid for every entry of every scan;
+ * the power-of-two division, floor and subtraction are exact and stay in
+ * registers (with the packed spans: 3.9 → 3.75 µs an event, whole pack,
+ * bench data, CPU time).
+ */
+function minuteOf(v: number): number {
+  return v - Math.floor(v / MINUTES) * MINUTES;
+}
+
 export class CareRelationships {
   /** Normalised role → which operational relationships it has (0 for clinical and unknown roles). */
   private readonly purposes = new Map<string, number>();
@@ -103,13 +114,18 @@ export class CareRelationships {
     const d1 = eventDepartment;
     const d2 = actor.department;
     if (d1 === null && d2 === null) return false;
-    const list = patient.encounters ?? this.patients.encounters(patient);
+    // Packed spans, departments as numbers: see PatientFacts.spans. Numbered after parsing, which numbers new departments.
+    const spans = patient.spans ?? this.patients.spans(patient);
+    if (spans.length === 0) return false;
+    const id1 = this.patients.departmentId(d1);
+    const id2 = this.patients.departmentId(d2);
+    if (id1 < 0 && id2 < 0) return false;
     const { beforeMs, afterMs } = this.options;
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i] as (typeof list)[number];
-      if (e.startMs - beforeMs > t) break;
-      if (e.endMs + afterMs < t) continue;
-      if (e.department === d1 || e.department === d2) return true;
+    for (let i = 0; i < spans.length; i += 3) {
+      if ((spans[i] as number) - beforeMs > t) break;
+      if ((spans[i + 1] as number) + afterMs < t) continue;
+      const d = spans[i + 2] as number;
+      if (d === id1 || d === id2) return true;
     }
     return false;
   }
@@ -123,7 +139,7 @@ export class CareRelationships {
     for (let i = 0; i < memory.length; i++) {
       const v = memory[i] as number;
       if (Math.floor(v / MINUTES) === idx) {
-        const m = v % MINUTES;
+        const m = minuteOf(v);
         return m >= since && m <= until;
       }
     }
@@ -144,7 +160,7 @@ export class CareRelationships {
     let oldestMinute = Number.POSITIVE_INFINITY;
     for (let i = 0; i < memory.length; i++) {
       const v = memory[i] as number;
-      const m = v % MINUTES;
+      const m = minuteOf(v);
       if (Math.floor(v / MINUTES) === idx) {
         if (minute > m) memory[i] = idx * MINUTES + minute;
         return;
@@ -165,7 +181,7 @@ export class CareRelationships {
     let w = 0;
     for (let r = 0; r < memory.length; r++) {
       const v = memory[r] as number;
-      if (v % MINUTES >= since) memory[w++] = v;
+      if (minuteOf(v) >= since) memory[w++] = v;
     }
     const dropped = memory.length - w;
     memory.length = w;

@@ -6,6 +6,11 @@ const SCAN_LIMIT = 32;
 /** Pane numbers (start / slide) stay below 2^26 until the year 3000 for slides of a minute or more. */
 const PANE_BITS = 2 ** 26;
 
+/** The pane number of a packed entry: exact, and unlike `v % PANE_BITS` on a double past 2^31 no call to fmod (see care-relationship.ts minuteOf). */
+function paneOf(v: number): number {
+  return v - Math.floor(v / PANE_BITS) * PANE_BITS;
+}
+
 /**
  * Sliding windows of one key as a ring of panes (one pane per slide), so an
  * event updates one pane instead of every overlapping window: with a 4h
@@ -64,7 +69,7 @@ export class SlidingAgg {
       if (at !== null) {
         const j = at.get(idx);
         if (j !== undefined) {
-          if ((seen[j] as number) % PANE_BITS < paneNo) seen[j] = idx * PANE_BITS + paneNo;
+          if (paneOf(seen[j] as number) < paneNo) seen[j] = idx * PANE_BITS + paneNo;
           continue;
         }
         at.set(idx, seen.length);
@@ -72,7 +77,7 @@ export class SlidingAgg {
         for (let j = 0; j < seen.length; j++) {
           const v = seen[j] as number;
           if (Math.floor(v / PANE_BITS) === idx) {
-            if (v % PANE_BITS < paneNo) seen[j] = idx * PANE_BITS + paneNo;
+            if (paneOf(v) < paneNo) seen[j] = idx * PANE_BITS + paneNo;
             continue outer;
           }
         }
@@ -114,7 +119,7 @@ export class SlidingAgg {
     let w = 0;
     for (let r = 0; r < seen.length; r++) {
       const v = seen[r] as number;
-      if (v % PANE_BITS >= oldest) seen[w++] = v;
+      if (paneOf(v) >= oldest) seen[w++] = v;
     }
     seen.length = w;
     this.seenAt = null;
@@ -146,7 +151,7 @@ export class SlidingAgg {
   distinctPatients(): number {
     const from = Math.round(this.windowStart / this.slide) % PANE_BITS;
     let n = 0;
-    for (let j = 0; j < this.seen.length; j++) if ((this.seen[j] as number) % PANE_BITS >= from) n++;
+    for (let j = 0; j < this.seen.length; j++) if (paneOf(this.seen[j] as number) >= from) n++;
     return n;
   }
 
@@ -156,7 +161,7 @@ export class SlidingAgg {
     const out: number[] = [];
     for (let j = 0; j < this.seen.length && out.length < MAX_EVIDENCE_IDS; j++) {
       const v = this.seen[j] as number;
-      if (v % PANE_BITS >= from) out.push(Math.floor(v / PANE_BITS));
+      if (paneOf(v) >= from) out.push(Math.floor(v / PANE_BITS));
     }
     return out;
   }
