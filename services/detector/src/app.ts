@@ -4,12 +4,16 @@ import type { Alert, LoadedRule, ReferenceLookup, ReplayScorer } from '@chartwat
 import type { AccessEvent } from '@chartwatch/event';
 import { parseCanonicalLine } from '@chartwatch/event';
 import type { Logger } from '@chartwatch/logger';
+import { refreshModel } from '@chartwatch/model';
+import type { ModelHolder, ModelSource, RefreshOutcome } from '@chartwatch/model';
 import { ReferenceIndex } from '@chartwatch/reference';
 import { AlertPublisher } from './alert-publisher.ts';
 import type { AlertStore, Durably, PublishCounts, SuppressionCheck } from './alert-publisher.ts';
 import type { DetectorConfig } from './config.ts';
 import type { EventHistoryStore, HistorySource } from './history-source.ts';
 import { storeHistory } from './history-source.ts';
+import { DEFAULT_MODEL_REFRESH_MS, partitionModelScorers } from './model-refresh.ts';
+import type { PartitionModelScorers } from './model-refresh.ts';
 import { rebuildPartition } from './partition-state.ts';
 import type { CoreSettings, PartitionState, Rebuilt } from './partition-state.ts';
 import { startPeriodic } from './periodic-task.ts';
@@ -409,8 +413,22 @@ export interface DetectorServiceDeps {
   suppressions?: SuppressionLoader;
   /** See DetectorRunOptions.scorers. */
   scorers?: (partition: number) => readonly ReplayScorer[];
+  /**
+   * The behavioural model beside the rules: every partition scores with a
+   * model scorer reading `holder`, and every `refreshMs` (default 60 s) the
+   * newest version in `source` (registryModelSource(store)) is swapped into
+   * the holder, so a model the trainer registers is used without a restart.
+   * Ignored for scoring when `scorers` is given (the holder is still refreshed).
+   */
+  model?: DetectorModel;
   /** Wall clock for loading suppressions; tests pass their own. */
   now?: () => number;
+}
+
+export interface DetectorModel {
+  holder: ModelHolder;
+  source: ModelSource;
+  refreshMs?: number;
 }
 
 export interface DetectorService {
@@ -424,6 +442,8 @@ export interface DetectorService {
   reloadRules(): Promise<'changed' | 'unchanged' | 'failed'>;
   /** Reloads reference data now (what the refresh timer does). */
   reloadReference(): Promise<void>;
+  /** Brings the model holder up to the newest registered model now (what the refresh timer does); no model configured = unchanged. */
+  refreshModel(): Promise<RefreshOutcome>;
 }
 
 /** The detector service: rules from a watched directory, refreshed reference data and suppressions, runDetectorOnBus underneath. */
@@ -436,6 +456,16 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
   let run: DetectorRun | null = null;
   let watcher: RulesWatcher | null = null;
   const timers: PeriodicTask[] = [];
+  const model = deps.model;
+  let modelScorers: PartitionModelScorers | null = null;
+
+  async function refreshHeldModel(): Promise<RefreshOutcome> {
+    if (model === undefined) return { changed: false, version: null };
+    const before = model.holder.current()?.version ?? null;
+    const outcome = await refreshModel(model.holder, model.source);
+    if (outcome.changed) log.info({ from: before, to: outcome.version }, 'model swapped in from the registry; partitions score with it from their next closed window');
+    return outcome;
+  }
 
   async function loadReference(): Promise<ReferenceIndex> {
     const set = await reference.load();
@@ -459,6 +489,15 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
       const pack = await watcher.load();
       log.info({ dir: config.rulesDir, rules: pack.rules.map((r) => `${r.id}@${r.version}`) }, 'rules loaded');
       const index = await loadReference();
+      if (model !== undefined) {
+        try {
+          await refreshHeldModel();
+        } catch (err) {
+          log.error({ err }, 'reading the model registry failed; scoring with the model held so far until a refresh succeeds');
+        }
+        if (deps.scorers === undefined) modelScorers = partitionModelScorers(model.holder, index, config.timezone);
+        log.info({ model: model.holder.current()?.version ?? null, refreshMs: model.refreshMs ?? DEFAULT_MODEL_REFRESH_MS }, 'behavioural model scoring beside the rules');
+      }
       let check: SuppressionCheck | null = null;
       try {
         check = await loadSuppressions();
@@ -487,13 +526,17 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
         history,
         logger: deps.logger,
         suppressions: check,
-        ...(deps.scorers === undefined ? {} : { scorers: deps.scorers }),
+        ...(deps.scorers !== undefined ? { scorers: deps.scorers } : modelScorers !== null ? { scorers: modelScorers.scorers } : {}),
       });
       watcher.start();
       const active = run;
+      const setReference = (next: ReferenceIndex): void => {
+        active.setReference(next);
+        modelScorers?.setReference(next);
+      };
       timers.push(
         startPeriodic(
-          async () => active.setReference(await loadReference()),
+          async () => setReference(await loadReference()),
           config.referenceRefreshMs,
           (err) => log.error({ err, source: reference.description }, 'reference reload failed; the last loaded reference data stays in force'),
         ),
@@ -504,6 +547,17 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
             async () => active.setSuppressions(await loadSuppressions()),
             config.suppressionRefreshMs,
             (err) => log.error({ err }, 'suppression reload failed; the last loaded suppressions stay in force'),
+          ),
+        );
+      }
+      if (model !== undefined) {
+        timers.push(
+          startPeriodic(
+            async () => {
+              await refreshHeldModel();
+            },
+            model.refreshMs ?? DEFAULT_MODEL_REFRESH_MS,
+            (err) => log.error({ err }, 'model refresh failed; the model held so far stays in force'),
           ),
         );
       }
@@ -530,7 +584,11 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
 
     async reloadReference(): Promise<void> {
       if (run === null) throw new Error('detector service is not started');
-      run.setReference(await loadReference());
+      const next = await loadReference();
+      run.setReference(next);
+      modelScorers?.setReference(next);
     },
+
+    refreshModel: refreshHeldModel,
   };
 }

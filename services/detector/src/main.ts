@@ -1,10 +1,12 @@
 import { createKafkaBus } from '@chartwatch/bus';
 import { isChartwatchError } from '@chartwatch/errors';
 import { createLogger } from '@chartwatch/logger';
-import { openStore } from '@chartwatch/store';
+import { ModelHolder } from '@chartwatch/model';
+import { modelRegistryMigrations, openStore } from '@chartwatch/store';
 import { createDetectorService } from './app.ts';
 import { detectorConfigFromEnv } from './config.ts';
 import type { DetectorConfig } from './config.ts';
+import { modelRefreshMsFromEnv, registryModelSource } from './model-refresh.ts';
 
 /**
  * The detector service: Kafka ehr.audit.events → rules → ClickHouse alerts
@@ -14,8 +16,10 @@ import type { DetectorConfig } from './config.ts';
  */
 async function main(): Promise<void> {
   let config: DetectorConfig;
+  let modelRefreshMs: number;
   try {
     config = detectorConfigFromEnv(process.env);
+    modelRefreshMs = modelRefreshMsFromEnv(process.env);
   } catch (err) {
     console.error(isChartwatchError(err) ? err.message : err);
     process.exitCode = 78; // EX_CONFIG
@@ -23,9 +27,17 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.logLevel, name: 'chartwatch-detector' });
   const store = await openStore(config.store);
-  await store.migrate();
+  // The registry's table too: the detector polls it for the trainer's models.
+  await store.migrate(modelRegistryMigrations);
   const bus = createKafkaBus(config.bus, { logger: logger.child({ component: 'bus' }) });
-  const service = createDetectorService({ config, store, bus, logger });
+  const service = createDetectorService({
+    config,
+    store,
+    bus,
+    logger,
+    // Rules only until the trainer registers a first model; each newer version is swapped in within DETECTOR_MODEL_REFRESH_MS.
+    model: { holder: new ModelHolder(), source: registryModelSource(store), refreshMs: modelRefreshMs },
+  });
 
   let shuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
