@@ -10,10 +10,14 @@ import type { Logger } from '@chartwatch/logger';
 import type { ReferenceSet } from '@chartwatch/reference';
 import { ReferenceIndex } from '@chartwatch/reference';
 import type { Store } from '@chartwatch/store';
-import { migrateApiTables, openStore } from '@chartwatch/store';
+import { latestModelVersion, migrateApiTables, modelByVersion, modelRegistryMigrations, openStore } from '@chartwatch/store';
+import type { TrainerService } from '@chartwatch/trainer';
+import { createTrainerService } from '@chartwatch/trainer';
 import { ensureDashboard } from './dashboard.ts';
+import { whenIngestSettles } from './ingest-settled.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { ModelSeam } from './model-seam.ts';
+import { createModelSeam } from './model-seam.ts';
 import { listenOnFreePort } from './listen.ts';
 import type { StartConfig } from './start-config.ts';
 
@@ -23,8 +27,15 @@ export interface StackOptions {
   lifecycle: Lifecycle;
   /** Reference data to load into the store before the detector reads it; null = keep what is stored. */
   reference: () => Promise<ReferenceSet | null>;
-  /** The model beside the rules; absent = rules only. */
+  /**
+   * A model pinned beside the rules (`--model FILE`): scored with as it is,
+   * no trainer. Absent = the in-process trainer trains from the store's
+   * history on its schedule (TRAINER_*) and the detector swaps each version
+   * it registers into its holder (rules only until the first one).
+   */
   model?: ModelSeam;
+  /** When the trainer may start; default: once ingest has settled (the feed's backfill is over). */
+  trainAfter?: Promise<unknown>;
   /** Called once a step is done, for the terminal. */
   onStep?: (step: string) => void;
 }
@@ -39,6 +50,10 @@ export interface Stack {
   ingest: Ingest;
   detector: DetectorService;
   api: ApiApp;
+  /** The holder the detector's model scorers read. */
+  model: ModelSeam;
+  /** The in-process trainer; null when a model is pinned with --model. */
+  trainer: TrainerService | null;
   /** Base URL the API listens on, e.g. http://127.0.0.1:8080. */
   url: string;
 }
@@ -46,8 +61,10 @@ export interface Stack {
 /**
  * Builds and starts the services of the all-in-one process, each registered
  * with the lifecycle as soon as it runs so a failure half-way still stops
- * what was started: store → migrations (the store's and the API's) →
- * reference data → bus → ingest → detector → API and dashboard (listening). The services are the same code
+ * what was started: store → migrations (the store's, the model registry's
+ * and the API's) → reference data → bus → ingest → detector → trainer (in
+ * the background, once the backfill is over) → API and dashboard
+ * (listening). The services are the same code
  * the separate processes run; only the bus (in-process queue unless
  * KAFKA_BROKERS) and the store (chDB unless CLICKHOUSE_URL) vary.
  */
@@ -57,7 +74,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
   const store = await openStore(config.store);
   lifecycle.add('store', () => store.close());
-  const migrated = await store.migrate();
+  // The registry's table: the in-process trainer writes it, the detector polls it.
+  const migrated = await store.migrate(modelRegistryMigrations);
   // The API's tables too, before the detector starts: it reads suppressions from its first batch.
   const apiMigrated = await migrateApiTables(store, { retentionYears: config.store.retentionYears });
   logger.info({ migrated, apiMigrated }, 'store migrated');
@@ -83,6 +101,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await ingest.start();
   lifecycle.add('ingest', () => ingest.stop());
 
+  const pinned = options.model !== undefined;
+  const model = options.model ?? createModelSeam(null);
   const detector = createDetectorService({
     config: config.detector,
     store,
@@ -93,15 +113,38 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const active = await activeSuppressions(store, at);
       return (alert) => isSuppressed(alert, active);
     },
-    ...(options.model === undefined ? {} : { scorers: options.model.scorers(new ReferenceIndex(reference ?? (await store.referenceSet())), config.timezone) }),
+    ...(pinned
+      ? { scorers: model.scorers(new ReferenceIndex(reference ?? (await store.referenceSet())), config.timezone) }
+      : {
+          // The newest registered model at start (a restart keeps the last run's), then each one the trainer registers.
+          model: {
+            holder: model.holder,
+            source: { latestVersion: () => latestModelVersion(store), modelJson: async (v: number) => (await modelByVersion(store, v))?.json ?? null },
+          },
+        }),
   });
   await detector.start();
   lifecycle.add('detector', () => detector.stop());
   step(`ingest and detector: ${busConfig.topics.raw} → ${busConfig.topics.events} → ${busConfig.topics.alerts}`);
 
-  // The trainer belongs here (after the detector, before the API): services/trainer
-  // does not exist yet. When it does, it starts here, trains from the store on its
-  // schedule and installs each model it accepts with options.model.holder.set(model).
+  const trainer = pinned ? null : createTrainerService({ config: config.trainer, store, logger: logger.child({ component: 'trainer' }) });
+  if (trainer !== null) {
+    // In the background: training shares this thread, so it waits for the backfill rather than delay the first alerts.
+    const abort = new AbortController();
+    const scheduled = (options.trainAfter ?? whenIngestSettles(() => ingest.metrics().stored, { signal: abort.signal }))
+      .then(async () => {
+        if (abort.signal.aborted) return;
+        // Trains at once when the registry has no model younger than TRAINER_INTERVAL; the detector picks it up within a minute.
+        await trainer.start();
+      })
+      .catch((err: unknown) => logger.error({ err }, 'the trainer could not start; the detector keeps the model it has'));
+    lifecycle.add('trainer', async () => {
+      abort.abort();
+      await scheduled;
+      await trainer.stop();
+    });
+    step(`trainer: every ${Math.round(config.trainer.intervalMs / 3_600_000)} h on ${Math.round(config.trainer.historyMs / 86_400_000)} days of stored history, once the backfill is in`);
+  }
 
   const api = await buildApi({ config: config.api, store, logger, migrate: false });
   await ensureDashboard(api);
@@ -109,5 +152,5 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const url = await listenOnFreePort(api, config.api.host, config.api.port);
   logger.info({ url }, 'API and dashboard listening');
 
-  return { store, bus, producer, rawTopic: busConfig.topics.raw, ingest, detector, api, url };
+  return { store, bus, producer, rawTopic: busConfig.topics.raw, ingest, detector, api, model, trainer, url };
 }

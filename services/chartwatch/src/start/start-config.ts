@@ -8,6 +8,8 @@ import { ConfigError } from '@chartwatch/errors';
 import type { IngestConfig } from '@chartwatch/ingest';
 import { ingestConfigFromEnv } from '@chartwatch/ingest';
 import type { ResolvedStoreConfig } from '@chartwatch/store';
+import type { TrainerConfig } from '@chartwatch/trainer';
+import { trainerConfigFromEnv } from '@chartwatch/trainer';
 import { START_DEFAULTS } from './flags.ts';
 import type { StartFlags } from './flags.ts';
 
@@ -29,6 +31,8 @@ export interface StartConfig {
   ingest: IngestConfig;
   detector: DetectorConfig;
   api: ApiConfig;
+  /** The in-process trainer's settings (TRAINER_*), as the trainer service reads them. */
+  trainer: TrainerConfig;
   /** Kafka when brokers are configured, else the in-process queue. */
   busMode: 'kafka' | 'memory';
   timezone: string;
@@ -79,6 +83,7 @@ export function startConfigFromEnv(env: Env, flags: Pick<StartFlags, 'dataDir' |
     ingest: ingestConfig(effective, detector),
     detector,
     api: apiConfigFromEnv(effective),
+    trainer: trainerConfigFromEnv(effective),
     busMode: detector.bus.brokers.length > 0 ? 'kafka' : 'memory',
     timezone: detector.timezone,
     logLevel: detector.logLevel,
