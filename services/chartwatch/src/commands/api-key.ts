@@ -1,0 +1,62 @@
+import { join, resolve } from 'node:path';
+import { API_KEY_USAGE, runApiKeyCommand } from '@chartwatch/api';
+import { ConfigError } from '@chartwatch/errors';
+import { modelRegistryMigrations, openStore, storeConfigFromEnv } from '@chartwatch/store';
+import type { ResolvedStoreConfig } from '@chartwatch/store';
+import { START_DEFAULTS } from '../start/flags.ts';
+
+export const summary = 'create, revoke and list API keys in the store `chartwatch start` uses';
+
+export const API_KEY_HELP = `${API_KEY_USAGE}
+
+Options:
+  --role ROLE       the new key's role (create)
+  --name NAME       a label for the new key (create)
+  --id KEY_ID       the key to revoke (revoke)
+  --json            machine-readable output
+  --data-dir DIR    the directory \`chartwatch start --data-dir\` uses (its chDB is DIR/clickhouse);
+                    default: CHARTWATCH_DATA_DIR, else ${START_DEFAULTS.dataDir}/clickhouse.
+                    With CLICKHOUSE_URL set, the keys go to that ClickHouse server instead.
+
+The key is printed once, at creation; only its SHA-256 is stored.
+Embedded chDB lets one process at a time open a data directory: stop
+\`chartwatch start\` on that directory first (or, while it runs, manage keys
+through its API: POST /keys with an admin key).`;
+
+/** Takes --data-dir out of the arguments (the API's parser refuses flags it does not know). */
+function splitDataDir(argv: readonly string[]): { dataDir: string | null; rest: string[] } {
+  const rest: string[] = [];
+  let dataDir: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--data-dir' || arg.startsWith('--data-dir=')) {
+      const value = arg === '--data-dir' ? argv[++i] : arg.slice('--data-dir='.length);
+      if (value === undefined || value.trim() === '' || value.startsWith('--')) throw new ConfigError('--data-dir', `expected a directory, got ${JSON.stringify(value ?? null)}`);
+      dataDir = value;
+    } else rest.push(arg);
+  }
+  return { dataDir, rest };
+}
+
+/** The store `chartwatch start` would open with the same flag and environment. */
+export function apiKeyStoreConfig(env: Record<string, string | undefined>, dataDir: string | null): ResolvedStoreConfig {
+  const envChdb = env['CHARTWATCH_DATA_DIR']?.trim();
+  const chdbDir = dataDir !== null ? join(resolve(dataDir), 'clickhouse') : envChdb ? resolve(envChdb) : resolve(START_DEFAULTS.dataDir, 'clickhouse');
+  return storeConfigFromEnv({ ...env, CHARTWATCH_DATA_DIR: chdbDir });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    console.log(API_KEY_HELP);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const { dataDir, rest } = splitDataDir(argv);
+  const store = await openStore(apiKeyStoreConfig(process.env, dataDir));
+  try {
+    // The tables start creates, so a key can be made before the first start (the API's need the store's migration record).
+    await store.migrate(modelRegistryMigrations);
+    return await runApiKeyCommand(rest, { store, out: process.stdout });
+  } finally {
+    await store.close();
+  }
+}
