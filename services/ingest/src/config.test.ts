@@ -42,6 +42,12 @@ describe('ingestConfigFromEnv', () => {
     expect(config).toMatchObject({ partitionsConcurrently: 6, maxInsertEvents: 1000 });
   });
 
+  it('needs no brokers with requireBrokers: false (the embedded mode), and still checks them when given', () => {
+    expect(ingestConfigFromEnv({}, { requireBrokers: false }).bus.brokers).toEqual([]);
+    expect(ingestConfigFromEnv(base, { requireBrokers: false }).bus.brokers).toEqual(['127.0.0.1:9092']);
+    expect(() => ingestConfigFromEnv({ KAFKA_BROKERS: 'nohost' }, { requireBrokers: false })).toThrow(/KAFKA_BROKERS/);
+  });
+
   it.each([
     [{}, 'KAFKA_BROKERS'],
     [{ ...base, INGEST_BATCH_SIZE: '0' }, 'INGEST_BATCH_SIZE'],

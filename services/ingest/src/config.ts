@@ -85,11 +85,12 @@ function read<K extends keyof Settings>(env: Record<string, string | undefined>,
  * The ingest service's whole configuration, read from the environment once.
  * Kafka (KAFKA_*) and ClickHouse (CLICKHOUSE_*, CHARTWATCH_DATA_DIR) settings
  * are read by their packages; a bad value throws ConfigError naming the
- * variable and the expected form.
+ * variable and the expected form. `requireBrokers: false` is for the
+ * embedded mode, where the in-process queue stands in for Kafka.
  */
-export function ingestConfigFromEnv(env: Record<string, string | undefined>): IngestConfig {
+export function ingestConfigFromEnv(env: Record<string, string | undefined>, options: { requireBrokers?: boolean } = {}): IngestConfig {
   const config: IngestConfig = {
-    bus: busConfigFromEnv(env),
+    bus: busConfigFromEnv(env, options),
     store: storeConfigFromEnv(env),
     groupId: read(env, 'INGEST_GROUP_ID'),
     batchSize: read(env, 'INGEST_BATCH_SIZE'),

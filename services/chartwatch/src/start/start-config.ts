@@ -50,17 +50,6 @@ const ownSettings = z.object({
   ),
 });
 
-/**
- * ingest's reader insists on KAFKA_BROKERS (the ingest service has no
- * embedded mode of its own); here brokers are optional, so it reads the
- * INGEST_* settings with a stand-in broker and gets the real bus settings
- * from the brokerless reader the detector shares.
- */
-function ingestConfig(env: Env, detector: DetectorConfig): IngestConfig {
-  if (detector.bus.brokers.length > 0) return ingestConfigFromEnv(env);
-  return { ...ingestConfigFromEnv({ ...env, KAFKA_BROKERS: 'embedded:9092' }), bus: detector.bus };
-}
-
 export function startConfigFromEnv(env: Env, flags: Pick<StartFlags, 'dataDir' | 'port'>): StartConfig {
   // --data-dir wins; else the parent of CHARTWATCH_DATA_DIR (the chDB directory), else .data.
   const envChdb = env['CHARTWATCH_DATA_DIR']?.trim();
@@ -80,7 +69,7 @@ export function startConfigFromEnv(env: Env, flags: Pick<StartFlags, 'dataDir' |
     logFile: join(dataDir, 'chartwatch.log'),
     simulationFile: join(dataDir, 'simulation.json'),
     store: detector.store,
-    ingest: ingestConfig(effective, detector),
+    ingest: ingestConfigFromEnv(effective, { requireBrokers: false }),
     detector,
     api: apiConfigFromEnv(effective),
     trainer: trainerConfigFromEnv(effective),
