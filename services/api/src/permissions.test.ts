@@ -7,9 +7,9 @@ describe('permissions', () => {
     for (const role of ROLES) expect(isAllowed('no.such.route', [role])).toBe(false);
   });
 
-  it('keeps health public and everything else behind a role', () => {
+  it('keeps health and the data-free dashboard page public and everything else behind a role', () => {
     const publicIds = Object.keys(ROUTE_PERMISSIONS).filter(isPublicRoute);
-    expect(publicIds.sort()).toEqual(['health.live', 'health.ready']);
+    expect(publicIds.sort()).toEqual(['health.live', 'health.ready', 'ui.static']);
   });
 
   it('gives the audit trail to auditors, keys to admins, names to privacy officers and admins', () => {
