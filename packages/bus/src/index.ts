@@ -23,3 +23,4 @@ export { createMemoryBus } from './memory-bus.ts';
 export type { MemoryBusOptions } from './memory-bus.ts';
 export { partitionForKey, murmur2 } from './partitioner.ts';
 export { chunkByBytes, DEFAULT_MAX_REQUEST_BYTES } from './send-chunks.ts';
+export { retryWithBackoff } from './retry-with-backoff.ts';

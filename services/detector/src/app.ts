@@ -1,5 +1,5 @@
 import type { BatchControl, Bus, BusConsumer, ConsumedBatch, ConsumedMessage } from '@chartwatch/bus';
-import { partitionForKey } from '@chartwatch/bus';
+import { partitionForKey, retryWithBackoff } from '@chartwatch/bus';
 import type { Alert, LoadedRule, ReferenceLookup, ReplayScorer } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { parseCanonicalLine } from '@chartwatch/event';
@@ -20,7 +20,6 @@ import { startPeriodic } from './periodic-task.ts';
 import type { PeriodicTask } from './periodic-task.ts';
 import { referenceCounts, referenceSource } from './reference-source.ts';
 import type { ReferenceStore } from './reference-source.ts';
-import { retryWithBackoff } from './retry.ts';
 import { createRulesWatcher } from './rules-watcher.ts';
 import type { RulesWatcher } from './rules-watcher.ts';
 

@@ -1,7 +1,7 @@
 import type { BatchControl, Bus, BusConsumer, BusProducer, ConsumedBatch } from '@chartwatch/bus';
 import type { AccessEvent } from '@chartwatch/event';
 import type { Logger } from '@chartwatch/logger';
-import { retryWithBackoff } from './backoff.ts';
+import { retryWithBackoff } from '@chartwatch/bus';
 import type { IngestConfig } from './config.ts';
 import { routeMessages } from './route-messages.ts';
 import { coalesceWrites } from './write-coalescer.ts';

@@ -1,9 +1,10 @@
 /**
  * Retries `task` until it succeeds or `shouldGiveUp()` turns true, pausing
- * initialMs, 2·initialMs, … up to maxMs between attempts. While it retries,
- * the partition's offsets stay uncommitted, so a stop or a crash leaves the
- * work to whoever owns the partition next. Resolves true on success, false
- * when it gave up.
+ * initialMs, 2·initialMs, … up to maxMs between attempts. Ingest and the
+ * detector never skip a batch they could not finish: while it retries, the
+ * partition's offsets stay uncommitted, so a stop or a crash leaves the batch
+ * for the next consumer.
+ * Resolves true on success, false when it gave up.
  */
 export async function retryWithBackoff(
   task: () => Promise<void>,
@@ -14,7 +15,7 @@ export async function retryWithBackoff(
     /** Wakes a pause early (stop requested). */
     signal: AbortSignal;
     onFailure: (err: unknown, attempt: number, pauseMs: number) => void;
-    /** Called during pauses so the consumer group keeps the partition. */
+    /** Called during long pauses so the consumer group keeps the partition. */
     heartbeat?: () => Promise<void>;
   },
 ): Promise<boolean> {
