@@ -168,6 +168,11 @@ export async function run(argv: string[]): Promise<number> {
       feedText = `${input.path} (${input.format}) → ${config.detector.bus.topics.raw}`;
       statusLine = () => fileLine(status, alerts());
       feed = runFileFeed({ path: input.path, format: input.format, producer: stack.producer, topic: stack.rawTopic, signal: feedAbort.signal, onStatus: (s) => (status = s) }).then((s) => {
+        status = s;
+        // The bar is otherwise redrawn on a timer: without this the last
+        // drawn figure (91 %, say) would stand above "messages sent".
+        const line = fileLine(status, alerts());
+        progress.update(line.fraction, line.text);
         if (s.done) progress.note(`${input.path}: ${s.sent.toLocaleString('en-US')} messages sent${s.unkeyed > 0 ? ` (${s.unkeyed} without a readable event: ingest dead-letters them)` : ''}; the dashboard stays up`);
       });
     } else {
