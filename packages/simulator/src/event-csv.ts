@@ -1,48 +1,12 @@
-import type { AccessEvent } from '@chartwatch/event';
-import { stringify } from 'csv-stringify/sync';
+import { csvHeader, toCsvRow, type AccessEvent } from '@chartwatch/event';
 
-/** The access-log CSV columns, in order; multi-valued cells are joined with `|`. */
-export const EVENT_CSV_COLUMNS = [
-  'event_id',
-  'time',
-  'actor_id',
-  'actor_kind',
-  'actor_role',
-  'actor_department',
-  'patient_ids',
-  'action',
-  'resource_types',
-  'sensitivity',
-  'purpose_of_use',
-  'break_the_glass',
-  'outcome',
-  'records',
-  'source_system',
-  'network_address',
-] as const;
-
-function row(e: AccessEvent): string[] {
-  return [
-    e.eventId,
-    e.time,
-    e.actor.id,
-    e.actor.kind,
-    e.actor.role ?? '',
-    e.actor.department ?? '',
-    e.patientIds.join('|'),
-    e.action,
-    e.resourceTypes.join('|'),
-    e.sensitivity.join('|'),
-    e.purposeOfUse.join('|'),
-    e.breakTheGlass ? 'true' : 'false',
-    e.outcome,
-    String(e.records),
-    e.sourceSystem ?? '',
-    e.networkAddress ?? '',
-  ];
-}
-
-/** CSV text for a batch of events; `header` for the first batch of a file. */
+/**
+ * CSV text for a batch of events; `header` for the first batch of a file.
+ * The columns and cell rules are @chartwatch/event's, so what the simulator
+ * writes is exactly what the access-log parser reads.
+ */
 export function eventsToCsv(events: readonly AccessEvent[], header: boolean): string {
-  return stringify(events.map(row), { header, columns: header ? [...EVENT_CSV_COLUMNS] : undefined });
+  let out = header ? `${csvHeader()}\n` : '';
+  for (const event of events) out += `${toCsvRow(event)}\n`;
+  return out;
 }

@@ -11,7 +11,7 @@ export { hasRelationship, REGISTRATION_WINDOW, BILLING_WINDOW } from './relation
 export { lookAlikeCensus } from './look-alikes.ts';
 export type { LookAlikeCensus } from './look-alikes.ts';
 export { toFhirAuditEvent, ROLE_SYSTEM, DEPARTMENT_SYSTEM } from './fhir-audit-event.ts';
-export { eventsToCsv, EVENT_CSV_COLUMNS } from './event-csv.ts';
+export { eventsToCsv } from './event-csv.ts';
 export { referenceToCsv } from './reference-csv.ts';
 export type { ReferenceCsv } from './reference-csv.ts';
 export { writeSimulation, formatEvents, OUTPUT_FORMATS, EVENT_FILES } from './output.ts';
