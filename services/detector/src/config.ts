@@ -3,6 +3,7 @@ import { busConfigFromEnv } from '@chartwatch/bus';
 import type { BusConfig } from '@chartwatch/bus';
 import { parseDuration } from '@chartwatch/detect';
 import { ConfigError } from '@chartwatch/errors';
+import { blankAsUnset, envInt, envReader, logLevelSetting, timeZoneSetting, type Env, type LogLevel } from '@chartwatch/errors/env';
 import { storeConfigFromEnv } from '@chartwatch/store';
 import type { ResolvedStoreConfig } from '@chartwatch/store';
 
@@ -37,7 +38,7 @@ export interface DetectorConfig {
   retryInitialMs: number;
   retryMaxMs: number;
   shutdownTimeoutMs: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
 }
 
 export const DETECTOR_DEFAULTS = {
@@ -58,17 +59,9 @@ export const DETECTOR_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-const blank = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
-const int = (min: number, max: number, fallback: number) => z.preprocess(blank, z.coerce.number().int().min(min).max(max).default(fallback));
+const blank = blankAsUnset;
+const int = envInt;
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const settings = {
   DETECTOR_GROUP_ID: {
@@ -77,10 +70,7 @@ const settings = {
   },
   CHARTWATCH_RULES_DIR: { schema: z.preprocess(blank, z.string().default(DETECTOR_DEFAULTS.rulesDir)), expected: 'a directory path' },
   CHARTWATCH_REFERENCE_DIR: { schema: z.preprocess(blank, z.string().optional()), expected: 'a directory path (unset = reference tables in ClickHouse)' },
-  CHARTWATCH_TIMEZONE: {
-    schema: z.preprocess(blank, z.string().refine(isTimeZone).default(DETECTOR_DEFAULTS.timezone)),
-    expected: 'an IANA time zone such as UTC or Europe/Berlin',
-  },
+  CHARTWATCH_TIMEZONE: timeZoneSetting(DETECTOR_DEFAULTS.timezone),
   DETECTOR_REFERENCE_REFRESH_MS: { schema: int(1_000, 86_400_000, DETECTOR_DEFAULTS.referenceRefreshMs), expected: 'milliseconds from 1000 to 86400000' },
   DETECTOR_SUPPRESSION_REFRESH_MS: { schema: int(1_000, 86_400_000, DETECTOR_DEFAULTS.suppressionRefreshMs), expected: 'milliseconds from 1000 to 86400000' },
   DETECTOR_RULES_DEBOUNCE_MS: { schema: int(0, 60_000, DETECTOR_DEFAULTS.rulesDebounceMs), expected: 'milliseconds from 0 to 60000' },
@@ -109,21 +99,10 @@ const settings = {
   DETECTOR_RETRY_INITIAL_MS: { schema: int(1, 60_000, DETECTOR_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
   DETECTOR_RETRY_MAX_MS: { schema: int(1, 600_000, DETECTOR_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
   DETECTOR_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, DETECTOR_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
-  LOG_LEVEL: {
-    schema: z.preprocess(blank, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DETECTOR_DEFAULTS.logLevel)),
-    expected: 'one of fatal, error, warn, info, debug, trace, silent',
-  },
+  LOG_LEVEL: logLevelSetting(DETECTOR_DEFAULTS.logLevel),
 } as const;
 
-type Settings = typeof settings;
-type Env = Record<string, string | undefined>;
-
-function read<K extends keyof Settings>(env: Env, name: K): z.infer<Settings[K]['schema']> {
-  const { schema, expected } = settings[name];
-  const result = schema.safeParse(env[name]);
-  if (!result.success) throw new ConfigError(name, `got ${JSON.stringify(env[name])}, expected ${expected}`);
-  return result.data as z.infer<Settings[K]['schema']>;
-}
+const read = envReader(settings);
 
 /**
  * The detector service's whole configuration, read from the environment

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { busConfigFromEnv, type BusConfig } from '@chartwatch/bus';
 import { ConfigError } from '@chartwatch/errors';
+import { blankAsUnset, envInt, envReader, logLevelSetting, type LogLevel } from '@chartwatch/errors/env';
 import { storeConfigFromEnv, type ResolvedStoreConfig } from '@chartwatch/store';
 
 export interface IngestConfig {
@@ -25,7 +26,7 @@ export interface IngestConfig {
   sessionTimeoutMs: number;
   /** How long a SIGTERM may take to drain before the process exits anyway. */
   shutdownTimeoutMs: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
 }
 
 export const INGEST_DEFAULTS = {
@@ -42,12 +43,11 @@ export const INGEST_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-const int = (min: number, max: number, fallback: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(fallback));
+const int = envInt;
 
 const settings = {
   INGEST_GROUP_ID: {
-    schema: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(INGEST_DEFAULTS.groupId),
+    schema: z.preprocess(blankAsUnset, z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(INGEST_DEFAULTS.groupId)),
     expected: '1-128 of letters, digits, ".", "_", "-"',
   },
   INGEST_BATCH_SIZE: { schema: int(1, 50_000, INGEST_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
@@ -65,21 +65,10 @@ const settings = {
     expected: 'milliseconds from 6000 to 300000 (within the broker\'s group.min/max.session.timeout.ms)',
   },
   INGEST_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, INGEST_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
-  LOG_LEVEL: {
-    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(INGEST_DEFAULTS.logLevel),
-    expected: 'one of fatal, error, warn, info, debug, trace, silent',
-  },
+  LOG_LEVEL: logLevelSetting(INGEST_DEFAULTS.logLevel),
 } as const;
 
-type Settings = typeof settings;
-
-function read<K extends keyof Settings>(env: Record<string, string | undefined>, name: K): z.infer<Settings[K]['schema']> {
-  const { schema, expected } = settings[name];
-  const raw = env[name]?.trim();
-  const result = schema.safeParse(raw === '' ? undefined : raw);
-  if (!result.success) throw new ConfigError(name, `got ${JSON.stringify(env[name])}, expected ${expected}`);
-  return result.data as z.infer<Settings[K]['schema']>;
-}
+const read = envReader(settings);
 
 /**
  * The ingest service's whole configuration, read from the environment once.

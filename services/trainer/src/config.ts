@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '@chartwatch/detect';
 import { ConfigError } from '@chartwatch/errors';
+import { blankAsUnset, envInt, envReader, logLevelSetting, timeZoneSetting, type Env, type LogLevel } from '@chartwatch/errors/env';
 import type { PeerGrouping, WindowKind } from '@chartwatch/model';
 import { DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_PEER_GROUPING, PEER_GROUPINGS, WINDOWS } from '@chartwatch/model';
 import { storeConfigFromEnv } from '@chartwatch/store';
@@ -25,7 +26,7 @@ export interface TrainerConfig {
   /** Leave out of training the actor-windows that raised an alert. */
   excludeAlerted: boolean;
   shutdownTimeoutMs: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
 }
 
 export const TRAINER_DEFAULTS = {
@@ -43,8 +44,8 @@ export const TRAINER_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-const blank = (v: unknown): unknown => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v);
-const int = (min: number, max: number, fallback: number) => z.preprocess(blank, z.coerce.number().int().min(min).max(max).default(fallback));
+const blank = blankAsUnset;
+const int = envInt;
 const duration = (fallback: string, minMs: number) =>
   z.preprocess(
     blank,
@@ -61,20 +62,9 @@ const duration = (fallback: string, minMs: number) =>
       }),
   );
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const settings = {
-  CHARTWATCH_TIMEZONE: {
-    schema: z.preprocess(blank, z.string().refine(isTimeZone).default(TRAINER_DEFAULTS.timezone)),
-    expected: 'an IANA time zone such as UTC or Europe/Berlin',
-  },
+  CHARTWATCH_TIMEZONE: timeZoneSetting(TRAINER_DEFAULTS.timezone),
   CHARTWATCH_REFERENCE_DIR: { schema: z.preprocess(blank, z.string().optional()), expected: 'a directory path (unset = reference tables in ClickHouse)' },
   TRAINER_HISTORY: { schema: duration(TRAINER_DEFAULTS.history, 86_400_000), expected: 'a duration of at least 1d, like 28d' },
   TRAINER_INTERVAL: { schema: duration(TRAINER_DEFAULTS.interval, 60_000), expected: 'a duration of at least 1m, like 24h' },
@@ -92,21 +82,10 @@ const settings = {
     expected: 'true or false',
   },
   TRAINER_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, TRAINER_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
-  LOG_LEVEL: {
-    schema: z.preprocess(blank, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(TRAINER_DEFAULTS.logLevel)),
-    expected: 'one of fatal, error, warn, info, debug, trace, silent',
-  },
+  LOG_LEVEL: logLevelSetting(TRAINER_DEFAULTS.logLevel),
 } as const;
 
-type Settings = typeof settings;
-type Env = Record<string, string | undefined>;
-
-function read<K extends keyof Settings>(env: Env, name: K): z.infer<Settings[K]['schema']> {
-  const { schema, expected } = settings[name];
-  const result = schema.safeParse(env[name]);
-  if (!result.success) throw new ConfigError(name, `got ${JSON.stringify(env[name])}, expected ${expected}`);
-  return result.data as z.infer<Settings[K]['schema']>;
-}
+const read = envReader(settings);
 
 /** The trainer's whole configuration, read from the environment once; a bad value throws ConfigError naming the variable. */
 export function trainerConfigFromEnv(env: Env): TrainerConfig {
