@@ -22,81 +22,29 @@ export { alertToRow, rowToAlert, ALERT_COLUMNS } from './alert-row.ts';
 export type { AlertRow, StoredAlertRow } from './alert-row.ts';
 export { Store, openStore } from './store.ts';
 export type { StoreOptions } from './store.ts';
-// The API's tables and queries (services/api): packages/store/src/api.
-export {
-  apiMigrations,
-  migrateApiTables,
-  apiTable,
-  ALERT_STATUSES,
-  RESOLUTIONS,
-  untouchedTriage,
-  getTriage,
-  recordChange,
-  listHistory,
-  insertComment,
-  listComments,
-  ALERT_SORTS,
-  SEVERITY_RANK,
-  listAlertQueue,
-  getQueuedAlert,
-  alertExists,
-  evidenceEvents,
-  matchingSuppressions,
-  isSuppressed,
-  insertSuppression,
-  getSuppression,
-  revokeSuppression,
-  listSuppressions,
-  activeSuppressions,
-  insertApiKey,
-  findApiKeyByHash,
-  listApiKeys,
-  revokeApiKey,
-  insertApiAudit,
-  listApiAudit,
-  actorEvents,
-  actorActivity,
-  patientAccessEvents,
-  staffNames,
-  patientNames,
-  BASELINE_DAYS,
-  dailyUsageWithBaseline,
-  vendorInfo,
-  vendorUsage,
-  vendorSummaries,
-} from './api/index.ts';
-export type {
-  ApiMigration,
-  ApiMigrationContext,
-  ApiDb,
-  AlertStatus,
-  Resolution,
-  AlertTriage,
-  ChangeKind,
-  HistoryEntry,
-  Comment,
-  AlertSort,
-  AlertKeyset,
-  AlertQueueFilter,
-  QueuedAlert,
-  Suppression,
-  SuppressibleAlert,
-  SuppressionFilter,
-  StoredApiKey,
-  ApiAuditRecord,
-  ApiAuditFilter,
-  EventKeyset,
-  EventPageRequest,
-  ActivityBucket,
-  ActorActivity,
-  PatientAccess,
-  StaffName,
-  PatientName,
-  DailyUsage,
-  VendorInfo,
-  VendorUsage,
-  VendorSummary,
-} from './api/index.ts';
+// The API's tables and queries (services/api imports them from here): packages/store/src/api.
+export { apiMigrations, migrateApiTables } from './api/migrations.ts';
+export type { ApiMigration, ApiMigrationContext } from './api/migrations.ts';
+export { table as apiTable } from './api/db.ts';
+export type { ApiDb } from './api/db.ts';
+export { ALERT_STATUSES, RESOLUTIONS, untouchedTriage, getTriage, recordChange, listHistory, insertComment, listComments } from './api/alert-triage.ts';
+export type { AlertStatus, Resolution, AlertTriage, ChangeKind, HistoryEntry, Comment } from './api/alert-triage.ts';
+export { ALERT_SORTS, SEVERITY_RANK, listAlertQueue, getQueuedAlert, alertExists, evidenceEvents } from './api/alert-list.ts';
+export type { AlertSort, AlertKeyset, AlertQueueFilter, QueuedAlert } from './api/alert-list.ts';
+export { matchingSuppressions, isSuppressed, insertSuppression, getSuppression, revokeSuppression, listSuppressions, activeSuppressions } from './api/suppressions.ts';
+export type { Suppression, SuppressibleAlert, SuppressionFilter } from './api/suppressions.ts';
+export { insertApiKey, findApiKeyByHash, listApiKeys, revokeApiKey } from './api/api-keys.ts';
+export type { StoredApiKey } from './api/api-keys.ts';
+export { insertApiAudit, listApiAudit } from './api/api-audit.ts';
+export type { ApiAuditRecord, ApiAuditFilter } from './api/api-audit.ts';
+export { actorEvents, actorActivity, patientAccessEvents, staffNames, patientNames } from './api/investigations.ts';
+export type { EventKeyset, EventPageRequest, ActivityBucket, ActorActivity, PatientAccess, StaffName, PatientName } from './api/investigations.ts';
+export { BASELINE_DAYS, dailyUsageWithBaseline, vendorInfo, vendorUsage, vendorSummaries } from './api/vendor-usage.ts';
+export type { DailyUsage, VendorInfo, VendorUsage, VendorSummary } from './api/vendor-usage.ts';
+export { alertsPerDay, openAlertCounts, storedEventRate } from './api/overview.ts';
+export type { AlertsPerDay, StoredEventRate } from './api/overview.ts';
+export { PEER_MEASURES, actorPeerComparison } from './api/actor-peers.ts';
+export type { PeerMeasure, PeerMetric, ActorPeerComparison } from './api/actor-peers.ts';
 export {
   modelRegistryMigrations,
   saveModel,
@@ -104,6 +52,7 @@ export {
   latestModelVersion,
   modelByVersion,
   listModels,
+  newestModelSummary,
   nextModelVersion,
   alertedWindows,
 } from './model-registry/index.ts';

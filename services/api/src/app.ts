@@ -9,6 +9,7 @@ import { AuditTrail } from './audit-trail.ts';
 import { createAuthenticator } from './auth/authenticator.ts';
 import { createOidcVerifier } from './auth/oidc.ts';
 import type { ApiConfig } from './config.ts';
+import type { ConsumerLagSource } from './consumer-lag.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { createApiMetrics } from './metrics.ts';
@@ -22,10 +23,12 @@ import { investigationRoutes } from './routes/investigations.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { uiPlugin } from './ui-plugin.ts';
 import { metaRoutes } from './routes/meta.ts';
+import { overviewRoutes } from './routes/overview.ts';
+import { peerRoutes } from './routes/peers.ts';
 import { suppressionRoutes } from './routes/suppressions.ts';
 import { vendorRoutes } from './routes/vendors.ts';
-import type { ApiDb } from './store-api.ts';
-import { migrateApiTables } from './store-api.ts';
+import type { ApiDb } from '@chartwatch/store';
+import { migrateApiTables } from '@chartwatch/store';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -38,6 +41,12 @@ export interface ApiDeps {
   metrics?: ApiMetrics;
   /** Create the API's tables if missing (default true). */
   migrate?: boolean;
+  /**
+   * Consumer lag for GET /overview: `chartwatch start` passes its in-process
+   * services' figures, the standalone API the Kafka admin's (KAFKA_BROKERS);
+   * absent, the overview answers consumerLag null with the reason.
+   */
+  consumerLag?: ConsumerLagSource;
   /** Event retention for the API's per-patient report table (the store's CHARTWATCH_RETENTION_YEARS; default 6). */
   retentionYears?: number;
 }
@@ -120,6 +129,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     locks: new KeyedLock(),
     logger,
     metrics,
+    consumerLag: deps.consumerLag,
+    timezone: config.timezone,
     newId: () => randomUUID(),
     ready: async () => {
       try {
@@ -256,6 +267,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   alertRoutes(app, ctx);
   suppressionRoutes(app, ctx);
   investigationRoutes(app, ctx);
+  peerRoutes(app, ctx);
+  overviewRoutes(app, ctx);
   vendorRoutes(app, ctx);
   auditRoutes(app, ctx);
   keyRoutes(app, ctx);

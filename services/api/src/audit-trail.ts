@@ -1,7 +1,7 @@
 import type { Logger } from '@chartwatch/logger';
 import type { ApiMetrics } from './metrics.ts';
-import type { ApiAuditRecord, ApiDb } from './store-api.ts';
-import { insertApiAudit } from './store-api.ts';
+import type { ApiAuditRecord, ApiDb } from '@chartwatch/store';
+import { insertApiAudit } from '@chartwatch/store';
 
 export interface AuditTrailOptions {
   db: ApiDb;

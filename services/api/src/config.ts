@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { BusConfig } from '@chartwatch/bus';
+import { busConfigFromEnv } from '@chartwatch/bus';
 import { ConfigError } from '@chartwatch/errors';
+import { isTimeZone } from '@chartwatch/errors/env';
 
 /**
  * The API's settings, read from the environment once (main.ts) and passed
@@ -33,6 +36,11 @@ const envSchema = z.object({
   WEBHOOK_BACKOFF_MS: int(1, 600_000).default(500),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(5000),
   WEBHOOK_QUEUE_SIZE: int(1, 1_000_000).default(1000),
+  // Local days and business hours of the peer comparison (the detector's setting).
+  CHARTWATCH_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone such as UTC or Europe/Berlin').default('UTC'),
+  // The groups whose lag GET /overview reports (the services' own defaults).
+  INGEST_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, '1-128 of letters, digits, ".", "_", "-"').default('chartwatch-ingest'),
+  DETECTOR_GROUP_ID: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, '1-128 of letters, digits, ".", "_", "-"').default('chartwatch-detector'),
 });
 
 export interface OidcConfig {
@@ -64,9 +72,23 @@ export interface ApiConfig {
   logLevel: string;
   oidc: OidcConfig | null;
   webhooks: WebhookConfig | null;
+  /** IANA zone of local days and business hours (CHARTWATCH_TIMEZONE). */
+  timezone: string;
+  /** KAFKA_*: the alerts topic the webhook feed reads; brokers empty when Kafka is not used. */
+  bus: BusConfig;
+  /** Consumer groups whose lag GET /overview reports, with the topic each reads. */
+  lagGroups: { group: string; topic: string }[];
 }
 
-export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiConfig {
+export interface ApiConfigOptions {
+  /**
+   * In `chartwatch start` the alerts topic may be the in-process queue, so
+   * webhooks need no brokers; the standalone API reads the topic from Kafka.
+   */
+  embedded?: boolean;
+}
+
+export function apiConfigFromEnv(env: Record<string, string | undefined>, options: ApiConfigOptions = {}): ApiConfig {
   // Empty strings mean "not set", as shells and .env files often leave them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(present);
@@ -107,6 +129,11 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiCo
     }
   }
 
+  const bus = busConfigFromEnv(env, { requireBrokers: false });
+  if (webhooks !== null && bus.brokers.length === 0 && options.embedded !== true) {
+    throw new ConfigError('KAFKA_BROKERS', 'required when WEBHOOK_URLS is set: the API feeds the webhooks from the alerts topic (host:port list)');
+  }
+
   return {
     host: e.API_HOST,
     port: e.API_PORT,
@@ -119,5 +146,11 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>): ApiCo
     logLevel: e.LOG_LEVEL,
     oidc,
     webhooks,
+    timezone: e.CHARTWATCH_TIMEZONE,
+    bus,
+    lagGroups: [
+      { group: e.INGEST_GROUP_ID, topic: bus.topics.raw },
+      { group: e.DETECTOR_GROUP_ID, topic: bus.topics.events },
+    ],
   };
 }

@@ -1,7 +1,8 @@
 export { buildApi, registeredRoutes, DOCS_PREFIX } from './app.ts';
+export { DASHBOARD_PATH } from './ui-plugin.ts';
 export type { ApiApp, ApiDeps, RegisteredRoute } from './app.ts';
 export { apiConfigFromEnv } from './config.ts';
-export type { ApiConfig, OidcConfig, WebhookConfig } from './config.ts';
+export type { ApiConfig, ApiConfigOptions, OidcConfig, WebhookConfig } from './config.ts';
 export { ApiError } from './errors.ts';
 export type { ApiErrorCode, ErrorBody } from './errors.ts';
 export { ROLES, ROUTE_PERMISSIONS, NAME_ROLES, PUBLIC, allowedRoles, isAllowed, isPublicRoute, canSeeNames, isRole } from './permissions.ts';
@@ -19,10 +20,14 @@ export {
   ATTEMPT_HEADER,
 } from './webhooks.ts';
 export type { WebhookDispatcherOptions, DeliveryOutcome } from './webhooks.ts';
+export { createWebhookFeed, createIncidentFeed, webhookGroupId, WEBHOOK_GROUP_PREFIX } from './webhook-feed.ts';
+export type { WebhookFeed, WebhookFeedOptions, IncidentFeedOptions } from './webhook-feed.ts';
+export { kafkaConsumerLag } from './consumer-lag.ts';
+export type { ConsumerLagSource, PartitionLag } from './consumer-lag.ts';
 export { runApiKeyCommand, API_KEY_USAGE } from './cli/api-key.ts';
 export type { ApiKeyCommandDeps } from './cli/api-key.ts';
 export { createApiKey, listKeys, revokeKey } from './auth/key-admin.ts';
 export type { ApiKeyView } from './auth/key-admin.ts';
 export { generateApiKey, hashApiKey, API_KEY_PATTERN } from './auth/api-key.ts';
-export { isSuppressed, matchingSuppressions, activeSuppressions } from './store-api.ts';
-export type { Suppression } from './store-api.ts';
+export { isSuppressed, matchingSuppressions, activeSuppressions } from '@chartwatch/store';
+export type { Suppression } from '@chartwatch/store';

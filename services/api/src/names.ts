@@ -1,8 +1,8 @@
 import type { Principal } from './auth/principal.ts';
 import { ApiError } from './errors.ts';
 import { NAME_ROLES, canSeeNames } from './permissions.ts';
-import type { ApiDb } from './store-api.ts';
-import { patientNames, staffNames } from './store-api.ts';
+import type { ApiDb } from '@chartwatch/store';
+import { patientNames, staffNames } from '@chartwatch/store';
 
 export interface ResolvedNames {
   actors: Record<string, { givenName: string | null; familyName: string | null }>;

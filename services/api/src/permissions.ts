@@ -41,10 +41,15 @@ export const ROUTE_PERMISSIONS = {
   'suppressions.revoke': ['privacy_officer', 'admin'],
 
   'actors.timeline': TRIAGE,
+  // Counts about staff behaviour, no patient ids: not on the audit trail.
+  'actors.peers': TRIAGE,
   'patients.accessReport': TRIAGE,
 
   'vendors.list': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
   'vendors.usage': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
+
+  // Alert counts, pipeline figures, the model version: what the dashboard's overview page shows (triage roles open it).
+  'overview.get': TRIAGE,
 
   'audit.list': ['auditor', 'admin'],
 

@@ -20,6 +20,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
  */
 
 export const UI_ROUTE_ID = 'ui.static';
+/** Where buildApi serves the dashboard's page. */
+export const DASHBOARD_PATH = '/ui/';
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../ui/', import.meta.url));
 
 export interface UiPluginOptions {

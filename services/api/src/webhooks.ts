@@ -49,6 +49,8 @@ interface Delivery {
   url: string;
   body: string;
   attempt: number;
+  /** Told the final outcome (deliver()); enqueue()'s deliveries have none. */
+  settle?: (outcome: Exclude<DeliveryOutcome, 'retry'>) => void;
 }
 
 export interface WebhookDispatcherOptions extends WebhookConfig {
@@ -65,7 +67,8 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 
 export class WebhookDispatcher {
   private readonly queue: Delivery[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Retries backing off, by their timer. */
+  private readonly timers = new Map<NodeJS.Timeout, Delivery>();
   private waitingRetries = 0;
   private inFlight = 0;
   private stopped = false;
@@ -108,12 +111,30 @@ export class WebhookDispatcher {
     const body = JSON.stringify({ type: 'alert', alert });
     for (const url of this.o.urls) {
       if (this.queue.length + this.waitingRetries >= this.o.queueSize && this.queue.length > 0) {
-        this.queue.shift();
+        this.queue.shift()?.settle?.('dropped');
         this.deliveries.inc({ outcome: 'dropped' });
       }
       this.queue.push({ id: randomUUID(), url, body, attempt: 1 });
     }
     this.pump();
+  }
+
+  /**
+   * Delivers one alert to one configured URL and resolves with the final
+   * outcome: delivered, failed (gave up after maxAttempts or on a 4xx) or
+   * dropped (stopped). Not subject to the queue bound: the caller bounds
+   * what it has outstanding (the webhook feed awaits each chunk).
+   */
+  deliver(url: string, alert: Alert): Promise<Exclude<DeliveryOutcome, 'retry'>> {
+    if (!this.o.urls.includes(url)) throw new Error(`webhook ${url} is not configured`);
+    if (this.stopped) {
+      this.deliveries.inc({ outcome: 'dropped' });
+      return Promise.resolve('dropped');
+    }
+    return new Promise((settle) => {
+      this.queue.push({ id: randomUUID(), url, body: JSON.stringify({ type: 'alert', alert }), attempt: 1, settle });
+      this.pump();
+    });
   }
 
   /** Resolves when nothing is queued, backing off or in flight (tests, shutdown). */
@@ -128,10 +149,12 @@ export class WebhookDispatcher {
    */
   async stop(deadlineMs = 5000): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    const abandoned = [...this.queue, ...this.timers.values()];
+    for (const t of this.timers.keys()) clearTimeout(t);
     this.timers.clear();
     this.deliveries.inc({ outcome: 'dropped' }, this.queue.length + this.waitingRetries);
     this.queue.length = 0;
+    for (const d of abandoned) d.settle?.('dropped');
     this.waitingRetries = 0;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -188,6 +211,7 @@ export class WebhookDispatcher {
       await res.arrayBuffer().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) {
         this.deliveries.inc({ outcome: 'delivered' });
+        d.settle?.('delivered');
         return;
       }
       // The receiver's 4xx means the request itself is wrong; retrying cannot help, except for timeouts and rate limits.
@@ -201,6 +225,7 @@ export class WebhookDispatcher {
     if (!retryable || d.attempt >= this.o.maxAttempts || this.stopped) {
       this.deliveries.inc({ outcome: 'failed' });
       this.log.error({ target, delivery: d.id, attempts: d.attempt, problem }, 'webhook delivery failed; giving up');
+      d.settle?.(this.stopped ? 'dropped' : 'failed');
       return;
     }
     this.deliveries.inc({ outcome: 'retry' });
@@ -215,7 +240,7 @@ export class WebhookDispatcher {
       this.settle();
     }, delay);
     timer.unref();
-    this.timers.add(timer);
+    this.timers.set(timer, d);
   }
 }
 

@@ -3,5 +3,5 @@
  * its migration and its queries. The store's index.ts re-exports this list.
  */
 export { modelRegistryMigrations } from './migrations.ts';
-export { saveModel, latestModel, latestModelVersion, modelByVersion, listModels, nextModelVersion, alertedWindows } from './queries.ts';
+export { saveModel, latestModel, latestModelVersion, modelByVersion, listModels, newestModelSummary, nextModelVersion, alertedWindows } from './queries.ts';
 export type { StoredModel, ModelSummary, RegistryDb, AlertedActorWindow } from './queries.ts';

@@ -130,6 +130,18 @@ export async function modelByVersion(db: RegistryDb, version: number): Promise<S
   return r === undefined ? null : { ...summaryOf(r), json: r.model_json ?? '' };
 }
 
+/**
+ * The newest model without its JSON, for a status display: null when none
+ * was trained, or when the registry's table was never created (an API
+ * started before any trainer or detector migrated it).
+ */
+export async function newestModelSummary(db: RegistryDb): Promise<ModelSummary | null> {
+  const [t] = await rows<{ n: number | string }>(db, `SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = 'model_registry'`, { db: db.database });
+  if (Number(t?.n ?? 0) === 0) return null;
+  const [r] = await rows(db, `SELECT ${SUMMARY_COLUMNS} FROM ${tableOf(db)} FINAL ORDER BY version DESC LIMIT 1`, {});
+  return r === undefined ? null : summaryOf(r);
+}
+
 /** Models newest first, without their JSON. */
 export async function listModels(db: RegistryDb, limit = 100): Promise<ModelSummary[]> {
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new ChartwatchError('CW_ERR_INPUT', `listModels: limit ${limit} is not a whole number in [1, 10000]`);

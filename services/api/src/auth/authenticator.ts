@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError } from '../errors.ts';
 import { isRole } from '../permissions.ts';
-import type { ApiDb, StoredApiKey } from '../store-api.ts';
-import { findApiKeyByHash } from '../store-api.ts';
+import type { ApiDb, StoredApiKey } from '@chartwatch/store';
+import { findApiKeyByHash } from '@chartwatch/store';
 import { API_KEY_PATTERN, hashApiKey } from './api-key.ts';
 import type { OidcVerifier } from './oidc.ts';
 import type { Principal } from './principal.ts';

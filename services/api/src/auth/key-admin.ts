@@ -1,6 +1,6 @@
 import type { Role } from '../permissions.ts';
-import type { ApiDb, StoredApiKey } from '../store-api.ts';
-import { insertApiKey, listApiKeys, revokeApiKey } from '../store-api.ts';
+import type { ApiDb, StoredApiKey } from '@chartwatch/store';
+import { insertApiKey, listApiKeys, revokeApiKey } from '@chartwatch/store';
 import { generateApiKey, generateKeyId, hashApiKey } from './api-key.ts';
 
 /** A key as shown to an admin: never the hash. */

@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '@chartwatch/errors';
 import { createApiKey, listKeys, revokeKey } from '../auth/key-admin.ts';
 import { ROLES, isRole } from '../permissions.ts';
-import type { ApiDb } from '../store-api.ts';
-import { migrateApiTables } from '../store-api.ts';
+import type { ApiDb } from '@chartwatch/store';
+import { migrateApiTables } from '@chartwatch/store';
 import { keyNameSchema } from '../routes/keys.ts';
 
 export interface ApiKeyCommandDeps {

@@ -21,8 +21,8 @@ import {
   listComments,
   listHistory,
   recordChange,
-} from '../store-api.ts';
-import type { AlertStatus, AlertTriage, QueuedAlert, Suppression } from '../store-api.ts';
+} from '@chartwatch/store';
+import type { AlertStatus, AlertTriage, QueuedAlert, Suppression } from '@chartwatch/store';
 import { DAY_MS } from '../time-range.ts';
 import { booleanFlag, freeText, idSchema, isoTimeSchema, limitSchema, listOf } from '../validation.ts';
 import type { RouteContext } from './context.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { toCsv } from '../csv.ts';
 import { addRoute } from '../route-kit.ts';
-import { listApiAudit } from '../store-api.ts';
+import { listApiAudit } from '@chartwatch/store';
 import { DAY_MS, resolveRange } from '../time-range.ts';
 import { idSchema, isoTimeSchema, limitSchema } from '../validation.ts';
 import type { RouteContext } from './context.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { toCsv } from '../csv.ts';
 import { notFound } from '../errors.ts';
 import { addRoute } from '../route-kit.ts';
-import { vendorSummaries, vendorUsage } from '../store-api.ts';
+import { vendorSummaries, vendorUsage } from '@chartwatch/store';
 import { DAY_MS, resolveRange } from '../time-range.ts';
 import { idSchema, isoTimeSchema } from '../validation.ts';
 import type { RouteContext } from './context.ts';

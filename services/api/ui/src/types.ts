@@ -215,3 +215,23 @@ export interface AuditRow {
   ip: string;
   status: number;
 }
+
+/** GET /actors/{actorId}/peers: one actor against the median and 90th percentile of their role's active peers. */
+export interface PeerMetric {
+  name: string;
+  unit: 'per day' | 'share' | 'days';
+  actor: number;
+  peerMedian: number | null;
+  peerP90: number | null;
+}
+
+export interface ActorPeers {
+  actorId: string;
+  from: string;
+  to: string;
+  timezone: string;
+  role: string | null;
+  peerGroup: { by: 'role'; role: string; size: number } | null;
+  actorEvents: number;
+  metrics: PeerMetric[];
+}

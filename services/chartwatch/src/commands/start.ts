@@ -3,6 +3,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConfigError } from '@chartwatch/errors';
 import { createLogger } from '@chartwatch/logger';
+import type { TrainerConfig } from '@chartwatch/trainer';
 import type { ReferenceSet } from '@chartwatch/reference';
 import { loadReferenceDir } from '@chartwatch/reference';
 import { ensureLocalAdminKey } from '../start/admin-key.ts';
@@ -105,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
     const referenceDir = flags.input?.reference ?? null;
     const loadReference = async (): Promise<ReferenceSet | null> => (hospital !== null ? hospital.reference : referenceDir !== null ? loadReferenceDir(referenceDir) : null);
     const model = flags.model === null ? null : await loadModelFile(flags.model);
+    let rawSent = 0;
     const stack = await startStack({
       config,
       logger,
@@ -112,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
       reference: loadReference,
       ...(model === null ? {} : { model: createModelSeam(model) }),
       onStep: (s) => logger.info(s),
+      rawSent: () => rawSent,
     });
     const adminKey = await ensureLocalAdminKey(stack.store, { forceNew: flags.newAdminKey, at: new Date().toISOString() });
     logger.info({ keyId: adminKey.kind === 'created' ? adminKey.view.keyId : null, existing: adminKey.kind === 'exists' ? adminKey.admins.length : 0 }, 'local admin key');
@@ -158,6 +161,7 @@ export async function run(argv: string[]): Promise<number> {
             progress.note(`caught up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (${s.sent.toLocaleString('en-US')} events); now ×${flags.speed}: a simulated day every ${(DAY / flags.speed / 60_000).toFixed(1)} min`);
           }
           status = s;
+          rawSent = s.sent;
         },
       }).then((s) => {
         if (s.phase === 'done') progress.note(`the simulated window is fed (${s.sent.toLocaleString('en-US')} events); the dashboard stays up. For a new hospital: another --data-dir, or delete ${config.dataDir}`);
@@ -167,7 +171,17 @@ export async function run(argv: string[]): Promise<number> {
       let status: FileFeedStatus = { bytes: 0, size: 1, sent: 0, unkeyed: 0, done: false };
       feedText = `${input.path} (${input.format}) → ${config.detector.bus.topics.raw}`;
       statusLine = () => fileLine(status, alerts());
-      feed = runFileFeed({ path: input.path, format: input.format, producer: stack.producer, topic: stack.rawTopic, signal: feedAbort.signal, onStatus: (s) => (status = s) }).then((s) => {
+      feed = runFileFeed({
+        path: input.path,
+        format: input.format,
+        producer: stack.producer,
+        topic: stack.rawTopic,
+        signal: feedAbort.signal,
+        onStatus: (s) => {
+          status = s;
+          rawSent = s.sent;
+        },
+      }).then((s) => {
         status = s;
         // The bar is otherwise redrawn on a timer: without this the last
         // drawn figure (91 %, say) would stand above "messages sent".
@@ -180,7 +194,7 @@ export async function run(argv: string[]): Promise<number> {
       statusLine = () => ({ fraction: Number.NaN, text: `${stack.ingest.metrics().stored.toLocaleString('en-US')} events stored · ${alerts().toLocaleString('en-US')} alerts` });
     }
 
-    const detection = `rules from ${config.detector.rulesDir} (hot-reloaded)${model === null ? '; no model (--model FILE from chartwatch train)' : `, model ${model.version} from ${flags.model ?? ''}`}`;
+    const detection = `rules from ${config.detector.rulesDir} (hot-reloaded)${model === null ? `; ${trainerLine(config.trainer)}` : `, model ${model.version} from ${flags.model ?? ''} (pinned: no trainer)`}`;
     process.stdout.write(banner({ url: stack.url, mode, adminKey, dataDir: config.dataDir, logFile: config.logFile, feed: feedText, detection, cwd: process.cwd() }));
     logger.info({ url: stack.url, startMs: Date.now() - startedAt }, 'chartwatch start: running');
 
@@ -254,6 +268,18 @@ export async function run(argv: string[]): Promise<number> {
   const clean = await stopAndClose(lifecycle, logStream);
   process.stderr.write(clean ? 'stopped.\n' : `stopped, with errors (see ${config.logFile}).\n`);
   return clean ? 0 : 1;
+}
+
+const HOUR = 3_600_000;
+
+/** What the banner says of the model when none is pinned: the in-process trainer supplies one (start/stack.ts). */
+export function trainerLine(trainer: TrainerConfig): string {
+  const every = trainer.intervalMs % HOUR === 0 ? `${trainer.intervalMs / HOUR} h` : `${Math.round(trainer.intervalMs / 60_000)} min`;
+  const history = trainer.historyMs % DAY === 0 ? `${trainer.historyMs / DAY} days` : `${Math.round(trainer.historyMs / HOUR)} h`;
+  return (
+    `model trained in-process once the backfill is stored (up to ${history} of history, again every ${every}) ` +
+    'and swapped in within a minute; rules only until then, or the newest model this data directory already has (--model FILE pins one)'
+  );
 }
 
 async function stopAndClose(lifecycle: Lifecycle, logStream: NodeJS.WritableStream): Promise<boolean> {

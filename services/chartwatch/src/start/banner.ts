@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
+import { DASHBOARD_PATH } from '@chartwatch/api';
 import type { AdminKeyOutcome } from './admin-key.ts';
-import { DASHBOARD_PATH } from './dashboard.ts';
 
 export interface BannerFacts {
   url: string;

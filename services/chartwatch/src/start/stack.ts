@@ -1,5 +1,5 @@
-import type { ApiApp } from '@chartwatch/api';
-import { activeSuppressions, buildApi, isSuppressed } from '@chartwatch/api';
+import type { ApiApp, ConsumerLagSource, WebhookFeed } from '@chartwatch/api';
+import { activeSuppressions, buildApi, createApiMetrics, createIncidentFeed, isSuppressed, kafkaConsumerLag } from '@chartwatch/api';
 import type { Bus, BusProducer } from '@chartwatch/bus';
 import { chartwatchTopics, createKafkaBus, createMemoryBus } from '@chartwatch/bus';
 import type { DetectorService } from '@chartwatch/detector';
@@ -13,7 +13,6 @@ import type { Store } from '@chartwatch/store';
 import { latestModelVersion, migrateApiTables, modelByVersion, modelRegistryMigrations, openStore } from '@chartwatch/store';
 import type { TrainerService } from '@chartwatch/trainer';
 import { createTrainerService } from '@chartwatch/trainer';
-import { ensureDashboard } from './dashboard.ts';
 import { whenIngestSettles } from './ingest-settled.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { ModelSeam } from './model-seam.ts';
@@ -38,6 +37,8 @@ export interface StackOptions {
   trainAfter?: Promise<unknown>;
   /** Called once a step is done, for the terminal. */
   onStep?: (step: string) => void;
+  /** Raw messages the feed has sent so far: with the in-process queue, ingest's lag on the overview is this minus what it consumed. */
+  rawSent?: () => number;
 }
 
 /** The running pieces of the all-in-one process. */
@@ -54,15 +55,43 @@ export interface Stack {
   model: ModelSeam;
   /** The in-process trainer; null when a model is pinned with --model. */
   trainer: TrainerService | null;
+  /** The webhook leg of the incident feed (WEBHOOK_URLS); null when none is configured. */
+  webhooks: WebhookFeed | null;
   /** Base URL the API listens on, e.g. http://127.0.0.1:8080. */
   url: string;
+}
+
+/**
+ * Consumer lag for the overview. On Kafka, the admin's per-partition
+ * figures for ingest's and the detector's groups. The in-process queue
+ * keeps no offsets anyone can ask for, so its lag comes from the services'
+ * counters, summed over partitions: what was sent to a topic minus what its
+ * consumer took (a redelivery counts as taken twice, so this can read low
+ * after a failure, never high).
+ */
+function stackLag(config: StartConfig, ingest: Ingest, detector: DetectorService, rawSent: (() => number) | undefined): ConsumerLagSource {
+  const topics = config.detector.bus.topics;
+  if (config.busMode === 'kafka') {
+    return kafkaConsumerLag(config.detector.bus.brokers, config.detector.bus.clientId, [
+      { group: config.ingest.groupId, topic: topics.raw },
+      { group: config.detector.groupId, topic: topics.events },
+    ]);
+  }
+  return {
+    lag: async () => [
+      ...(rawSent === undefined ? [] : [{ group: config.ingest.groupId, topic: topics.raw, partition: null, lag: Math.max(0, rawSent() - ingest.metrics().consumed) }]),
+      { group: config.detector.groupId, topic: topics.events, partition: null, lag: Math.max(0, ingest.metrics().stored - detector.metrics().consumed) },
+    ],
+    close: async () => undefined,
+  };
 }
 
 /**
  * Builds and starts the services of the all-in-one process, each registered
  * with the lifecycle as soon as it runs so a failure half-way still stops
  * what was started: store → migrations (the store's, the model registry's
- * and the API's) → reference data → bus → ingest → detector → trainer (in
+ * and the API's) → reference data → bus → ingest → webhook feed
+ * (WEBHOOK_URLS) → detector → trainer (in
  * the background, once the backfill is over) → API and dashboard
  * (listening). The services are the same code
  * the separate processes run; only the bus (in-process queue unless
@@ -100,6 +129,26 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const ingest = createIngest({ config: config.ingest, store, bus, logger });
   await ingest.start();
   lifecycle.add('ingest', () => ingest.stop());
+
+  // The API's metrics, shared with the webhook feed so GET /metrics shows its deliveries and failures.
+  const apiMetrics = createApiMetrics();
+  // The webhook feed joins its groups before the detector produces, so the in-process queue keeps every alert for it.
+  let webhooks: WebhookFeed | null = null;
+  if (config.api.webhooks !== null) {
+    const feed = createIncidentFeed({
+      webhooks: config.api.webhooks,
+      bus,
+      topic: busConfig.topics.alerts,
+      metrics: apiMetrics,
+      logger,
+      // The in-process queue would hold a dead receiver's alerts in memory and then stall the detector's sends: there, give up and count.
+      untilDelivered: bus.kind !== 'memory',
+    });
+    await feed.start();
+    lifecycle.add('webhooks', () => feed.stop());
+    webhooks = feed;
+    step(`webhooks: ${config.api.webhooks.urls.length} receiver(s) fed from ${busConfig.topics.alerts}`);
+  }
 
   const pinned = options.model !== undefined;
   const model = options.model ?? createModelSeam(null);
@@ -146,11 +195,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     step(`trainer: every ${Math.round(config.trainer.intervalMs / 3_600_000)} h on ${Math.round(config.trainer.historyMs / 86_400_000)} days of stored history, once the backfill is in`);
   }
 
-  const api = await buildApi({ config: config.api, store, logger, migrate: false });
-  await ensureDashboard(api);
+  const consumerLag = stackLag(config, ingest, detector, options.rawSent);
+  lifecycle.add('consumer lag', () => consumerLag.close());
+  const api = await buildApi({ config: config.api, store, logger, migrate: false, metrics: apiMetrics, consumerLag });
   lifecycle.add('api', () => api.close());
   const url = await listenOnFreePort(api, config.api.host, config.api.port);
   logger.info({ url }, 'API and dashboard listening');
 
-  return { store, bus, producer, rawTopic: busConfig.topics.raw, ingest, detector, api, model, trainer, url };
+  return { store, bus, producer, rawTopic: busConfig.topics.raw, ingest, detector, api, model, trainer, webhooks, url };
 }

@@ -71,7 +71,8 @@ export function startConfigFromEnv(env: Env, flags: Pick<StartFlags, 'dataDir' |
     store: detector.store,
     ingest: ingestConfigFromEnv(effective, { requireBrokers: false }),
     detector,
-    api: apiConfigFromEnv(effective),
+    // Embedded: the webhook feed reads the alerts topic from whichever bus start runs, so WEBHOOK_URLS needs no brokers.
+    api: apiConfigFromEnv(effective, { embedded: true }),
     trainer: trainerConfigFromEnv(effective),
     busMode: detector.bus.brokers.length > 0 ? 'kafka' : 'memory',
     timezone: detector.timezone,

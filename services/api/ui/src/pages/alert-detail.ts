@@ -5,10 +5,18 @@ import type { PageContext } from '../router.ts';
 import { actorLabel, canSeeNames, patientLabel } from '../session.ts';
 import { activityStrip, dataTable, meter } from '../svg-chart.ts';
 import { askCloseReason, assignToMe, closeAlert, severityBadge, startInvestigating, statusBadge, statusText } from '../triage-actions.ts';
-import type { AccessEvent, ActorTimeline, AlertDetail, Comment, HistoryEntry, Me, Names, Triage } from '../types.ts';
+import type { AccessEvent, ActorPeers, ActorTimeline, AlertDetail, Comment, HistoryEntry, Me, Names, PeerMetric, Triage } from '../types.ts';
 import { LAST_QUEUE_KEY, assigneeText } from './queue.ts';
 
 const DAY = 86_400_000;
+
+const PEER_LABELS: Record<string, string> = {
+  eventsPerDay: 'Events per day',
+  patientsPerDay: 'Distinct patients per day',
+  afterHoursShare: 'After-hours share',
+  sensitiveShare: 'Sensitive-record share',
+  activeDays: 'Active days',
+};
 
 function evidenceItem(e: AccessEvent, names: Names | undefined): HTMLElement {
   const flags = [
@@ -259,23 +267,38 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
     );
   }
   try {
-    const cmp = await apiGet<{ metrics?: { name: string; actor: number; peerMedian: number | null; peerP90?: number | null }[]; peerGroup?: { by: string; size: number } }>(
-      `/actors/${encodeURIComponent(alert.actorId)}/peers`,
-      { from: windowFrom, to: windowTo },
-    );
-    const metrics = cmp.metrics ?? [];
+    const cmp = await apiGet<ActorPeers>(`/actors/${encodeURIComponent(alert.actorId)}/peers`, { from: windowFrom, to: windowTo });
+    const shown = (m: PeerMetric, v: number | null): string => (v === null ? '—' : m.unit === 'share' ? `${Math.round(v * 1000) / 10} %` : formatNumber(Math.round(v * 10) / 10));
+    const caption =
+      cmp.peerGroup === null
+        ? `${alert.actorId} has no role in the staff table: no peer group (the actor's own figures only)`
+        : `${alert.actorId} against ${cmp.peerGroup.size} ${cmp.peerGroup.role} peers active from ${formatTime(cmp.from)} to ${formatTime(cmp.to)} (${cmp.timezone} days; after hours: outside Mon–Fri 07:00–19:00)`;
     peerParts.push(
       h(
         'table',
         { class: 'table compact', 'data-testid': 'peer-table' },
-        h('caption', null, `Peers: ${cmp.peerGroup ? `${cmp.peerGroup.size} by ${cmp.peerGroup.by}` : 'the actor’s peer group'}`),
+        h('caption', null, caption),
         h('thead', null, h('tr', null, ['Measure', 'Actor', 'Peer median', 'Peer 90th percentile'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', null, metrics.map((m) => h('tr', null, h('td', null, humanize(m.name)), h('td', null, formatNumber(m.actor)), h('td', null, formatNumber(m.peerMedian)), h('td', null, formatNumber(m.peerP90 ?? null))))),
+        h(
+          'tbody',
+          null,
+          cmp.metrics.map((m) =>
+            h(
+              'tr',
+              { class: m.peerP90 !== null && m.actor > m.peerP90 ? 'above-peers' : '' },
+              h('th', { scope: 'row' }, PEER_LABELS[m.name] ?? humanize(m.name)),
+              h('td', { class: 'num' }, shown(m, m.actor)),
+              h('td', { class: 'num' }, shown(m, m.peerMedian)),
+              h('td', { class: 'num' }, shown(m, m.peerP90)),
+            ),
+          ),
+        ),
       ),
     );
   } catch (err) {
-    if (!(err instanceof ApiRequestError) || err.status === 404 || err.status === 403) {
-      if (peerParts.length === 0) peerParts.push(notAvailable('Peer comparison', 'the API has no route comparing an actor with their peers (GET /actors/{actorId}/peers).'));
+    // A role without the route (vendor managers, auditors) sees the model's features only, or nothing.
+    if (err instanceof ApiRequestError && err.status === 403) {
+      if (peerParts.length === 0) peerParts.push(notAvailable('Peer comparison', 'your role may not compare actors with their peers.'));
     } else {
       peerParts.push(h('p', { class: 'error' }, `Could not load the peer comparison: ${errorText(err)}`));
     }

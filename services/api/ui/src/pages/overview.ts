@@ -1,61 +1,28 @@
-import { ApiRequestError, apiGet, errorText } from '../api-client.ts';
+import { apiGet, errorText } from '../api-client.ts';
 import { h, notAvailable, replace, section } from '../dom.ts';
 import { formatNumber, formatTime } from '../format.ts';
 import type { PageContext } from '../router.ts';
-import { dataTable, stackedDailyChart } from '../svg-chart.ts';
+import { activityStrip, dataTable, stackedDailyChart } from '../svg-chart.ts';
 import { SEVERITIES } from '../types.ts';
-import type { AlertPage, Severity } from '../types.ts';
+import type { Severity } from '../types.ts';
 
-/**
- * The shape the dashboard asks of GET /overview (not yet served by the API;
- * until it is, alerts per day are counted here from the queue and the rest
- * is shown as not available).
- */
+/** What GET /overview answers (services/api/src/routes/overview.ts). */
 export interface Overview {
   from: string;
   to: string;
   alertsPerDay: { day: string; ruleId: string; severity: Severity; count: number }[];
-  openAlerts?: { new: number; investigating: number } | null;
-  eventRate?: { eventsPerSecond: number; windowSeconds: number } | null;
-  consumerLag?: { group: string; topic: string; partition: number; lag: number }[] | null;
-  model?: { version: string; trainedAt: string | null } | null;
+  /** Of the alerts fired in the range. */
+  openAlerts: { new: number; investigating: number };
+  /** Events stored per second over the last hour's whole minutes, and per minute. */
+  eventRate: { eventsPerSecond: number; windowSeconds: number; perMinute: { minute: string; events: number }[] };
+  /** Per group and partition (partition null: summed, when only totals are known); null with the reason when no source answered. */
+  consumerLag: { group: string; topic: string; partition: number | null; lag: number }[] | null;
+  consumerLagUnavailable?: string;
+  model: { version: string; trainedAt: string } | null;
 }
 
 const DAYS = 14;
 const DAY = 86_400_000;
-/** The browser-side fallback reads at most this many alerts (5 pages). */
-const FALLBACK_PAGES = 5;
-
-async function overviewFromQueue(from: string, to: string): Promise<{ overview: Overview; complete: boolean; counted: number }> {
-  const perDay = new Map<string, number>();
-  const open = { new: 0, investigating: 0 };
-  let latestModel: { version: string; at: string } | null = null;
-  let cursor: string | null = null;
-  let counted = 0;
-  let pages = 0;
-  do {
-    const page: AlertPage = await apiGet<AlertPage>('/alerts', { from, to, limit: 200, cursor, sort: '-firedAt' });
-    for (const a of page.items) {
-      counted++;
-      const key = `${a.firedAt.slice(0, 10)}|${a.ruleId}|${a.severity}`;
-      perDay.set(key, (perDay.get(key) ?? 0) + 1);
-      if (a.triage.status === 'new') open.new++;
-      if (a.triage.status === 'investigating') open.investigating++;
-      if (a.modelVersion && (latestModel === null || a.firedAt > latestModel.at)) latestModel = { version: a.modelVersion, at: a.firedAt };
-    }
-    cursor = page.nextCursor;
-    pages++;
-  } while (cursor !== null && pages < FALLBACK_PAGES);
-  const alertsPerDay = [...perDay].map(([k, count]) => {
-    const [day = '', ruleId = '', severity = 'low'] = k.split('|');
-    return { day, ruleId, severity: severity as Severity, count };
-  });
-  return {
-    overview: { from, to, alertsPerDay, openAlerts: open, model: latestModel ? { version: latestModel.version, trainedAt: null } : null },
-    complete: cursor === null,
-    counted,
-  };
-}
 
 function tile(title: string, value: HTMLElement | string, note: string, testId: string): HTMLElement {
   return h('section', { class: 'tile', 'aria-label': title, 'data-testid': testId }, h('h2', null, title), h('p', { class: 'tile-value' }, value), h('p', { class: 'small muted' }, note));
@@ -70,23 +37,11 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
   replace(main, h('div', { class: 'page-head' }, h('h1', null, 'Overview')), h('p', { class: 'muted' }, 'Loading…'));
 
   let overview: Overview;
-  let source: string;
   try {
     overview = await apiGet<Overview>('/overview', { from, to });
-    source = 'From GET /overview.';
   } catch (err) {
-    if (!(err instanceof ApiRequestError && err.isMissingRoute)) {
-      replace(main, h('div', { class: 'page-head' }, h('h1', null, 'Overview')), h('p', { class: 'error', role: 'alert' }, `Could not load the overview: ${errorText(err)}`));
-      return;
-    }
-    try {
-      const r = await overviewFromQueue(from, to);
-      overview = r.overview;
-      source = `Counted in the browser from ${formatNumber(r.counted)} alerts${r.complete ? '' : ' (the first pages only)'}: the API has no GET /overview yet.`;
-    } catch (err2) {
-      replace(main, h('div', { class: 'page-head' }, h('h1', null, 'Overview')), h('p', { class: 'error', role: 'alert' }, `Could not load alerts: ${errorText(err2)}`));
-      return;
-    }
+    replace(main, h('div', { class: 'page-head' }, h('h1', null, 'Overview')), h('p', { class: 'error', role: 'alert' }, `Could not load the overview: ${errorText(err)}`));
+    return;
   }
   if (signal.aborted) return;
 
@@ -101,38 +56,36 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
     .map((x) => ({ ...x, total: x.bySev.reduce((a, b) => a + b, 0) }))
     .sort((a, b) => b.total - a.total);
 
+  const lagTotal = overview.consumerLag?.reduce((sum, p) => sum + p.lag, 0) ?? null;
+  const lagGroups = overview.consumerLag === null ? [] : [...new Set(overview.consumerLag.map((p) => p.group))];
   const tiles = h(
     'div',
     { class: 'tiles' },
     tile(
       'Open alerts',
-      overview.openAlerts ? formatNumber(overview.openAlerts.new + overview.openAlerts.investigating) : '—',
-      overview.openAlerts ? `${formatNumber(overview.openAlerts.new)} new · ${formatNumber(overview.openAlerts.investigating)} investigating (last ${DAYS} days)` : 'not available',
+      formatNumber(overview.openAlerts.new + overview.openAlerts.investigating),
+      `${formatNumber(overview.openAlerts.new)} new · ${formatNumber(overview.openAlerts.investigating)} investigating (fired in the last ${DAYS} days)`,
       'tile-open',
     ),
-    tile(
-      'Event rate',
-      overview.eventRate ? `${formatNumber(overview.eventRate.eventsPerSecond)}/s` : 'not available',
-      overview.eventRate ? `over the last ${overview.eventRate.windowSeconds} s` : 'needs GET /overview (eventRate)',
-      'tile-rate',
-    ),
+    tile('Event rate', `${formatNumber(Math.round(overview.eventRate.eventsPerSecond * 10) / 10)}/s`, `events stored, over the last ${Math.round(overview.eventRate.windowSeconds / 60)} min`, 'tile-rate'),
     tile(
       'Consumer lag',
-      overview.consumerLag ? formatNumber(overview.consumerLag.reduce((s, p) => s + p.lag, 0)) : 'not available',
-      overview.consumerLag ? `${overview.consumerLag.length} partitions` : 'needs GET /overview (consumerLag)',
+      lagTotal === null ? 'not available' : formatNumber(lagTotal),
+      lagTotal === null ? (overview.consumerLagUnavailable ?? 'no lag source') : `messages behind, ${lagGroups.join(' · ')}`,
       'tile-lag',
     ),
     tile(
       'Model version',
-      overview.model ? h('code', null, overview.model.version) : 'not available',
-      overview.model ? (overview.model.trainedAt ? `trained ${formatTime(overview.model.trainedAt)}` : 'seen on the latest model alert') : 'no model alert in the range; needs GET /overview (model)',
+      overview.model ? h('code', null, overview.model.version) : 'none yet',
+      overview.model ? `trained ${formatTime(overview.model.trainedAt)}` : 'rules only until the trainer registers a model',
       'tile-model',
     ),
   );
+  const perMinute = overview.eventRate.perMinute;
 
   replace(
     main,
-    h('div', { class: 'page-head' }, h('h1', null, 'Overview'), h('p', { class: 'muted small' }, source)),
+    h('div', { class: 'page-head' }, h('h1', null, 'Overview'), h('p', { class: 'muted small' }, `Alerts fired from ${days[0] ?? ''} to ${days.at(-1) ?? ''} (UTC days); pipeline figures as of now.`)),
     tiles,
     section(
       `Alerts per day by severity (${formatNumber(total)} in ${DAYS} days)`,
@@ -171,16 +124,34 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
             ),
           ),
     ),
-    overview.consumerLag === undefined || overview.consumerLag === null
-      ? section('Pipeline', 'pipeline-title', notAvailable('Event rate and consumer lag', 'the API does not expose the ingest and detector pipeline figures yet (GET /overview with eventRate and consumerLag).'))
+    section(
+      'Events stored per minute (last hour)',
+      'rate-title',
+      activityStrip({
+        starts: perMinute.map((m) => m.minute),
+        values: perMinute.map((m) => m.events),
+        label: `Events stored per minute from ${formatTime(perMinute[0]?.minute)} to ${formatTime(perMinute.at(-1)?.minute)}: ${formatNumber(perMinute.reduce((sum, m) => sum + m.events, 0))} in all.`,
+        testId: 'event-rate-chart',
+        width: 1200,
+      }),
+    ),
+    overview.consumerLag === null
+      ? section('Consumer lag', 'pipeline-title', notAvailable('Consumer lag', overview.consumerLagUnavailable ?? 'no lag source'))
       : section(
           'Consumer lag',
           'pipeline-title',
           h(
             'table',
-            { class: 'table compact' },
+            { class: 'table compact', 'data-testid': 'lag-table' },
+            h('caption', { class: 'visually-hidden' }, 'Messages each consumer group is behind, per partition'),
             h('thead', null, h('tr', null, ['Group', 'Topic', 'Partition', 'Lag'].map((t) => h('th', { scope: 'col' }, t)))),
-            h('tbody', null, overview.consumerLag.map((p) => h('tr', null, h('td', null, p.group), h('td', null, p.topic), h('td', { class: 'num' }, p.partition), h('td', { class: 'num' }, formatNumber(p.lag))))),
+            h(
+              'tbody',
+              null,
+              overview.consumerLag.map((p) =>
+                h('tr', null, h('td', null, p.group), h('td', null, p.topic), h('td', { class: 'num' }, p.partition === null ? 'all' : String(p.partition)), h('td', { class: 'num' }, formatNumber(p.lag))),
+              ),
+            ),
           ),
         ),
   );
