@@ -43,6 +43,10 @@ const { values: flags } = parseArgs({
     patients: { type: 'string', default: '200000' },
     events: { type: 'string', default: '1000000' },
     'fhir-events': { type: 'string', default: '200000' },
+    // Comma-separated rule ids to keep ('' = none): what a rule costs is the difference.
+    rules: { type: 'string' },
+    // Writes the core run's alerts as JSON lines: compare two versions of the core with cmp.
+    'alerts-out': { type: 'string' },
   },
 });
 const ACTORS = Number(flags.actors);
@@ -252,7 +256,9 @@ function heap(): number {
   return process.memoryUsage().heapUsed;
 }
 
-const rules = await loadRulesDir(fileURLToPath(new URL('../rules/', import.meta.url)));
+const allRules = await loadRulesDir(fileURLToPath(new URL('../rules/', import.meta.url)));
+const keep = flags.rules === undefined ? null : new Set(flags.rules.split(',').filter((id) => id !== ''));
+const rules = keep === null ? allRules : allRules.filter((r) => keep.has(r.id));
 console.log(`rules: ${rules.length} (${rules.map((r) => r.id).join(', ')})`);
 let t = performance.now();
 const { set, actors, byDepartment } = synthReference();
@@ -286,7 +292,15 @@ if (profiler !== null) {
 }
 t = performance.now();
 const cpu0 = process.cpuUsage();
-for (let i = 0; i < events.length; i++) alerts += detector.process(events[i] as AccessEvent).length;
+const alertsOut: string[] | null = flags['alerts-out'] === undefined ? null : [];
+if (alertsOut === null) for (let i = 0; i < events.length; i++) alerts += detector.process(events[i] as AccessEvent).length;
+else {
+  for (let i = 0; i < events.length; i++) {
+    const fired = detector.process(events[i] as AccessEvent);
+    alerts += fired.length;
+    for (const a of fired) alertsOut.push(JSON.stringify(a));
+  }
+}
 const coreSeconds = (performance.now() - t) / 1000;
 const cpu = process.cpuUsage(cpu0);
 // CPU time of this process: on a shared machine wall time also counts other processes' turns.
@@ -295,6 +309,10 @@ if (profiler !== null) {
   // CW_BENCH_PROFILE=FILE writes a .cpuprofile of the core loop alone (open it in Chrome DevTools).
   const { profile } = await profiler.post('Profiler.stop');
   (await import('node:fs')).writeFileSync(process.env['CW_BENCH_PROFILE'] as string, JSON.stringify(profile));
+}
+if (alertsOut !== null) {
+  for (const a of detector.flush()) alertsOut.push(JSON.stringify(a));
+  (await import('node:fs')).writeFileSync(flags['alerts-out'] as string, alertsOut.join('\n') + '\n');
 }
 const heapAfter = heap();
 const stats = detector.stats();

@@ -1,4 +1,5 @@
 import { householdKey, normalizeAddress } from '@chartwatch/reference';
+import { IdTable, shortIdCode } from './id-table.ts';
 import { parseIsoMillis } from './iso-time.ts';
 import { normalizeLabel } from './label.ts';
 import type { ReferenceLookup } from './reference-lookup.ts';
@@ -77,12 +78,19 @@ export interface ActorState {
   treated: number[];
   lastSeenMs: number;
   /**
-   * The patient of the actor's previous single-patient event. Audit events
-   * come in bursts per chart (one per resource read), and a look-up in a
-   * Map of every patient misses the CPU cache several times over (≈0.5–2 µs
-   * an event in bench/detect.bench.ts), so the detector checks here first.
+   * The patient of the actor's previous single-patient event (kept for callers; the detector uses `recent`).
    */
   lastPatient: PatientFacts | null;
+  /**
+   * The actor's last single-patient events' patients, as short-id codes (id-table.ts) in `recentCodes` and
+   * their facts in `recentFacts`, replaced round-robin (`recentNext`); null until the first. Audit events
+   * come in bursts per chart and sessions revisit a handful of charts, so the detector looks here (a scan
+   * of a few numbers in memory already in cache) before the patient table (bench/detect.bench.ts: three
+   * single-patient look-ups in four are answered here).
+   */
+  recentCodes: number[] | null;
+  recentFacts: PatientFacts[] | null;
+  recentNext: number;
   /** The detector's per-rule state of this actor, chained (see rule-runner.ts): no string-keyed Map on the hot path. */
   ruleKeys: object | null;
 }
@@ -100,9 +108,11 @@ function labelOrNull(text: string | null | undefined): string | null {
 }
 
 export class PatientDirectory {
-  private readonly facts = new Map<string, PatientFacts>();
-  private readonly indexOf = new Map<string, number>();
-  private readonly ids: string[] = [];
+  /** Patient id → idx (see id-table.ts: no string-keyed Map on the hot path). */
+  private readonly numbers = new IdTable();
+  /** Facts by idx; undefined until resolved (and again after setReference). */
+  private facts: (PatientFacts | undefined)[] = [];
+  private resolved = 0;
   /** Normalised departments of the encounters seen so far, numbered for spans. */
   private readonly departmentIds = new Map<string, number>();
   private readonly departmentNames: string[] = [];
@@ -126,18 +136,21 @@ export class PatientDirectory {
   /** Reference data was reloaded: forget resolved facts, keep the id numbering (memories refer to it). */
   setReference(reference: ReferenceLookup): void {
     this.reference = reference;
-    this.facts.clear();
+    this.facts = [];
+    this.resolved = 0;
   }
 
   get(id: string): PatientFacts {
-    const cached = this.facts.get(id);
-    if (cached !== undefined) return cached;
-    let idx = this.indexOf.get(id);
-    if (idx === undefined) {
-      idx = this.indexOf.size;
-      this.indexOf.set(id, idx);
-      this.ids.push(id);
-    }
+    return this.getCoded(id, shortIdCode(id));
+  }
+
+  /** get() for a caller that already has the id's shortIdCode. */
+  getCoded(id: string, code: number): PatientFacts {
+    const idx = this.numbers.intern(id, code);
+    return this.facts[idx] ?? this.resolve(id, idx);
+  }
+
+  private resolve(id: string, idx: number): PatientFacts {
     const p = this.reference.patient(id) ?? null;
     const facts: PatientFacts = {
       id,
@@ -151,13 +164,16 @@ export class PatientDirectory {
       encounters: null,
       spans: null,
     };
-    this.facts.set(id, facts);
+    // Filled in order of first sight, so the array stays packed (indices are handed out in that order).
+    while (this.facts.length < idx) this.facts.push(undefined);
+    this.facts[idx] = facts;
+    this.resolved++;
     return facts;
   }
 
   /** The patient id a number stands for. */
   idOf(idx: number): string {
-    return this.ids[idx] ?? '';
+    return this.numbers.idOf(idx);
   }
 
   encounters(p: PatientFacts): readonly ParsedEncounter[] {
@@ -201,12 +217,15 @@ export class PatientDirectory {
   }
 
   get size(): number {
-    return this.facts.size;
+    return this.resolved;
   }
 }
 
 export class ActorDirectory {
-  private readonly actors = new Map<string, ActorState>();
+  /** Actor id → slot in `actors` (id-table.ts); a slot is reused when its actor comes back after eviction. */
+  private readonly numbers = new IdTable();
+  private readonly actors: (ActorState | undefined)[] = [];
+  private live = 0;
 
   /** The second parameter is ignored (households used to be interned); it is accepted so older callers compile. */
   constructor(
@@ -216,55 +235,68 @@ export class ActorDirectory {
 
   setReference(reference: ReferenceLookup): void {
     this.reference = reference;
-    for (const a of this.actors.values()) this.resolve(a);
+    for (const a of this.values()) this.resolve(a);
   }
 
   get(id: string): ActorState {
-    let a = this.actors.get(id);
-    if (a === undefined) {
-      a = {
-        id,
-        known: false,
-        role: null,
-        department: null,
-        terminatedMs: Number.POSITIVE_INFINITY,
-        household: 0,
-        address: 0,
-        treated: [],
-        lastSeenMs: Number.NEGATIVE_INFINITY,
-        lastPatient: null,
-        ruleKeys: null,
-      };
-      this.resolve(a);
-      this.actors.set(id, a);
-    }
+    const n = this.numbers.intern(id);
+    return this.actors[n] ?? this.create(id, n);
+  }
+
+  private create(id: string, n: number): ActorState {
+    const a: ActorState = {
+      id,
+      known: false,
+      role: null,
+      department: null,
+      terminatedMs: Number.POSITIVE_INFINITY,
+      household: 0,
+      address: 0,
+      treated: [],
+      lastSeenMs: Number.NEGATIVE_INFINITY,
+      lastPatient: null,
+      recentCodes: null,
+      recentFacts: null,
+      recentNext: 0,
+      ruleKeys: null,
+    };
+    this.resolve(a);
+    while (this.actors.length < n) this.actors.push(undefined);
+    this.actors[n] = a;
+    this.live++;
     return a;
   }
 
   /** Drops actors not seen since `beforeMs` whose care memory is empty or older than that. */
   evictIdle(beforeMs: number): number {
     let n = 0;
-    for (const [id, a] of this.actors) {
-      if (a.lastSeenMs < beforeMs) {
-        this.actors.delete(id);
+    const actors = this.actors;
+    for (let i = 0; i < actors.length; i++) {
+      const a = actors[i];
+      if (a !== undefined && a.lastSeenMs < beforeMs) {
+        actors[i] = undefined;
         n++;
       }
     }
+    this.live -= n;
     return n;
   }
 
-  values(): IterableIterator<ActorState> {
-    return this.actors.values();
+  *values(): IterableIterator<ActorState> {
+    for (const a of this.actors) if (a !== undefined) yield a;
   }
 
   get size(): number {
-    return this.actors.size;
+    return this.live;
   }
 
   private resolve(a: ActorState): void {
     const s = this.reference.staff(a.id) ?? null;
     // Reference data changed: patient facts are resolved again.
     a.lastPatient = null;
+    a.recentCodes = null;
+    a.recentFacts = null;
+    a.recentNext = 0;
     a.known = s !== null;
     a.role = labelOrNull(s?.role);
     a.department = labelOrNull(s?.department);

@@ -1,7 +1,11 @@
 import type { AccessEvent } from '@chartwatch/event';
 import type { CareRelationships } from './care-relationship.ts';
 import type { ActorState, PatientDirectory, PatientFacts } from './directory.ts';
+import { shortIdCode } from './id-table.ts';
 import type { LocalClock } from './local-clock.ts';
+
+/** Recent patients remembered per actor: see ActorState.recentCodes. */
+const RECENT_PATIENTS = 8;
 
 /**
  * Everything rules ask about the event being processed. One instance is
@@ -41,11 +45,36 @@ export class EventContext {
       const out = this.patients;
       out.length = ids.length;
       if (ids.length === 1) {
-        // The actor's previous patient first: see ActorState.lastPatient.
+        // The actor's recent patients first: see ActorState.recentCodes.
         const id = ids[0] as string;
+        const code = shortIdCode(id);
         const actor = this.actor;
-        let p = actor.lastPatient;
-        if (p === null || p.id !== id) actor.lastPatient = p = this.directory.get(id);
+        let p: PatientFacts | null = null;
+        if (code !== 0) {
+          let codes = actor.recentCodes;
+          let facts = actor.recentFacts;
+          if (codes === null || facts === null) {
+            // Sized once: a literal [] grows to 17 slots on the first store (≈300 bytes an actor for both).
+            codes = actor.recentCodes = new Array<number>(RECENT_PATIENTS).fill(0);
+            facts = actor.recentFacts = new Array<PatientFacts>(RECENT_PATIENTS);
+          }
+          for (let k = 0; k < codes.length; k++) {
+            if (codes[k] === code) {
+              p = facts[k] as PatientFacts;
+              break;
+            }
+          }
+          if (p === null) {
+            p = this.directory.getCoded(id, code);
+            const at = actor.recentNext;
+            codes[at] = code;
+            facts[at] = p;
+            actor.recentNext = at + 1 >= RECENT_PATIENTS ? 0 : at + 1;
+          }
+        } else {
+          p = this.directory.get(id);
+        }
+        actor.lastPatient = p;
         out[0] = p;
       } else {
         for (let i = 0; i < ids.length; i++) out[i] = this.directory.get(ids[i] as string);
