@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Dashboard, Session } from './harness.ts';
-import { screenshot, signIn, startDashboard } from './harness.ts';
+import { OVERVIEW_LAG, OVERVIEW_MODEL, screenshot, signIn, startDashboard } from './harness.ts';
 import { SEED } from './seed.ts';
 
 /**
@@ -111,8 +111,12 @@ describe('dashboard', () => {
     await expect.poll(() => page.getByTestId('explanation').textContent()).toContain(`VIP patient ${SEED.vipPatient}`);
     await expect.poll(() => page.locator('[data-testid="evidence-timeline"] li').count()).toBe(alert.evidenceEventIds.length);
     await page.getByTestId('actor-activity').waitFor();
-    // No peer route yet: the section says so instead of breaking.
-    await expect.poll(() => page.getByTestId('not-available').first().textContent()).toContain('Peer comparison');
+    // The actor against their role's peers, from GET /actors/:actorId/peers.
+    const peers = page.getByTestId('peer-table');
+    await peers.waitFor();
+    expect(await peers.locator('caption').textContent()).toContain(alert.actorId);
+    expect(await peers.locator('tbody tr').count()).toBe(5);
+    expect(await peers.locator('tbody tr').first().textContent()).toContain('Events per day');
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'alert-detail');
     await screenshot(page, 'alert-detail-full', true);
@@ -268,16 +272,29 @@ describe('dashboard', () => {
     expect(officer.requests.some((r) => r.includes('resolveNames=true'))).toBe(true);
   });
 
-  it('shows the overview: alerts per day by rule and severity, and says what is not available', async () => {
-    const { page, pageErrors } = await open('analyst');
+  it('shows the overview from GET /overview: alerts per day by rule and severity, event rate, consumer lag, model version', async () => {
+    const { page, pageErrors, requests } = await open('analyst');
+    await page.getByTestId('alert-queue').waitFor();
+    const before = requests.length;
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
     const chart = page.locator('svg[data-testid="alerts-per-day-chart"][role="img"]');
     await chart.waitFor();
-    const inRange = d.seed.alerts.filter((a) => Date.parse(a.firedAt) >= d.seed.end.getTime() - 13 * 86_400_000).length;
-    expect(await chart.getAttribute('aria-label')).toContain(`${inRange} in all`);
-    expect(await page.getByTestId('rule-table').locator('tbody tr').count()).toBe(new Set(d.seed.alerts.filter((a) => Date.parse(a.firedAt) >= d.seed.end.getTime() - 13 * 86_400_000).map((a) => a.ruleId)).size);
-    expect(await page.getByTestId('tile-rate').textContent()).toContain('not available');
-    expect(await page.getByTestId('tile-lag').textContent()).toContain('not available');
+    const recent = d.seed.alerts.filter((a) => Date.parse(a.firedAt) >= d.seed.end.getTime() - 13 * 86_400_000);
+    expect(await chart.getAttribute('aria-label')).toContain(`${recent.length} in all`);
+    expect(await page.getByTestId('rule-table').locator('tbody tr').count()).toBe(new Set(recent.map((a) => a.ruleId)).size);
+    // The page asks the API once and counts nothing itself.
+    const asked = requests.slice(before);
+    expect(asked.filter((r) => r.includes('/overview?')).length).toBe(1);
+    expect(asked.some((r) => r.includes('/alerts?'))).toBe(false);
+    // The seed's events were stored moments ago: all of them in the last hour's minutes.
+    const rate = page.locator('svg[data-testid="event-rate-chart"]');
+    expect(await rate.getAttribute('aria-label')).toContain(`${d.seed.events.length.toLocaleString('en-US')} in all`);
+    expect(await page.getByTestId('tile-rate').textContent()).toMatch(/\/s/);
+    const lag = OVERVIEW_LAG.reduce((s, p) => s + p.lag, 0);
+    expect(await page.getByTestId('tile-lag').textContent()).toContain(String(lag));
+    expect(await page.getByTestId('lag-table').locator('tbody tr').count()).toBe(OVERVIEW_LAG.length);
+    expect(await page.getByTestId('tile-model').textContent()).toContain(OVERVIEW_MODEL.modelVersion);
+    expect(await page.getByTestId('not-available').count()).toBe(0);
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'overview');
     expect(pageErrors).toEqual([]);

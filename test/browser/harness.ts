@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { openStore } from '@chartwatch/store';
+import { modelRegistryMigrations, openStore, saveModel } from '@chartwatch/store';
 import type { Store } from '@chartwatch/store';
 import { createLogger } from '../../packages/logger/src/index.ts';
 // test/package.json does not list @chartwatch/api: its one door is reached by path, as the API integration tests do.
@@ -11,6 +11,12 @@ import { apiConfigFromEnv, buildApi, createApiKey } from '../../services/api/src
 import type { ApiApp, Role } from '../../services/api/src/index.ts';
 import type { SeededHospital } from './seed.ts';
 import { RULES_DIR, seedHospital } from './seed.ts';
+
+export const OVERVIEW_MODEL = { version: 1, modelVersion: 'v1', features: ['events'], threshold: 0.6, budgetPer1000: 1, rows: 100, actorDays: 100, events: 1000, json: '{}' };
+export const OVERVIEW_LAG = [
+  { group: 'chartwatch-ingest', topic: 'ehr.audit.raw', partition: 0, lag: 5 },
+  { group: 'chartwatch-detector', topic: 'ehr.audit.events', partition: 0, lag: 37 },
+];
 
 /**
  * The real thing, end to end: the API built by buildApi on an embedded chDB
@@ -45,11 +51,16 @@ export async function startDashboard(): Promise<Dashboard> {
   await store.replaceReference(seed.reference);
   await store.writeEvents(seed.events);
   await store.writeAlerts(seed.alerts);
+  // A model in the registry, as the trainer leaves it: the overview names the newest.
+  await store.migrate(modelRegistryMigrations);
+  await saveModel(store, { ...OVERVIEW_MODEL, trainFrom: new Date(Date.now() - 28 * 86_400_000).toISOString(), trainTo: new Date().toISOString(), createdAt: new Date().toISOString() });
 
   const app = await buildApi({
     config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', API_AUDIT_FLUSH_MS: '50', LOG_LEVEL: 'warn' }),
     store,
     logger: createLogger({ level: 'warn' }),
+    // What chartwatch start's stack would report; a fixed figure the overview test can find.
+    consumerLag: { lag: async () => OVERVIEW_LAG, close: async () => undefined },
   });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
