@@ -10,6 +10,7 @@ import { checkScoringShape, readBlock, rowCount, toTrainingMatrix } from './matr
 import { createRandom } from './random.ts';
 import type { ScoringLayout } from './scoring-layout.ts';
 import { MAX_COMPLETE_DEPTH, addPathLengths, addPathLengthsByWalk, compileForScoring } from './scoring-layout.ts';
+import { WasmScorer } from './wasm-scorer.ts';
 
 export interface IsolationForestOptions {
   /** Trees in the forest. Default 100. */
@@ -37,6 +38,8 @@ interface Fitted {
   readonly nodes: ForestNodes;
   readonly layout: ScoringLayout | null;
   readonly normaliser: number;
+  /** Built on the first score(): undefined until then, null where WebAssembly cannot be used. */
+  wasm: WasmScorer | null | undefined;
 }
 
 /**
@@ -86,6 +89,7 @@ export class IsolationForest {
       nodes,
       layout: depth <= MAX_COMPLETE_DEPTH ? compileForScoring(nodes, depth) : null,
       normaliser: averagePathLength(meta.samplesPerTree),
+      wasm: undefined,
     };
   }
 
@@ -101,11 +105,21 @@ export class IsolationForest {
     checkScoringShape(rows, cols);
     const n = rowCount(rows);
     const out = new Float64Array(n);
+    // s = 2^(-mean h / c(ψ)) = 2^(sum h × k) with k folded once here.
+    const k = -1 / (fitted.meta.trees * fitted.normaliser);
+    if (fitted.layout !== null && fitted.wasm === undefined) fitted.wasm = WasmScorer.create(fitted.layout, cols);
+    const wasm = fitted.wasm ?? null;
+    if (wasm !== null) {
+      for (let from = 0; from < n; from += wasm.rowsPerBlock) {
+        const count = Math.min(wasm.rowsPerBlock, n - from);
+        const sums = wasm.pathLengths(rows, from, count);
+        for (let r = 0; r < count; r++) out[from + r] = 2 ** ((sums[r] as number) * k);
+      }
+      return out;
+    }
     const perBlock = blockRows(cols);
     const buffer = new Float64Array(perBlock * cols);
     const sums = new Float64Array(perBlock);
-    // s = 2^(-mean h / c(ψ)) = 2^(sum h × k) with k folded once here.
-    const k = -1 / (fitted.meta.trees * fitted.normaliser);
     for (let from = 0; from < n; from += perBlock) {
       const count = Math.min(perBlock, n - from);
       const block = readBlock(rows, cols, from, count, buffer);
