@@ -1,7 +1,11 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from '../../services/api/src/index.ts';
 import type { StartedProcess } from './start-harness.ts';
 import { alertsNow, killIfRunning, printed, spawnStart, stopWithSigterm, until } from './start-harness.ts';
 
@@ -11,7 +15,9 @@ import { alertsNow, killIfRunning, printed, spawnStart, stopWithSigterm, until }
  * list has alerts within 60 seconds of the start; SIGTERM stops it cleanly.
  * A second start on the same directory resumes the same hospital and makes
  * no new key. Embedded (chDB, the in-process queue), whatever the test setup
- * exported for the Kafka tests.
+ * exported for the Kafka tests. The first start also feeds a webhook
+ * receiver here (WEBHOOK_URLS): every alert it gets is signed and is one the
+ * API lists.
  */
 
 const ALERTS_WITHIN_MS = 60_000;
@@ -20,13 +26,30 @@ const EMBEDDED = { KAFKA_BROKERS: undefined, CLICKHOUSE_URL: undefined, CHARTWAT
 let dataDir: string;
 let first: StartedProcess;
 let second: StartedProcess | undefined;
+const SECRET = 'start-test-webhook-secret-0123456789';
+let receiver: Server;
+const hooked: { alertId: string; valid: boolean }[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'chartwatch-start-'));
-  first = spawnStart(['--data-dir', dataDir, '--port', '0'], EMBEDDED);
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const valid = verifyWebhookSignature(SECRET, req.headers[SIGNATURE_HEADER] as string | undefined, req.headers[TIMESTAMP_HEADER] as string | undefined, body, Math.floor(Date.now() / 1000));
+      hooked.push({ alertId: (JSON.parse(body) as { alert: { alertId: string } }).alert.alertId, valid });
+      res.writeHead(valid ? 204 : 401).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  first = spawnStart(['--data-dir', dataDir, '--port', '0'], { ...EMBEDDED, WEBHOOK_URLS: hook, WEBHOOK_SECRET: SECRET });
 });
 
 afterAll(async () => {
+  receiver?.closeAllConnections();
+  await new Promise((resolve) => receiver?.close(resolve));
   await killIfRunning(first);
   await killIfRunning(second);
   await rm(dataDir, { recursive: true, force: true });
@@ -48,6 +71,8 @@ describe('pnpm start (embedded)', () => {
     const me = await fetch(`${url}/me`, { headers: { 'x-api-key': key } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { roles: string[] }).roles).toContain('admin');
+    // No model pinned: the banner says the in-process trainer supplies one.
+    expect(first.stdout).toMatch(/Detection .*model trained in-process/);
     // Printed once, on the terminal: never in the log.
     expect(await readFile(join(dataDir, 'chartwatch.log'), 'utf8')).not.toContain(key);
   });
@@ -60,6 +85,24 @@ describe('pnpm start (embedded)', () => {
     // The evidence is events ingest stored from the simulator's FHIR messages.
     expect(alerts[0]?.evidenceEventIds[0]).toMatch(/^sim-7-\d{4}-\d{2}-\d{2}-\d+$/);
     expect(first.stderr).toMatch(/catching up|live ×/);
+  });
+
+  it('sends the alerts to the configured webhook, signed, and the overview has its figures', async () => {
+    await until(first, 'a webhook delivery', Date.now() + 30_000, () => (hooked.length > 0 ? true : undefined));
+    expect(hooked.every((x) => x.valid)).toBe(true);
+    // What the receiver got is what the detector published: each one is an alert the API has.
+    for (const { alertId } of hooked.slice(0, 20)) {
+      expect((await fetch(`${url}/alerts/${encodeURIComponent(alertId)}`, { headers: { 'x-api-key': key } })).status, alertId).toBe(200);
+    }
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { 'x-api-key': key } })).text();
+    expect(metrics).toMatch(/chartwatch_webhook_deliveries_total\{outcome="delivered"\} [1-9]/);
+
+    const res = await fetch(`${url}/overview`, { headers: { 'x-api-key': key } });
+    expect(res.status).toBe(200);
+    const o = (await res.json()) as { alertsPerDay: { count: number }[]; consumerLag: { group: string; lag: number }[] | null; eventRate: { perMinute: { events: number }[] } };
+    expect(o.alertsPerDay.reduce((s, x) => s + x.count, 0)).toBeGreaterThan(0);
+    expect(o.consumerLag?.map((x) => x.group)).toEqual(['chartwatch-ingest', 'chartwatch-detector']);
+    expect(o.eventRate.perMinute.reduce((s, m) => s + m.events, 0)).toBeGreaterThan(0);
   });
 
   it('stops cleanly on SIGTERM and keeps the simulation to resume', async () => {
