@@ -19,6 +19,11 @@ describe('apiConfigFromEnv', () => {
       [{ WEBHOOK_URLS: 'https://a.example/hook,not a url', WEBHOOK_SECRET: 'x'.repeat(20) }, 'WEBHOOK_URLS'],
       [{ WEBHOOK_SECRET: 'short' }, 'WEBHOOK_SECRET'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+      // The standalone API feeds webhooks from the alerts topic: no brokers, no feed.
+      [{ WEBHOOK_URLS: 'https://a.example/hook', WEBHOOK_SECRET: 'x'.repeat(20) }, 'KAFKA_BROKERS'],
+      [{ KAFKA_BROKERS: 'kafka:nine' }, 'KAFKA_BROKERS'],
+      [{ CHARTWATCH_TIMEZONE: 'Mars/Olympus' }, 'CHARTWATCH_TIMEZONE'],
+      [{ DETECTOR_GROUP_ID: 'a group' }, 'DETECTOR_GROUP_ID'],
     ];
     for (const [env, setting] of bad) {
       let thrown: unknown;
@@ -41,10 +46,30 @@ describe('apiConfigFromEnv', () => {
       OIDC_ROLE_CLAIM: 'realm_access.roles',
       WEBHOOK_URLS: ' https://a.example/hook , http://127.0.0.1:9000/x ',
       WEBHOOK_SECRET: 'x'.repeat(32),
+      KAFKA_BROKERS: 'kafka-1:9092',
       API_PORT: '',
     });
     expect(c.oidc).toEqual({ issuer: 'https://idp.example/realms/h', audience: 'chartwatch', jwksUrl: 'https://idp.example/jwks', roleClaim: 'realm_access.roles' });
     expect(c.webhooks?.urls).toEqual(['https://a.example/hook', 'http://127.0.0.1:9000/x']);
     expect(c.port).toBe(8080);
+    expect(c.bus.topics.alerts).toBe('ehr.alerts');
+  });
+
+  it('takes webhooks without brokers when embedded (chartwatch start feeds them from its own bus)', () => {
+    const c = apiConfigFromEnv({ WEBHOOK_URLS: 'http://127.0.0.1:9000/x', WEBHOOK_SECRET: 'x'.repeat(16) }, { embedded: true });
+    expect(c.webhooks?.urls).toEqual(['http://127.0.0.1:9000/x']);
+    expect(c.bus.brokers).toEqual([]);
+  });
+
+  it('names the consumer groups whose lag the overview reports, with their topics', () => {
+    expect(apiConfigFromEnv({}).lagGroups).toEqual([
+      { group: 'chartwatch-ingest', topic: 'ehr.audit.raw' },
+      { group: 'chartwatch-detector', topic: 'ehr.audit.events' },
+    ]);
+    expect(apiConfigFromEnv({ INGEST_GROUP_ID: 'in-b', DETECTOR_GROUP_ID: 'det-b', KAFKA_TOPIC_EVENTS: 'ev' }).lagGroups).toEqual([
+      { group: 'in-b', topic: 'ehr.audit.raw' },
+      { group: 'det-b', topic: 'ev' },
+    ]);
+    expect(apiConfigFromEnv({ CHARTWATCH_TIMEZONE: 'Europe/Berlin' }).timezone).toBe('Europe/Berlin');
   });
 });
