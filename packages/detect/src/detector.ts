@@ -102,6 +102,9 @@ class DetectorImpl implements Detector {
   private late: LateEvent[] = [];
   private pending: Alert[] = [];
   private quiet = false;
+  /** Whether any rule an event of this kind can reach asks a patient fact bit (eventBits): without one, facts are not resolved. */
+  private readonly patientBitsForUser: boolean;
+  private readonly patientBitsForApplication: boolean;
   private readonly counts = { events: 0, invalidTime: 0, lateAccepted: 0, tooLate: 0, alerts: 0 };
 
   constructor(
@@ -123,6 +126,10 @@ class DetectorImpl implements Detector {
       },
     };
     this.runners = options.rules.map((r) => new RuleRunner(r, deps));
+    const patientBits = BIT.vip | BIT.deceased | BIT.coworker | BIT.ownChart | BIT.household | BIT.address;
+    const asks = (other: number) => this.runners.some((r) => (r.required & other) === 0 && (r.required & patientBits) !== 0);
+    this.patientBitsForUser = asks(BIT.application);
+    this.patientBitsForApplication = asks(BIT.user);
   }
 
   process(event: AccessEvent): readonly Alert[] {
@@ -170,11 +177,18 @@ class DetectorImpl implements Detector {
     const e = ctx.event;
     const actor = ctx.actor;
     const t = ctx.t;
-    let bits = e.actor.kind === 'user' ? BIT.user : BIT.application;
+    const user = e.actor.kind === 'user';
+    let bits = user ? BIT.user : BIT.application;
     if (e.outcome === 'success') bits |= BIT.success;
     if (e.breakTheGlass) bits |= BIT.breakTheGlass;
     if (e.sensitivity.length > 0) bits |= BIT.sensitive;
     if (t > actor.terminatedMs) bits |= BIT.terminated;
+    if (!(user ? this.patientBitsForUser : this.patientBitsForApplication)) {
+      // Still numbered here, in event order: idx feeds the self-match estimate's hash (match-tracker.ts), so
+      // numbering patients in another order would change alerts.
+      ctx.patientIdxs();
+      return bits;
+    }
     const patients = ctx.patientFacts();
     for (let i = 0; i < patients.length; i++) {
       const p = patients[i] as PatientFacts;

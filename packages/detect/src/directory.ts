@@ -112,7 +112,6 @@ export class PatientDirectory {
   private readonly numbers = new IdTable();
   /** Facts by idx; undefined until resolved (and again after setReference). */
   private facts: (PatientFacts | undefined)[] = [];
-  private resolved = 0;
   /** Normalised departments of the encounters seen so far, numbered for spans. */
   private readonly departmentIds = new Map<string, number>();
   private readonly departmentNames: string[] = [];
@@ -137,11 +136,15 @@ export class PatientDirectory {
   setReference(reference: ReferenceLookup): void {
     this.reference = reference;
     this.facts = [];
-    this.resolved = 0;
   }
 
   get(id: string): PatientFacts {
     return this.getCoded(id, shortIdCode(id));
+  }
+
+  /** The patient's idx alone, without resolving its facts (window counts need no more). */
+  idxOf(id: string): number {
+    return this.numbers.intern(id);
   }
 
   /** get() for a caller that already has the id's shortIdCode. */
@@ -167,7 +170,6 @@ export class PatientDirectory {
     // Filled in order of first sight, so the array stays packed (indices are handed out in that order).
     while (this.facts.length < idx) this.facts.push(undefined);
     this.facts[idx] = facts;
-    this.resolved++;
     return facts;
   }
 
@@ -216,8 +218,9 @@ export class PatientDirectory {
     return this.departmentIds.get(label) ?? -1;
   }
 
+  /** Patients seen (each got an idx). */
   get size(): number {
-    return this.resolved;
+    return this.numbers.size;
   }
 }
 

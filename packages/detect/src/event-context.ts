@@ -22,6 +22,8 @@ export class EventContext {
   eventDepartment: string | null = null;
   private readonly patients: PatientFacts[] = [];
   private resolved = false;
+  private readonly idxs: number[] = [];
+  private numbered = false;
 
   constructor(
     readonly clock: LocalClock,
@@ -36,6 +38,29 @@ export class EventContext {
     this.eventRole = role;
     this.eventDepartment = department;
     this.resolved = false;
+    this.numbered = false;
+  }
+
+  /**
+   * The event's patients as idx numbers (PatientFacts.idx), what windows count. Resolving facts is a
+   * look-up in an array of every patient and a read of the record: skipped for events no rule asks
+   * facts of (an application's bulk query of random charts: 5.5 patients an event in the bench).
+   */
+  patientIdxs(): readonly number[] {
+    if (!this.numbered) {
+      const out = this.idxs;
+      if (this.resolved) {
+        const facts = this.patients;
+        out.length = facts.length;
+        for (let i = 0; i < facts.length; i++) out[i] = (facts[i] as PatientFacts).idx;
+      } else {
+        const ids = this.event.patientIds;
+        out.length = ids.length;
+        for (let i = 0; i < ids.length; i++) out[i] = this.directory.idxOf(ids[i] as string);
+      }
+      this.numbered = true;
+    }
+    return this.idxs;
   }
 
   /** The event's patients, resolved against reference data once per event. */

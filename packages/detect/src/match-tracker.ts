@@ -1,4 +1,3 @@
-import type { PatientFacts } from './directory.ts';
 import type { Measure } from './rule-schema.ts';
 
 /**
@@ -31,7 +30,7 @@ export class MatchTracker {
    * later window, returns the finished window's value (its start in
    * `finishedStart`), else -1. Events of an earlier window are ignored.
    */
-  add(start: number, records: number, patients: readonly PatientFacts[]): number {
+  add(start: number, records: number, patients: readonly number[]): number {
     let finished = -1;
     if (start > this.start) {
       if (this.start !== Number.NEGATIVE_INFINITY) {
@@ -50,7 +49,7 @@ export class MatchTracker {
     if (this.measure === 'distinct-patients') {
       for (let i = 0; i < patients.length; i++) {
         // Multiplicative hash of the patient number to one of 128 bits.
-        const h = Math.imul((patients[i] as PatientFacts).idx + 1, 0x9e3779b1) >>> 25;
+        const h = Math.imul((patients[i] as number) + 1, 0x9e3779b1) >>> 25;
         const bit = 1 << (h & 31);
         switch (h >>> 5) {
           case 0: this.b0 |= bit; break;

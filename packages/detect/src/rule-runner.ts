@@ -142,7 +142,9 @@ export class RuleRunner {
   private readonly peers: Map<string, Set<KeyState>> | null;
   /** Peer baselines by `${day}|${role}`: windows of two days (around midnight) alternate, so one entry per role would thrash. */
   private readonly peerCache = new Map<string, RobustThreshold | null>();
-  private readonly matched: PatientFacts[] = [];
+  /** Patients that passed the patient conditions, as idx and id. */
+  private readonly matchedIdxs: number[] = [];
+  private readonly matchedIds: string[] = [];
   private readonly scratch: number[] = [];
   private readonly size: number;
   private readonly slide: number;
@@ -208,27 +210,36 @@ export class RuleRunner {
     }
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) if (!(checks[i] as EventPredicate)(ctx)) return;
-    let patients = ctx.patientFacts();
+    let idxs: readonly number[];
+    let ids: readonly string[];
     const pchecks = this.patientChecks;
     if (pchecks.length > 0) {
-      const m = this.matched;
-      m.length = 0;
+      const patients = ctx.patientFacts();
+      const mi = this.matchedIdxs;
+      const ms = this.matchedIds;
+      mi.length = 0;
+      ms.length = 0;
       outer: for (let i = 0; i < patients.length; i++) {
         const p = patients[i] as PatientFacts;
         for (let j = 0; j < pchecks.length; j++) if (!(pchecks[j] as PatientPredicate)(ctx, p)) continue outer;
-        m.push(p);
+        mi.push(p.idx);
+        ms.push(p.id);
       }
-      if (m.length === 0) return;
-      patients = m;
+      if (mi.length === 0) return;
+      idxs = mi;
+      ids = ms;
+    } else {
+      idxs = ctx.patientIdxs();
+      ids = ctx.event.patientIds;
     }
     const actorId = ctx.actor.id;
     if (this.rule.key === 'actor+patient') {
-      for (let i = 0; i < patients.length; i++) {
-        const p = patients[i] as PatientFacts;
-        this.add(ctx, `${actorId}\u0000${p.id}`, p.id, patients, i, i + 1, out);
+      for (let i = 0; i < idxs.length; i++) {
+        const id = ids[i] as string;
+        this.add(ctx, `${actorId}\u0000${id}`, id, idxs, ids, i, i + 1, out);
       }
     } else {
-      this.add(ctx, actorId, null, patients, 0, patients.length, out);
+      this.add(ctx, actorId, null, idxs, ids, 0, idxs.length, out);
     }
   }
 
@@ -237,7 +248,7 @@ export class RuleRunner {
     const ks = this.keyState(ctx, ctx.actor.id, null);
     let tracker = ks.tracker;
     if (tracker === null) tracker = ks.tracker = new MatchTracker(this.rule.measure);
-    const finished = tracker.add(this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientFacts());
+    const finished = tracker.add(this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
     if (finished >= 0) this.foldMatch(ks, tracker.finishedStart, finished);
   }
 
@@ -260,14 +271,14 @@ export class RuleRunner {
     return Math.floor(this.deps.clock.minuteOfDay(t) / (this.size / 60_000));
   }
 
-  private add(ctx: EventContext, mapKey: string, patientId: string | null, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
+  private add(ctx: EventContext, mapKey: string, patientId: string | null, idxs: readonly number[], ids: readonly string[], from: number, to: number, out: Alert[] | null): void {
     const ks = this.keyState(ctx, mapKey, patientId);
     const t = ctx.t;
     const clock = this.deps.clock;
     if (this.slide === this.size) {
-      this.update(ctx, ks, this.windowAt(ks, clock.alignedStart(t, this.size)), patients, from, to, out);
+      this.update(ctx, ks, this.windowAt(ks, clock.alignedStart(t, this.size)), idxs, ids, from, to, out);
     } else {
-      this.updateSliding(ctx, ks, clock.alignedStart(t, this.slide), patients, from, to, out);
+      this.updateSliding(ctx, ks, clock.alignedStart(t, this.slide), idxs, from, to, out);
     }
   }
 
@@ -334,14 +345,14 @@ export class RuleRunner {
     return ks;
   }
 
-  private updateSliding(ctx: EventContext, ks: KeyState, pane: number, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
+  private updateSliding(ctx: EventContext, ks: KeyState, pane: number, idxs: readonly number[], from: number, to: number, out: Alert[] | null): void {
     let agg = ks.sliding;
     if (agg === null) {
       agg = ks.sliding = new SlidingAgg(this.size / this.slide, this.slide);
       this.scheduleClose(pane + this.size, ks);
     }
     const eventId = ctx.event.eventId;
-    if (!agg.add(pane, ctx.event.records, eventId, patients, from, to)) {
+    if (!agg.add(pane, ctx.event.records, eventId, idxs, from, to)) {
       this.counters.outsideWindow++;
       return;
     }
@@ -403,7 +414,7 @@ export class RuleRunner {
     bucket.push(ks);
   }
 
-  private update(ctx: EventContext, ks: KeyState, w: WindowAgg, patients: readonly PatientFacts[], from: number, to: number, out: Alert[] | null): void {
+  private update(ctx: EventContext, ks: KeyState, w: WindowAgg, idxs: readonly number[], patientIds: readonly string[], from: number, to: number, out: Alert[] | null): void {
     if (w.fired && !this.keepsCounting) {
       this.counters.suppressed++;
       return;
@@ -417,14 +428,14 @@ export class RuleRunner {
     }
     const ids = w.patientIds as string[];
     for (let i = from; i < to; i++) {
-      const p = patients[i] as PatientFacts;
-      const idx = p.idx;
+      const idx = idxs[i] as number;
       const bitmap = w.bitmap;
       if (bitmap !== null) {
         const word = idx >>> 5;
         const bit = 1 << (idx & 31);
         if (word < bitmap.length && ((bitmap[word] as number) & bit) !== 0) continue;
-        (word < bitmap.length ? bitmap : this.growBitmap(w, word))[word] |= bit;
+        const into = word < bitmap.length ? bitmap : this.growBitmap(w, word);
+        into[word] = (into[word] as number) | bit;
       } else {
         const set = w.patients as Set<number>;
         if (set.has(idx)) continue;
@@ -432,7 +443,7 @@ export class RuleRunner {
         if (set.size > SET_LIMIT) this.toBitmap(w, set);
       }
       w.distinct++;
-      if (ids.length < MAX_EVIDENCE_IDS) ids.push(p.id);
+      if (ids.length < MAX_EVIDENCE_IDS) ids.push(patientIds[i] as string);
     }
     const evidence = w.evidence as string[];
     if (evidence.length < MAX_EVIDENCE_IDS) evidence.push(ctx.event.eventId);

@@ -1,5 +1,4 @@
 import { MAX_EVIDENCE_IDS } from './alert.ts';
-import type { PatientFacts } from './directory.ts';
 
 /** Up to this many patients a linear scan beats a Map; past it (bulk readers) a Map keeps adds O(1). */
 const SCAN_LIMIT = 32;
@@ -55,7 +54,7 @@ export class SlidingAgg {
   }
 
   /** Adds an event to the pane starting at `pane`; false when that pane already left the ring. */
-  add(pane: number, records: number, eventId: string, patients: readonly PatientFacts[], from: number, to: number): boolean {
+  add(pane: number, records: number, eventId: string, patients: readonly number[], from: number, to: number): boolean {
     if (pane > this.head) this.advance(pane);
     const s = this.slot(pane) * 3;
     if (this.panes[s] !== pane) return false;
@@ -64,7 +63,7 @@ export class SlidingAgg {
     const paneNo = Math.round(pane / this.slide) % PANE_BITS;
     const seen = this.seen;
     outer: for (let i = from; i < to; i++) {
-      const idx = (patients[i] as PatientFacts).idx;
+      const idx = patients[i] as number;
       const at = this.seenAt;
       if (at !== null) {
         const j = at.get(idx);
