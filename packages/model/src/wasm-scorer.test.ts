@@ -20,7 +20,7 @@ describe('WasmScorer', () => {
       const nodes = growForest({ data, rows, cols }, { trees: 13, samplesPerTree: psi, heightLimit: heightLimit(psi) }, createRandom(psi));
       const scorer = WasmScorer.create(compileForScoring(nodes, heightLimit(psi)), cols);
       if (scorer === null) throw new Error('WebAssembly is unavailable');
-      // Counts below and above TAIL_AS_GROUP, whole groups, and a last partial group of each size.
+      // A lone row, whole groups, and last partial groups of several sizes.
       for (const count of [1, 2, 3, 4, 5, LANES - 1, LANES, LANES + 1, LANES + 3, LANES + 4, 2 * LANES + 9, Math.min(rows, scorer.rowsPerBlock)]) {
         for (const from of [0, 5]) {
           const n = Math.min(count, rows - from);
