@@ -408,6 +408,8 @@ interface Summary {
   aucOursOnSklearn100Sets: number | null;
   /** Sets without a published figure (simulated): ours and the baseline's mean AUC over those where it is defined. */
   otherSets: number;
+  /** Of those, the sets with both outliers and inliers (ROC-AUC is undefined otherwise). */
+  otherSetsWithAuc: number;
   aucOursOtherMean: number | null;
   aucBaselineOtherMean: number | null;
   worstDelta: { set: string; delta: number } | null;
@@ -441,6 +443,7 @@ export function summarise(figures: readonly SetFigures[]): Summary {
     aucSklearn100Mean: meanOrNull(with100.map((f) => f.sklearn100SeedAuc as number)),
     aucOursOnSklearn100Sets: meanOrNull(with100.map((f) => f.ours.aucMean)),
     otherSets: others.length,
+    otherSetsWithAuc: others.filter((f) => Number.isFinite(f.ours.aucMean)).length,
     aucOursOtherMean: meanOrNull(others.map((f) => f.ours.aucMean)),
     aucBaselineOtherMean: baselineAuc(others),
     worstDelta: worst,
@@ -477,8 +480,10 @@ export function formatSummary(s: Summary, baselineRuns: number): string[] {
   }
   if (s.otherSets > 0) {
     lines.push(
-      `mean AUC over the ${s.otherSets} sets without a published figure: ` +
-        (s.aucOursOtherMean === null ? 'undefined (no set has both outliers and inliers)' : `ours ${f4(s.aucOursOtherMean)}, ${baseline(s.aucBaselineOtherMean)}`),
+      `sets without a published figure: ${s.otherSets}; ` +
+        (s.aucOursOtherMean === null
+          ? 'no AUC (none has both outliers and inliers)'
+          : `mean AUC over the ${s.otherSetsWithAuc} with both outliers and inliers: ours ${f4(s.aucOursOtherMean)}, ${baseline(s.aucBaselineOtherMean)}`),
     );
   }
   lines.push(
