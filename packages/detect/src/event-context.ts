@@ -5,7 +5,7 @@ import { shortIdCode } from './id-table.ts';
 import type { LocalClock } from './local-clock.ts';
 
 /** Recent patients remembered per actor: see ActorState.recentCodes. */
-const RECENT_PATIENTS = 8;
+const RECENT_PATIENTS = 4;
 
 /**
  * Everything rules ask about the event being processed. One instance is

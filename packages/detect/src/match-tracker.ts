@@ -12,64 +12,71 @@ import type { Measure } from './rule-schema.ts';
  * patients) the estimate is within a few percent, and it never needs more
  * memory however many patients are read.
  */
-export class MatchTracker {
-  start = Number.NEGATIVE_INFINITY;
-  /** Start of the window that `add` last finished. */
-  finishedStart = Number.NEGATIVE_INFINITY;
-  private count = 0;
-  private records = 0;
-  private b0 = 0;
-  private b1 = 0;
-  private b2 = 0;
-  private b3 = 0;
+export interface MatchCounts {
+  /** Start of the window being counted; -Infinity when none (no tracker). */
+  matchStart: number;
+  matchCount: number;
+  matchRecords: number;
+  mb0: number;
+  mb1: number;
+  mb2: number;
+  mb3: number;
+}
 
-  constructor(private readonly measure: Measure) {}
+/**
+ * The tracker's numbers live in the key state itself (rule-runner.ts KeyState), not in an object of
+ * their own: every active user has one, and an object with its header, its pointer and two boxed
+ * doubles was ≈120 bytes an actor (bench/detect.bench.ts, bytes per active actor).
+ */
+export function resetMatch(s: MatchCounts): void {
+  s.matchStart = Number.NEGATIVE_INFINITY;
+  s.matchCount = 0;
+  s.matchRecords = 0;
+  s.mb0 = s.mb1 = s.mb2 = s.mb3 = 0;
+}
 
-  /**
-   * Adds an event to the window starting at `start`. When the event opens a
-   * later window, returns the finished window's value (its start in
-   * `finishedStart`), else -1. Events of an earlier window are ignored.
-   */
-  add(start: number, records: number, patients: readonly number[]): number {
-    let finished = -1;
-    if (start > this.start) {
-      if (this.start !== Number.NEGATIVE_INFINITY) {
-        finished = this.value();
-        this.finishedStart = this.start;
-      }
-      this.start = start;
-      this.count = 0;
-      this.records = 0;
-      this.b0 = this.b1 = this.b2 = this.b3 = 0;
-    } else if (start < this.start) {
-      return -1;
-    }
-    this.count++;
-    this.records += records;
-    if (this.measure === 'distinct-patients') {
-      for (let i = 0; i < patients.length; i++) {
-        // Multiplicative hash of the patient number to one of 128 bits.
-        const h = Math.imul((patients[i] as number) + 1, 0x9e3779b1) >>> 25;
-        const bit = 1 << (h & 31);
-        switch (h >>> 5) {
-          case 0: this.b0 |= bit; break;
-          case 1: this.b1 |= bit; break;
-          case 2: this.b2 |= bit; break;
-          default: this.b3 |= bit; break;
-        }
-      }
-    }
-    return finished;
+/**
+ * Adds an event to the window starting at `start`. When the event opens a
+ * later window, returns the finished window's value (its start was
+ * `s.matchStart` before the call), else -1. Events of an earlier window are
+ * ignored.
+ */
+export function addMatch(s: MatchCounts, measure: Measure, start: number, records: number, patients: readonly number[]): number {
+  let finished = -1;
+  if (start > s.matchStart) {
+    if (s.matchStart !== Number.NEGATIVE_INFINITY) finished = matchValue(s, measure);
+    s.matchStart = start;
+    s.matchCount = 0;
+    s.matchRecords = 0;
+    s.mb0 = s.mb1 = s.mb2 = s.mb3 = 0;
+  } else if (start < s.matchStart) {
+    return -1;
   }
-
-  value(): number {
-    if (this.measure === 'events') return this.count;
-    if (this.measure === 'records') return this.records;
-    const set = popcount(this.b0) + popcount(this.b1) + popcount(this.b2) + popcount(this.b3);
-    if (set >= 128) return Math.max(this.count, 128 * Math.log(128));
-    // Linear counting: n ≈ −m ln(empty / m), never more than the events seen.
-    return Math.min(this.count, Math.round(-128 * Math.log((128 - set) / 128)));
+  s.matchCount++;
+  s.matchRecords += records;
+  if (measure === 'distinct-patients') {
+    for (let i = 0; i < patients.length; i++) {
+      // Multiplicative hash of the patient number to one of 128 bits.
+      const h = Math.imul((patients[i] as number) + 1, 0x9e3779b1) >>> 25;
+      const bit = 1 << (h & 31);
+      switch (h >>> 5) {
+        case 0: s.mb0 |= bit; break;
+        case 1: s.mb1 |= bit; break;
+        case 2: s.mb2 |= bit; break;
+        default: s.mb3 |= bit; break;
+      }
+    }
   }
+  return finished;
+}
+
+export function matchValue(s: MatchCounts, measure: Measure): number {
+  if (measure === 'events') return s.matchCount;
+  if (measure === 'records') return s.matchRecords;
+  const set = popcount(s.mb0) + popcount(s.mb1) + popcount(s.mb2) + popcount(s.mb3);
+  if (set >= 128) return Math.max(s.matchCount, 128 * Math.log(128));
+  // Linear counting: n ≈ −m ln(empty / m), never more than the events seen.
+  return Math.min(s.matchCount, Math.round(-128 * Math.log((128 - set) / 128)));
 }
 
 function popcount(x: number): number {

@@ -16,7 +16,8 @@ import { formatIso } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
 import type { LocalClock } from './local-clock.ts';
 import type { BaselineSpec, Measure } from './rule-schema.ts';
-import { MatchTracker } from './match-tracker.ts';
+import { addMatch, matchValue, resetMatch } from './match-tracker.ts';
+import type { MatchCounts } from './match-tracker.ts';
 import { SlidingAgg } from './sliding-window.ts';
 
 type ComparedWith = Alert['comparedWith'];
@@ -42,7 +43,7 @@ interface WindowAgg {
   fired: boolean;
 }
 
-interface KeyState {
+interface KeyState extends MatchCounts {
   /** The runner this key belongs to; null once forgotten (the actor's chain drops it lazily). */
   owner: RuleRunner | null;
   /** Next key state of the same actor (ActorState.ruleKeys), for keys that are the actor alone. */
@@ -54,7 +55,8 @@ interface KeyState {
   /** Peer group (normalised role), or null when unknown. */
   readonly role: string | null;
   /** Tumbling rules: the open windows (usually one; more while a late event's window is still open). */
-  readonly windows: WindowAgg[];
+  /** Null until the first window (sliding rules never have one): an empty array is 32 bytes a key. */
+  windows: WindowAgg[] | null;
   /** Sliding rules: the pane ring, null until the first event and after it closed. */
   sliding: SlidingAgg | null;
   lastFiredMs: number;
@@ -62,7 +64,6 @@ interface KeyState {
   history: number[] | null;
   /** Daily peaks over every event passing `match`, for a `self-match` baseline. */
   matchHistory: number[] | null;
-  tracker: MatchTracker | null;
   /** Quota from the vendor list: undefined until looked up, null when the application has none. */
   quota: number | null | undefined;
   /** Threshold cached for one local day (history only changes when windows close), and hours band with sameHours. */
@@ -198,7 +199,7 @@ export class RuleRunner {
 
   activeWindows(): number {
     let n = 0;
-    for (const k of this.keys.values()) n += k.windows.length + (k.sliding === null ? 0 : 1);
+    for (const k of this.keys.values()) n += (k.windows?.length ?? 0) + (k.sliding === null ? 0 : 1);
     return n;
   }
 
@@ -246,10 +247,9 @@ export class RuleRunner {
   /** Feeds the self-match tracker of the event's key (actor or application: self-match needs a per-actor key). */
   private track(ctx: EventContext): void {
     const ks = this.keyState(ctx, ctx.actor.id, null);
-    let tracker = ks.tracker;
-    if (tracker === null) tracker = ks.tracker = new MatchTracker(this.rule.measure);
-    const finished = tracker.add(this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
-    if (finished >= 0) this.foldMatch(ks, tracker.finishedStart, finished);
+    const previous = ks.matchStart;
+    const finished = addMatch(ks, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
+    if (finished >= 0) this.foldMatch(ks, previous, finished);
   }
 
   /**
@@ -317,12 +317,18 @@ export class RuleRunner {
         actorKind: ctx.event.actor.kind,
         patientId,
         role,
-        windows: [],
+        windows: null,
         sliding: null,
         lastFiredMs: Number.NEGATIVE_INFINITY,
         history: null,
         matchHistory: null,
-        tracker: null,
+        matchStart: Number.NEGATIVE_INFINITY,
+        matchCount: 0,
+        matchRecords: 0,
+        mb0: 0,
+        mb1: 0,
+        mb2: 0,
+        mb3: 0,
         quota: undefined,
         thresholdDay: Number.NaN,
         thresholdKey: Number.NaN,
@@ -392,7 +398,8 @@ export class RuleRunner {
   }
 
   private windowAt(ks: KeyState, start: number): WindowAgg {
-    const ws = ks.windows;
+    let ws = ks.windows;
+    if (ws === null) ws = ks.windows = [];
     for (let i = 0; i < ws.length; i++) if ((ws[i] as WindowAgg).start === start) return ws[i] as WindowAgg;
     const w: WindowAgg = { start, end: start + this.size, count: 0, records: 0, patients: null, bitmap: null, distinct: 0, patientIds: null, evidence: null, fired: false };
     ws.push(w);
@@ -628,7 +635,7 @@ export class RuleRunner {
       }
       ks.sliding = null;
     }
-    const ws = ks.windows;
+    const ws = ks.windows ?? [];
     let w = 0;
     for (let r = 0; r < ws.length; r++) {
       const win = ws[r] as WindowAgg;
@@ -648,10 +655,10 @@ export class RuleRunner {
   }
 
   private forgettable(ks: KeyState, watermark: number): boolean {
-    if (ks.windows.length > 0 || ks.sliding !== null) return false;
+    if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) return false;
     if (ks.history !== null && ks.history.length > 0) return false;
     if (ks.matchHistory !== null && ks.matchHistory.length > 0) return false;
-    if (ks.tracker !== null && ks.tracker.start + this.size > watermark) return false;
+    if (ks.matchStart !== Number.NEGATIVE_INFINITY && ks.matchStart + this.size > watermark) return false;
     return this.suppressMs === 0 || ks.lastFiredMs + this.suppressMs <= watermark;
   }
 
@@ -665,12 +672,11 @@ export class RuleRunner {
   sweep(watermark: number): void {
     const today = this.deps.clock.dayIndex(watermark);
     for (const ks of this.keys.values()) {
-      const tracker = ks.tracker;
-      if (tracker !== null && tracker.start + this.size <= watermark) {
-        this.foldMatch(ks, tracker.start, tracker.value());
-        ks.tracker = null;
+      if (ks.matchStart !== Number.NEGATIVE_INFINITY && ks.matchStart + this.size <= watermark) {
+        this.foldMatch(ks, ks.matchStart, matchValue(ks, this.rule.measure));
+        resetMatch(ks);
       }
-      if (ks.windows.length > 0 || ks.sliding !== null) continue;
+      if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) continue;
       if (ks.history !== null && lastDay(ks.history) < today - this.historyDays) ks.history = null;
       if (ks.matchHistory !== null) {
         const last = lastDay(ks.matchHistory);
