@@ -55,15 +55,16 @@ export interface StoredEventRate {
  * `now`, by the time they were stored (ingested_at), not their event time: a
  * backfill of last month is still work done now. Counts stored rows (a
  * redelivered event not yet merged counts twice), i.e. the store's load.
+ * Read from the per-minute table migration 1006 keeps (at most 30 days).
  */
 export async function storedEventRate(db: ApiDb, now: string, windowMinutes = 60): Promise<StoredEventRate> {
   const end = Math.floor(millis(now) / 60_000) * 60_000 + 60_000;
   const start = end - windowMinutes * 60_000;
   const rows = await queryRows<{ minute_ms: string | number; n: string | number }>(
     db,
-    `SELECT toUnixTimestamp(toStartOfMinute(ingested_at)) * 1000 AS minute_ms, count() AS n
-     FROM ${table(db, 'access_events')}
-     WHERE ingested_at >= ${msParam('from')} AND ingested_at < ${msParam('to')}
+    `SELECT toUnixTimestamp(minute) * 1000 AS minute_ms, sum(events) AS n
+     FROM ${table(db, 'events_stored_per_minute')}
+     WHERE minute >= toDateTime(intDiv({from:Int64}, 1000), 'UTC') AND minute < toDateTime(intDiv({to:Int64}, 1000), 'UTC')
      GROUP BY minute_ms ORDER BY minute_ms`,
     { from: start, to: end },
   );
