@@ -3,11 +3,10 @@ import { access, mkdir } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConfigError } from '@chartwatch/errors';
 import { createLogger } from '@chartwatch/logger';
-import type { TrainerConfig } from '@chartwatch/trainer';
 import type { ReferenceSet } from '@chartwatch/reference';
 import { loadReferenceDir } from '@chartwatch/reference';
 import { ensureLocalAdminKey } from '../start/admin-key.ts';
-import { banner } from '../start/banner.ts';
+import { banner, trainerLine } from '../start/banner.ts';
 import { fileLine, simulatedClock, simulatorLine } from '../start/feed-text.ts';
 import { runFileFeed } from '../start/file-feed.ts';
 import type { FileFeedStatus } from '../start/file-feed.ts';
@@ -268,18 +267,6 @@ export async function run(argv: string[]): Promise<number> {
   const clean = await stopAndClose(lifecycle, logStream);
   process.stderr.write(clean ? 'stopped.\n' : `stopped, with errors (see ${config.logFile}).\n`);
   return clean ? 0 : 1;
-}
-
-const HOUR = 3_600_000;
-
-/** What the banner says of the model when none is pinned: the in-process trainer supplies one (start/stack.ts). */
-export function trainerLine(trainer: TrainerConfig): string {
-  const every = trainer.intervalMs % HOUR === 0 ? `${trainer.intervalMs / HOUR} h` : `${Math.round(trainer.intervalMs / 60_000)} min`;
-  const history = trainer.historyMs % DAY === 0 ? `${trainer.historyMs / DAY} days` : `${Math.round(trainer.historyMs / HOUR)} h`;
-  return (
-    `model trained in-process once the backfill is stored (up to ${history} of history, again every ${every}) ` +
-    'and swapped in within a minute; rules only until then, or the newest model this data directory already has (--model FILE pins one)'
-  );
 }
 
 async function stopAndClose(lifecycle: Lifecycle, logStream: NodeJS.WritableStream): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { DASHBOARD_PATH } from '@chartwatch/api';
+import type { TrainerConfig } from '@chartwatch/trainer';
 import type { AdminKeyOutcome } from './admin-key.ts';
 
 export interface BannerFacts {
@@ -45,4 +46,17 @@ export function banner(f: BannerFacts): string {
     'Ctrl-C stops.',
     '',
   ].join('\n');
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+/** What the banner says of the model when none is pinned: the in-process trainer supplies one (stack.ts). */
+export function trainerLine(trainer: Pick<TrainerConfig, 'intervalMs' | 'historyMs'>): string {
+  const every = trainer.intervalMs % HOUR === 0 ? `${trainer.intervalMs / HOUR} h` : `${Math.round(trainer.intervalMs / 60_000)} min`;
+  const history = trainer.historyMs % DAY === 0 ? `${trainer.historyMs / DAY} days` : `${Math.round(trainer.historyMs / HOUR)} h`;
+  return (
+    `model trained in-process once the backfill is stored (up to ${history} of history, again every ${every}) ` +
+    'and swapped in within a minute; rules only until then, or the newest model this data directory already has (--model FILE pins one)'
+  );
 }
