@@ -1,7 +1,7 @@
 import type { ExportedFunction } from './wasm-encoding.ts';
 import { FunctionBody, OP, assembleModule } from './wasm-encoding.ts';
 
-/** Rows one call of `groups` walks side by side; 8 and 12 were slower on this machine (bench/model.bench.ts). */
+/** Rows one call of `groups` walks side by side; 8, 12 and 24 were slower on this machine (ODDS sets, one core). */
 export const LANES = 16;
 
 /** Bytes of one node record: f64 threshold (or, in a leaf, its path length) at 0, i32 feature offset at 8. */

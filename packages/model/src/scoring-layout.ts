@@ -14,6 +14,10 @@ import { LEAF } from './forest-nodes.ts';
  * comparison, and rows are independent chains the CPU can overlap. For ψ =
  * 256 a tree is 255 × 12 + 256 × 8 bytes, so it stays in L1 while a block of
  * rows streams past it. bench/model.bench.ts measures it.
+ *
+ * wasm-scorer.ts builds its heap-ordered trees from this layout; the
+ * JavaScript walk below is what scores where WebAssembly is unavailable
+ * (node --jitless) or its memory would pass 1 GiB.
  */
 export interface ScoringLayout {
   readonly trees: number;
