@@ -36,6 +36,26 @@ describe('createDetector', () => {
     expect(a?.ruleVersion).toBe(3);
   });
 
+  it('counts distinct patients exactly past the Set (bitmap, then a grown bitmap), with repeats and uncoded ids', () => {
+    const wide = parseRule({ file: 'wide.yaml', text: 'id: wide\nversion: 1\ntitle: Wide\nseverity: low\nkey: actor\nmeasure: distinct-patients\nwindow: { size: 1d }\nthreshold: { above: 301 }\nexplain: "{observed}"\n' });
+    const reads = (actor: string, ids: readonly string[], from: number) => ids.map((id, i) => access({ time: plus(T0, (from + i) * 0.001), actor, patients: [id] }));
+    const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+    const own = range('p', 300);
+    const events = [
+      // u2 numbers 6,000 patients first, so u1's bitmap starts at a high patient number.
+      ...reads('u2', range('q', 6000), 0),
+      ...reads('u1', own, 6000),
+      ...reads('u1', own, 6300),
+      ...reads('u2', range('r', 3000), 6600),
+      // Past the first bitmap's end: it grows and keeps what it held (p0 again is no new patient); then an id too long to code.
+      ...reads('u1', ['r2999', 'p0', 'r2999', 'patient-with-a-long-identifier'], 9600),
+    ];
+    const alerts = run(wide, ref, events).alerts.filter((a) => a.actorId === 'u1');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ observed: 302, patientCount: 302, evidenceCount: 604 });
+    expect(alerts[0]?.patientIds.slice(0, 2)).toEqual(['p0', 'p1']);
+  });
+
   it('is deterministic: the same events give the same alerts, ids included', () => {
     const events = many(200);
     const a = run([bulk, packRule('vip-snoop')], ref, events).alerts;
