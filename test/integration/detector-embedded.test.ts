@@ -134,6 +134,8 @@ describe('detector service, embedded (in-process queue + chDB)', () => {
     await until('both events judged', () => service.metrics().judged === 2);
     await until('the alert on the alerts topic', () => published.length === 1);
     expect(published[0]).toMatchObject({ ruleId: 'vip-snoop', actorId: 'u1', ruleVersion: 1, evidenceEventIds: ['e1'] });
+    // The topic sees the alert before the store write that ends the batch, and the counters move after that write.
+    await until('the batch counted', () => service.metrics().alertsPublished + service.metrics().alertsSuppressed === 2);
     expect(service.metrics()).toMatchObject({ alertsPublished: 1, alertsSuppressed: 1 });
     expect((await store.alerts()).map((a) => a.actorId)).toEqual(['u1']);
     expect(suppressionCalls[0]).toBe('2026-03-04T12:00:00.000Z');
@@ -145,6 +147,7 @@ describe('detector service, embedded (in-process queue + chDB)', () => {
     await until('a reference reload', () => logged('reference data loaded') > loads);
     await produce([access('e3', '2026-03-04T10:02:00.000Z', 'u1', 'vip2')]);
     await until('the VIP alert for vip2', () => published.some((a) => a.patientIds.includes('vip2')));
+    await until('the second alert stored', async () => (await store.countAlerts()) >= 2);
     expect(await store.countAlerts()).toBe(2);
   });
 
@@ -169,6 +172,7 @@ describe('detector service, embedded (in-process queue + chDB)', () => {
     await until('u4 alert under the new rules', () => published.some((a) => a.actorId === 'u4'));
     expect(published.find((a) => a.actorId === 'u4')).toMatchObject({ ruleVersion: 2, severity: 'medium' });
     expect(service.metrics().rebuilds).toBeGreaterThan(rebuilds);
+    await until('the fourth alert stored', async () => (await store.countAlerts()) >= 4);
     expect(await store.countAlerts()).toBe(4);
     expect(published).toHaveLength(4);
   });
