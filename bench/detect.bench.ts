@@ -3,6 +3,10 @@
  *
  *   pnpm bench:detect                 # 50,000 actors, 1,000,000 events, 200,000 FHIR events
  *   pnpm bench:detect --events 300000 --fhir-events 50000
+ *   pnpm bench:detect --rules ''                        # no rules: what the core costs alone
+ *   pnpm bench:detect --rules after-hours-bulk          # one rule: its cost is the difference
+ *   pnpm bench:detect --alerts-out /tmp/a.ndjson        # the core run's alerts, to cmp two versions
+ *                                                       # (flushes at the end: ignore the memory line then)
  *
  * 1. core: pre-parsed canonical AccessEvents through createDetector with the
  *    whole default rule pack (rules/*.yaml), one core, events/s.
