@@ -74,6 +74,6 @@ describe('api process', () => {
     proc.kill('SIGTERM');
     const code2 = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 15_000))]);
     expect(code2).toBe(0);
-    expect(out).toContain('shutting down');
+    expect(out).toContain('"msg":"drained"');
   });
 });

@@ -1,6 +1,8 @@
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
+export { drainOnSignals } from './drain-on-signals.ts';
+export type { DrainOptions, SignalTarget } from './drain-on-signals.ts';
 
 /**
  * Paths that may hold patient identifiers or names. Redaction lives in the

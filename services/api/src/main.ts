@@ -1,6 +1,6 @@
 import type { Bus } from '@chartwatch/bus';
 import { chartwatchTopics, createKafkaBus } from '@chartwatch/bus';
-import { createLogger } from '@chartwatch/logger';
+import { createLogger, drainOnSignals } from '@chartwatch/logger';
 import { openStore, storeConfigFromEnv } from '@chartwatch/store';
 import { buildApi } from './app.ts';
 import { apiConfigFromEnv } from './config.ts';
@@ -38,31 +38,19 @@ async function main(): Promise<void> {
     await feed.start();
   }
 
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    try {
+  drainOnSignals({
+    logger,
+    deadlineMs: config.shutdownTimeoutMs,
+    lostAtDeadline: 'requests in flight cut off and undelivered webhooks left on the topic',
+    drain: async () => {
       // The feed first: what it had not delivered stays uncommitted on the topic for the next start.
       await feed?.stop();
       await bus?.close();
       await app.close();
       await consumerLag?.close();
       await store.close();
-      process.exitCode = 0;
-    } catch (err) {
-      logger.error({ err }, 'shutdown failed');
-      process.exitCode = 1;
-    }
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+    },
+  });
 
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ url: address, docs: `${address}/docs`, webhooks: config.webhooks?.urls.length ?? 0 }, 'chartwatch API listening');

@@ -1,6 +1,6 @@
 import { createKafkaBus } from '@chartwatch/bus';
 import { isChartwatchError } from '@chartwatch/errors';
-import { createLogger } from '@chartwatch/logger';
+import { createLogger, drainOnSignals } from '@chartwatch/logger';
 import { ModelHolder } from '@chartwatch/model';
 import { modelRegistryMigrations, openStore } from '@chartwatch/store';
 import { createDetectorService } from './app.ts';
@@ -39,29 +39,16 @@ async function main(): Promise<void> {
     model: { holder: new ModelHolder(), source: registryModelSource(store), refreshMs: modelRefreshMs },
   });
 
-  let shuttingDown = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'draining');
-    // unref(): the deadline must not itself keep a drained process alive.
-    setTimeout(() => {
-      logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'drain exceeded its deadline; exiting with the unfinished sub-batch uncommitted');
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    try {
+  const shutdown = drainOnSignals({
+    logger,
+    deadlineMs: config.shutdownTimeoutMs,
+    lostAtDeadline: 'the unfinished sub-batch uncommitted',
+    drain: async () => {
       await service.stop();
       await bus.close();
       await store.close();
-      logger.info('drained');
-    } catch (err) {
-      logger.error({ err }, 'error while draining');
-      process.exitCode = 1;
-    }
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutdown(signal));
-  }
+    },
+  });
 
   try {
     await service.start();

@@ -1,6 +1,7 @@
 import { createKafkaBus } from '@chartwatch/bus';
 import { isChartwatchError } from '@chartwatch/errors';
 import { openStore } from '@chartwatch/store';
+import { drainOnSignals } from '@chartwatch/logger';
 import { createIngest } from './app.ts';
 import { ingestConfigFromEnv, type IngestConfig } from './config.ts';
 import { createIngestLogger } from './logger.ts';
@@ -26,29 +27,17 @@ async function main(): Promise<void> {
   const bus = createKafkaBus(config.bus, { logger: logger.child({ component: 'bus' }) });
   const ingest = createIngest({ config, store, bus, logger });
 
-  let shuttingDown = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'draining');
-    // unref(): the deadline must not itself keep a drained process alive.
-    setTimeout(() => {
-      logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'drain exceeded its deadline; exiting with offsets of the unfinished batch uncommitted');
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    try {
+  const shutdown = drainOnSignals({
+    logger,
+    deadlineMs: config.shutdownTimeoutMs,
+    lostAtDeadline: 'offsets of the unfinished batch uncommitted',
+    drain: async () => {
       await ingest.stop();
       await bus.close();
       await store.close();
-      logger.info({ metrics: ingest.metrics() }, 'drained');
-    } catch (err) {
-      logger.error({ err }, 'error while draining');
-      process.exitCode = 1;
-    }
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void shutdown(signal));
-  }
+    },
+    drainedFields: () => ({ metrics: ingest.metrics() }),
+  });
 
   try {
     await ingest.start();

@@ -1,5 +1,5 @@
 import { isChartwatchError } from '@chartwatch/errors';
-import { createLogger } from '@chartwatch/logger';
+import { createLogger, drainOnSignals } from '@chartwatch/logger';
 import { modelRegistryMigrations, openStore } from '@chartwatch/store';
 import { createTrainerService } from './app.ts';
 import { trainerConfigFromEnv } from './config.ts';
@@ -38,25 +38,15 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  let shuttingDown = false;
-  const shutdown = async (signal: string): Promise<void> => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal, deadlineMs: config.shutdownTimeoutMs }, 'stopping');
-    setTimeout(() => {
-      logger.error({ deadlineMs: config.shutdownTimeoutMs }, 'a training run outlived the deadline; exiting without it');
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    try {
+  drainOnSignals({
+    logger,
+    deadlineMs: config.shutdownTimeoutMs,
+    lostAtDeadline: 'the training run in progress unfinished (nothing registered from it)',
+    drain: async () => {
       await service.stop();
       await store.close();
-      logger.info('stopped');
-    } catch (err) {
-      logger.error({ err }, 'error while stopping');
-      process.exitCode = 1;
-    }
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
+    },
+  });
   process.on('SIGHUP', () => {
     logger.info('SIGHUP: training now');
     service.trainNow().catch((err: unknown) => logger.error({ err }, 'training failed'));
