@@ -46,7 +46,7 @@ beforeAll(async () => {
   const port = (server.address() as AddressInfo).port;
   const env = { OIDC_ISSUER: ISSUER, OIDC_AUDIENCE: AUDIENCE, OIDC_JWKS_URL: `http://127.0.0.1:${port}/jwks` };
   h = await openHarness('api_oidc', { env });
-  hNested = await openHarness('api_oidc_nested', { env: { ...env, OIDC_ROLE_CLAIM: 'realm_access.roles' } });
+  hNested = await openHarness('api_oidc_nested', { env: { ...env, OIDC_ROLE_CLAIM: 'realm_access.roles', CHARTWATCH_TIMEZONE: 'America/New_York' } });
 });
 
 afterAll(async () => {
@@ -61,7 +61,8 @@ describe('OIDC bearer tokens', () => {
   it('accepts a valid token and takes the role from the claim', async () => {
     const res = await h.app.inject({ url: '/me', headers: bearer(token({ roles: ['analyst'], preferred_username: 'dana' })) });
     expect(res.statusCode).toBe(200);
-    expect(JSON.parse(res.body)).toEqual({ id: 'oidc:user-42', kind: 'oidc', name: 'dana', roles: ['analyst'] });
+    // timezone: CHARTWATCH_TIMEZONE's default, the clock the dashboard shows times on.
+    expect(JSON.parse(res.body)).toEqual({ id: 'oidc:user-42', kind: 'oidc', name: 'dana', roles: ['analyst'], timezone: 'UTC' });
     expect(jwksRequests).toBeGreaterThan(0);
     expect((await h.app.inject({ url: '/alerts', headers: bearer(token({ roles: ['analyst'] })) })).statusCode).toBe(200);
     expect((await h.app.inject({ url: '/audit', headers: bearer(token({ roles: ['analyst'] })) })).statusCode).toBe(403);
@@ -101,5 +102,11 @@ describe('OIDC bearer tokens', () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).roles).toEqual(['privacy_officer']);
     expect((await hNested.app.inject({ url: '/me', headers: bearer(token({ roles: ['admin'] })) })).statusCode).toBe(403);
+  });
+
+  it("passes the hospital's configured time zone to the dashboard on /me", async () => {
+    const res = await hNested.app.inject({ url: '/me', headers: bearer(token({ realm_access: { roles: ['auditor'] } })) });
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).timezone).toBe('America/New_York');
   });
 });

@@ -7,9 +7,10 @@ export function metaRoutes(app: FastifyInstance, ctx: RouteContext): void {
     id: 'me.get',
     method: 'GET',
     url: '/me',
-    summary: 'Who the API takes the caller to be',
+    summary: "Who the API takes the caller to be (id, kind, name, roles), and `timezone`: the hospital's IANA zone (CHARTWATCH_TIMEZONE), the clock the dashboard shows times on",
     tags: ['meta'],
-    handler: async ({ principal }) => ({ id: principal.id, kind: principal.kind, name: principal.name, roles: principal.roles }),
+    // The zone rides on /me because every signed-in page fetches it first; it is a setting, not a secret.
+    handler: async ({ principal }) => ({ id: principal.id, kind: principal.kind, name: principal.name, roles: principal.roles, timezone: ctx.timezone }),
   });
 
   addRoute(app, {

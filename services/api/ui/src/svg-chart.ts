@@ -178,6 +178,8 @@ export function activityStrip(o: {
   values: readonly number[];
   label: string;
   mark?: { from: string; to: string } | null;
+  /** The first and last bars' day labels; default the UTC day, for buckets the API cut at UTC midnight. */
+  tickLabel?: (start: string) => string;
   testId?: string;
   width?: number;
 }): SVGSVGElement {
@@ -211,8 +213,9 @@ export function activityStrip(o: {
   );
   const first = o.starts[0];
   const last = o.starts.at(-1);
-  if (first) svg.append(s('text', { x: m.left, y: height - 5, class: 'tick' }, shortDay(first)));
-  if (last) svg.append(s('text', { x: m.left + plotW, y: height - 5, class: 'tick', 'text-anchor': 'end' }, shortDay(last)));
+  const tick = o.tickLabel ?? shortDay;
+  if (first) svg.append(s('text', { x: m.left, y: height - 5, class: 'tick' }, tick(first)));
+  if (last) svg.append(s('text', { x: m.left + plotW, y: height - 5, class: 'tick', 'text-anchor': 'end' }, tick(last)));
   return svg;
 }
 

@@ -14,6 +14,8 @@ export interface Me {
   kind: 'api_key' | 'oidc';
   name: string;
   roles: Role[];
+  /** IANA zone the dashboard shows times in: the hospital's (CHARTWATCH_TIMEZONE). */
+  timezone: string;
 }
 
 export interface Triage {

@@ -1,6 +1,7 @@
 import { ApiRequestError, apiGet, apiPost, errorText } from '../api-client.ts';
 import { announce, field, h, notAvailable, replace, section } from '../dom.ts';
-import { formatNumber, formatTime, humanize } from '../format.ts';
+import { bucketLabel, formatNumber, formatTime, humanize, shortDay, shortLocalDay } from '../format.ts';
+import { localTime } from '../local-time.ts';
 import type { PageContext } from '../router.ts';
 import { actorLabel, canSeeNames, patientLabel } from '../session.ts';
 import { activityStrip, dataTable, meter } from '../svg-chart.ts';
@@ -18,7 +19,7 @@ const PEER_LABELS: Record<string, string> = {
   activeDays: 'Active days',
 };
 
-function evidenceItem(e: AccessEvent, names: Names | undefined): HTMLElement {
+function evidenceItem(e: AccessEvent, names: Names | undefined, timeZone: string): HTMLElement {
   const flags = [
     e.breakTheGlass ? h('span', { class: 'badge flag-btg' }, 'break-the-glass') : null,
     ...e.sensitivity.map((sv) => h('span', { class: 'badge flag-sensitive', title: 'sensitivity code' }, sv)),
@@ -27,7 +28,7 @@ function evidenceItem(e: AccessEvent, names: Names | undefined): HTMLElement {
   return h(
     'li',
     { class: 'timeline-item', 'data-event-id': e.eventId },
-    h('time', { datetime: e.time, class: 'timeline-time' }, formatTime(e.time)),
+    localTime(e.time, timeZone, { class: 'timeline-time' }),
     h(
       'div',
       { class: 'timeline-body' },
@@ -52,7 +53,7 @@ function historyItem(e: HistoryEntry, me: Me): HTMLElement {
   return h(
     'li',
     null,
-    h('time', { datetime: e.at, class: 'muted small' }, formatTime(e.at)),
+    localTime(e.at, me.timezone, { class: 'muted small' }),
     ' ',
     h('strong', null, who),
     e.principalRole ? h('span', { class: 'muted' }, ` (${humanize(e.principalRole)})`) : null,
@@ -64,6 +65,7 @@ function historyItem(e: HistoryEntry, me: Me): HTMLElement {
 /** One alert: why it fired, the evidence, the actor's activity, and the triage panel. */
 export async function alertDetailPage(ctx: PageContext): Promise<void> {
   const { main, params, me, signal } = ctx;
+  const tz = me.timezone;
   const alertId = params['alertId'] ?? '';
   const path = `/alerts/${encodeURIComponent(alertId)}`;
   const back = sessionStorage.getItem(LAST_QUEUE_KEY) ?? '#/alerts';
@@ -90,8 +92,8 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
         alert.patientCount > 8 ? ` and ${alert.patientCount - 8} more` : '',
       ),
     ],
-    ['Window', `${formatTime(alert.windowStart)} – ${formatTime(alert.windowEnd)}`],
-    ['Fired at', formatTime(alert.firedAt)],
+    ['Window', h('span', null, localTime(alert.windowStart, tz), ' – ', localTime(alert.windowEnd, tz))],
+    ['Fired at', localTime(alert.firedAt, tz)],
     ['Compared with', humanize(alert.comparedWith)],
   ];
   if (alert.detector === 'model') facts.push(['Model', `${alert.modelVersion ?? 'unknown version'} · score ${formatNumber(alert.score)}`]);
@@ -109,7 +111,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
     'evidence-title',
     alert.evidence.length === 0
       ? h('p', { class: 'muted' }, 'No evidence events are stored for this alert.')
-      : h('ol', { class: 'timeline', 'data-testid': 'evidence-timeline' }, [...alert.evidence].sort((a, b) => (a.time < b.time ? -1 : 1)).map((e) => evidenceItem(e, names))),
+      : h('ol', { class: 'timeline', 'data-testid': 'evidence-timeline' }, [...alert.evidence].sort((a, b) => (a.time < b.time ? -1 : 1)).map((e) => evidenceItem(e, names, tz))),
   );
 
   // ── actor against peers ──
@@ -142,7 +144,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
         h('dd', { 'data-testid': 'assignee' }, t.assignee === me.id ? `you (${me.name})` : assigneeText(t.assignee, me)),
         t.reason ? [h('dt', null, 'Reason'), h('dd', null, t.reason)] : null,
         h('dt', null, 'Updated'),
-        h('dd', null, t.updatedAt ? `${formatTime(t.updatedAt)} by ${t.updatedBy === me.id ? 'you' : (t.updatedBy ?? '—')}` : 'never'),
+        h('dd', null, t.updatedAt ? `${formatTime(t.updatedAt, me.timezone)} by ${t.updatedBy === me.id ? 'you' : (t.updatedBy ?? '—')}` : 'never'),
       ),
     );
     buttons.investigate.hidden = t.status !== 'new';
@@ -161,7 +163,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
         commentList,
         comments.items.length === 0
           ? h('li', { class: 'muted' }, 'No comments yet.')
-          : comments.items.map((c) => h('li', null, h('div', { class: 'muted small' }, `${c.principalId === me.id ? 'you' : c.principalId} · ${formatTime(c.at)}`), h('p', null, c.body))),
+          : comments.items.map((c) => h('li', null, h('div', { class: 'muted small' }, `${c.principalId === me.id ? 'you' : c.principalId} · ${formatTime(c.at, me.timezone)}`), h('p', null, c.body))),
       );
     } catch (err) {
       replace(historyList, h('li', { class: 'error' }, `Could not load the history: ${errorText(err)}`));
@@ -272,7 +274,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
     const caption =
       cmp.peerGroup === null
         ? `${alert.actorId} has no role in the staff table: no peer group (the actor's own figures only)`
-        : `${alert.actorId} against ${cmp.peerGroup.size} ${cmp.peerGroup.role} peers active from ${formatTime(cmp.from)} to ${formatTime(cmp.to)} (${cmp.timezone} days; after hours: outside Mon–Fri 07:00–19:00)`;
+        : `${alert.actorId} against ${cmp.peerGroup.size} ${cmp.peerGroup.role} peers active from ${formatTime(cmp.from, tz)} to ${formatTime(cmp.to, tz)} (${cmp.timezone} days; after hours: outside Mon–Fri 07:00–19:00)`;
     peerParts.push(
       h(
         'table',
@@ -321,7 +323,8 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
               starts: buckets.map((b) => b.start),
               values: buckets.map((b) => b.distinctPatients),
               mark: { from: alert.windowStart, to: alert.windowEnd },
-              label: `Distinct patients per ${tl.activity?.bucket ?? 'bucket'} for ${alert.actorId} from ${formatTime(windowFrom)} to ${formatTime(windowTo)}; the alert window is shaded. Total ${formatNumber(total?.events)} events, ${formatNumber(total?.distinctPatients)} distinct patients.`,
+              tickLabel: tl.activity?.bucket === 'day' ? shortDay : (iso) => shortLocalDay(iso, tz),
+              label: `Distinct patients per ${tl.activity?.bucket === 'day' ? 'UTC day' : (tl.activity?.bucket ?? 'bucket')} for ${alert.actorId} from ${formatTime(windowFrom, tz)} to ${formatTime(windowTo, tz)}; the alert window is shaded. Total ${formatNumber(total?.events)} events, ${formatNumber(total?.distinctPatients)} distinct patients.`,
               testId: 'actor-activity',
               width: 900,
             }),
@@ -329,7 +332,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
             dataTable(
               'Actor activity',
               ['Start', 'Events', 'Distinct patients', 'Records'],
-              buckets.filter((b) => b.events > 0).map((b) => [formatTime(b.start), b.events, b.distinctPatients, b.records]),
+              buckets.filter((b) => b.events > 0).map((b) => [bucketLabel(b.start, tl.activity?.bucket, tz), b.events, b.distinctPatients, b.records]),
             ),
           ],
     );

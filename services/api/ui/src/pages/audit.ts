@@ -1,12 +1,13 @@
 import { apiDownload, apiGet, errorText } from '../api-client.ts';
 import { announce, h, replace, section } from '../dom.ts';
 import { formatTime } from '../format.ts';
+import { localTime } from '../local-time.ts';
 import type { PageContext } from '../router.ts';
 import type { AuditRow } from '../types.ts';
 
 /** The API's own audit trail (auditors and admins): who looked at which patient or alert. */
 export async function auditPage(ctx: PageContext): Promise<void> {
-  const { main, signal } = ctx;
+  const { main, me, signal } = ctx;
   replace(main, h('div', { class: 'page-head' }, h('h1', null, 'API audit trail')), h('p', { class: 'muted' }, 'Loading…'));
   let page: { from: string; to: string; items: AuditRow[] };
   try {
@@ -28,7 +29,7 @@ export async function auditPage(ctx: PageContext): Promise<void> {
     section(
       `Latest ${page.items.length} requests on patient data`,
       'audit-title',
-      h('p', { class: 'muted' }, `${formatTime(page.from)} – ${formatTime(page.to)}`),
+      h('p', { class: 'muted' }, `${formatTime(page.from, me.timezone)} – ${formatTime(page.to, me.timezone)}`),
       h('div', { class: 'actions' }, exportCsv),
       h(
         'table',
@@ -42,7 +43,7 @@ export async function auditPage(ctx: PageContext): Promise<void> {
             h(
               'tr',
               null,
-              h('td', { class: 'nowrap' }, formatTime(r.at)),
+              h('td', { class: 'nowrap' }, localTime(r.at, me.timezone)),
               h('td', null, r.principalId),
               h('td', null, r.role),
               h('td', null, h('code', null, r.routeId)),

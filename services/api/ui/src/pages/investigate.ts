@@ -1,7 +1,8 @@
 import { apiDownload, apiGet, errorText } from '../api-client.ts';
 import type { Query } from '../api-client.ts';
 import { announce, field, h, replace, section } from '../dom.ts';
-import { dayEndIso, dayStartIso, formatNumber, formatTime } from '../format.ts';
+import { bucketLabel, dayEndIso, dayStartIso, formatNumber, formatTime, shortDay, shortLocalDay } from '../format.ts';
+import { localTime } from '../local-time.ts';
 import { go, hashFor } from '../router.ts';
 import type { PageContext } from '../router.ts';
 import { actorLabel, canSeeNames, mergeNames, patientLabel } from '../session.ts';
@@ -15,19 +16,20 @@ function rangeFields(query: URLSearchParams): { from: HTMLInputElement; to: HTML
   };
 }
 
-function rangeQuery(query: URLSearchParams): Query {
-  return { from: dayStartIso(query.get('from') ?? ''), to: dayEndIso(query.get('to') ?? '') };
+/** The date inputs are the hospital's days: "accesses on 4 March" means its 4 March. */
+function rangeQuery(query: URLSearchParams, timeZone: string): Query {
+  return { from: dayStartIso(query.get('from') ?? '', timeZone), to: dayEndIso(query.get('to') ?? '', timeZone) };
 }
 
-function lookupForm(kind: 'actor' | 'patient', query: URLSearchParams, initial = ''): HTMLFormElement {
+function lookupForm(kind: 'actor' | 'patient', query: URLSearchParams, timeZone: string, initial = ''): HTMLFormElement {
   const id = h('input', { type: 'text', name: 'id', required: true, value: initial, autocomplete: 'off', spellcheck: 'false' });
   const { from, to } = rangeFields(query);
   const form = h(
     'form',
     { class: 'lookup inline-form', 'aria-label': kind === 'actor' ? 'Actor timeline' : 'Patient access report' },
     field(kind === 'actor' ? 'Actor id (user or application)' : 'Patient id', id),
-    field('From (UTC day)', from),
-    field('To (UTC day, included)', to),
+    field(`From (day, ${timeZone})`, from),
+    field(`To (day, ${timeZone}, included)`, to),
     h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'primary' }, kind === 'actor' ? 'Show timeline' : 'Show report')),
   );
   form.addEventListener('submit', (ev) => {
@@ -60,8 +62,8 @@ export function investigatePage(ctx: PageContext): void {
     h(
       'div',
       { class: 'two-col' },
-      section('Actor timeline', 'actor-lookup', h('p', { class: 'muted' }, 'Everything one user or application opened, hour by hour.'), lookupForm('actor', ctx.query)),
-      section('Patient access report', 'patient-lookup', h('p', { class: 'muted' }, 'Who opened one patient’s chart, when, from where and why.'), lookupForm('patient', ctx.query)),
+      section('Actor timeline', 'actor-lookup', h('p', { class: 'muted' }, 'Everything one user or application opened, hour by hour.'), lookupForm('actor', ctx.query, ctx.me.timezone)),
+      section('Patient access report', 'patient-lookup', h('p', { class: 'muted' }, 'Who opened one patient’s chart, when, from where and why.'), lookupForm('patient', ctx.query, ctx.me.timezone)),
     ),
   );
 }
@@ -72,11 +74,12 @@ export async function actorTimelinePage(ctx: PageContext): Promise<void> {
   const { main, params, query, me, signal } = ctx;
   const actorId = params['actorId'] ?? '';
   const base = `/actors/${encodeURIComponent(actorId)}/timeline`;
-  const range = rangeQuery(query);
+  const tz = me.timezone;
+  const range = rangeQuery(query, tz);
   const withNames = canSeeNames(me);
   const head = h('div', { class: 'page-head' }, h('h1', null, `Actor timeline: ${actorId}`));
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
-  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('actor', query, actorId)), body);
+  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('actor', query, tz, actorId)), body);
 
   let tl: ActorTimeline;
   try {
@@ -99,7 +102,7 @@ export async function actorTimelinePage(ctx: PageContext): Promise<void> {
         h(
           'tr',
           null,
-          h('td', { class: 'nowrap' }, formatTime(e.time)),
+          h('td', { class: 'nowrap' }, localTime(e.time, tz)),
           h('td', null, e.action),
           h('td', null, e.patientIds.slice(0, 3).map((p, i) => [i ? ', ' : '', h('a', { href: `#/patients/${encodeURIComponent(p)}` }, patientLabel(p, names))]), e.patientIds.length > 3 ? ` +${e.patientIds.length - 3}` : ''),
           h('td', null, e.resourceTypes.join(', ')),
@@ -136,7 +139,7 @@ export async function actorTimelinePage(ctx: PageContext): Promise<void> {
       h(
         'p',
         { class: 'muted' },
-        `${formatTime(tl.from)} – ${formatTime(tl.to)}: ${formatNumber(a?.totals.events ?? 0)} events, ${formatNumber(a?.totals.distinctPatients ?? 0)} distinct patients, ${formatNumber(a?.totals.records ?? 0)} records, ${formatNumber(a?.totals.breakTheGlass ?? 0)} break-the-glass.`,
+        `${formatTime(tl.from, tz)} – ${formatTime(tl.to, tz)}: ${formatNumber(a?.totals.events ?? 0)} events, ${formatNumber(a?.totals.distinctPatients ?? 0)} distinct patients, ${formatNumber(a?.totals.records ?? 0)} records, ${formatNumber(a?.totals.breakTheGlass ?? 0)} break-the-glass.`,
       ),
       buckets.length === 0
         ? h('p', { class: 'muted' }, 'No activity in this range.')
@@ -144,11 +147,12 @@ export async function actorTimelinePage(ctx: PageContext): Promise<void> {
             activityStrip({
               starts: buckets.map((b) => b.start),
               values: buckets.map((b) => b.events),
-              label: `Events per ${a?.bucket ?? 'bucket'} for ${actorId} from ${formatTime(tl.from)} to ${formatTime(tl.to)}, peak ${formatNumber(Math.max(0, ...buckets.map((b) => b.events)))}.`,
+              tickLabel: a?.bucket === 'day' ? shortDay : (iso) => shortLocalDay(iso, tz),
+              label: `Events per ${a?.bucket === 'day' ? 'UTC day' : (a?.bucket ?? 'bucket')} for ${actorId} from ${formatTime(tl.from, tz)} to ${formatTime(tl.to, tz)}, peak ${formatNumber(Math.max(0, ...buckets.map((b) => b.events)))}.`,
               testId: 'actor-timeline-chart',
               width: 1200,
             }),
-            dataTable('Activity', ['Start', 'Events', 'Distinct patients', 'Records', 'Break-the-glass'], buckets.filter((b) => b.events > 0).map((b) => [formatTime(b.start), b.events, b.distinctPatients, b.records, b.breakTheGlass])),
+            dataTable('Activity', ['Start', 'Events', 'Distinct patients', 'Records', 'Break-the-glass'], buckets.filter((b) => b.events > 0).map((b) => [bucketLabel(b.start, a?.bucket, tz), b.events, b.distinctPatients, b.records, b.breakTheGlass])),
           ],
     ),
     section(
@@ -172,14 +176,14 @@ export async function actorTimelinePage(ctx: PageContext): Promise<void> {
   );
 }
 
-function accessRow(x: ReportAccess, names: Names | undefined): HTMLTableRowElement {
+function accessRow(x: ReportAccess, names: Names | undefined, timeZone: string): HTMLTableRowElement {
   const given = x.actor.givenName ?? null;
   const family = x.actor.familyName ?? null;
   const actorName = given || family ? `${[given, family].filter(Boolean).join(' ')} (${x.actor.id})` : actorLabel(x.actor.id, names);
   return h(
     'tr',
     { 'data-event-id': x.eventId },
-    h('td', { class: 'nowrap' }, formatTime(x.time)),
+    h('td', { class: 'nowrap' }, localTime(x.time, timeZone)),
     h('td', null, h('a', { href: `#/actors/${encodeURIComponent(x.actor.id)}` }, actorName), h('div', { class: 'small muted' }, [x.actor.kind, x.actor.role, x.actor.department].filter(Boolean).join(' · '))),
     h('td', null, x.action),
     h('td', null, x.resourceTypes.join(', ')),
@@ -194,11 +198,12 @@ export async function patientReportPage(ctx: PageContext): Promise<void> {
   const { main, params, query, me, signal } = ctx;
   const patientId = params['patientId'] ?? '';
   const base = `/patients/${encodeURIComponent(patientId)}/access-report`;
-  const range = rangeQuery(query);
+  const tz = me.timezone;
+  const range = rangeQuery(query, tz);
   const withNames = canSeeNames(me);
   const head = h('div', { class: 'page-head' }, h('h1', null, `Access report: ${patientId}`));
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
-  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('patient', query, patientId)), body);
+  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('patient', query, tz, patientId)), body);
 
   let report: AccessReport;
   try {
@@ -210,12 +215,12 @@ export async function patientReportPage(ctx: PageContext): Promise<void> {
   if (signal.aborted) return;
   const names: Names | undefined = report.patient ? { actors: {}, patients: { [patientId]: report.patient } } : undefined;
   replace(head, h('h1', null, `Access report: ${patientLabel(patientId, names)}`));
-  const tbody = h('tbody', null, report.accesses.map((x) => accessRow(x, undefined)));
+  const tbody = h('tbody', null, report.accesses.map((x) => accessRow(x, undefined, tz)));
   let cursor = report.nextCursor;
   let shown = report.accesses.length;
   const count = h('p', { class: 'muted', 'data-testid': 'report-count' });
   const setCount = (): void => {
-    count.textContent = `${formatNumber(shown)} access${shown === 1 ? '' : 'es'} from ${formatTime(report.from)} to ${formatTime(report.to)}${cursor ? ' (more available)' : ''}.`;
+    count.textContent = `${formatNumber(shown)} access${shown === 1 ? '' : 'es'} from ${formatTime(report.from, tz)} to ${formatTime(report.to, tz)}${cursor ? ' (more available)' : ''}.`;
   };
   setCount();
   const more = h('button', { type: 'button', hidden: cursor === null }, 'Load more');
@@ -225,7 +230,7 @@ export async function patientReportPage(ctx: PageContext): Promise<void> {
       .then((next) => {
         cursor = next.nextCursor;
         shown += next.accesses.length;
-        for (const x of next.accesses) tbody.appendChild(accessRow(x, undefined));
+        for (const x of next.accesses) tbody.appendChild(accessRow(x, undefined, tz));
         more.hidden = cursor === null;
         setCount();
       })

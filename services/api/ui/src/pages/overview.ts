@@ -1,6 +1,6 @@
 import { apiGet, errorText } from '../api-client.ts';
 import { h, notAvailable, replace, section } from '../dom.ts';
-import { formatNumber, formatTime } from '../format.ts';
+import { formatNumber, formatTime, shortLocalDay } from '../format.ts';
 import type { PageContext } from '../router.ts';
 import { activityStrip, dataTable, stackedDailyChart } from '../svg-chart.ts';
 import { SEVERITIES } from '../types.ts';
@@ -29,7 +29,9 @@ function tile(title: string, value: HTMLElement | string, note: string, testId: 
 }
 
 export async function overviewPage(ctx: PageContext): Promise<void> {
-  const { main, signal } = ctx;
+  const { main, me, signal } = ctx;
+  const tz = me.timezone;
+  // The API counts alerts per UTC day: the range is whole UTC days, and the page says so.
   const today = new Date();
   const toMs = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) + DAY;
   const from = new Date(toMs - DAYS * DAY).toISOString();
@@ -77,7 +79,7 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
     tile(
       'Model version',
       overview.model ? h('code', null, overview.model.version) : 'none yet',
-      overview.model ? `trained ${formatTime(overview.model.trainedAt)}` : 'rules only until the trainer registers a model',
+      overview.model ? `trained ${formatTime(overview.model.trainedAt, tz)}` : 'rules only until the trainer registers a model',
       'tile-model',
     ),
   );
@@ -88,16 +90,16 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
     h('div', { class: 'page-head' }, h('h1', null, 'Overview'), h('p', { class: 'muted small' }, `Alerts fired from ${days[0] ?? ''} to ${days.at(-1) ?? ''} (UTC days); pipeline figures as of now.`)),
     tiles,
     section(
-      `Alerts per day by severity (${formatNumber(total)} in ${DAYS} days)`,
+      `Alerts per UTC day by severity (${formatNumber(total)} in ${DAYS} days)`,
       'per-day-title',
       stackedDailyChart({
         days,
         series: ordered.map((sv) => ({ name: sv, className: `fill-${sv}`, values: bySeverity(sv) })),
-        label: `Alerts per day by severity from ${days[0] ?? ''} to ${days.at(-1) ?? ''}: ${total} in all, ${SEVERITIES.map((sv) => `${bySeverity(sv).reduce((a, b) => a + b, 0)} ${sv}`).join(', ')}.`,
+        label: `Alerts per UTC day by severity from ${days[0] ?? ''} to ${days.at(-1) ?? ''}: ${total} in all, ${SEVERITIES.map((sv) => `${bySeverity(sv).reduce((a, b) => a + b, 0)} ${sv}`).join(', ')}.`,
         testId: 'alerts-per-day-chart',
         width: 1200,
       }),
-      dataTable('Alerts per day', ['Day', ...SEVERITIES], days.map((d, i) => [d, ...SEVERITIES.map((sv) => bySeverity(sv)[i] ?? 0)])),
+      dataTable('Alerts per UTC day', ['UTC day', ...SEVERITIES], days.map((d, i) => [d, ...SEVERITIES.map((sv) => bySeverity(sv)[i] ?? 0)])),
     ),
     section(
       'Alerts by rule',
@@ -130,7 +132,8 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
       activityStrip({
         starts: perMinute.map((m) => m.minute),
         values: perMinute.map((m) => m.events),
-        label: `Events stored per minute from ${formatTime(perMinute[0]?.minute)} to ${formatTime(perMinute.at(-1)?.minute)}: ${formatNumber(perMinute.reduce((sum, m) => sum + m.events, 0))} in all.`,
+        tickLabel: (iso) => shortLocalDay(iso, tz),
+        label: `Events stored per minute from ${formatTime(perMinute[0]?.minute, tz)} to ${formatTime(perMinute.at(-1)?.minute, tz)}: ${formatNumber(perMinute.reduce((sum, m) => sum + m.events, 0))} in all.`,
         testId: 'event-rate-chart',
         width: 1200,
       }),

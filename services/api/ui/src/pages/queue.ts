@@ -1,6 +1,7 @@
 import { ApiRequestError, apiGet, errorText } from '../api-client.ts';
 import { announce, field, h, replace } from '../dom.ts';
-import { dayEndIso, dayStartIso, shortTime } from '../format.ts';
+import { dayEndIso, dayStartIso } from '../format.ts';
+import { localTime } from '../local-time.ts';
 import { go, hashFor } from '../router.ts';
 import type { PageContext } from '../router.ts';
 import { actorLabel, canSeeNames, mergeNames, patientLabel } from '../session.ts';
@@ -65,8 +66,8 @@ export async function queuePage(ctx: PageContext): Promise<void> {
     field('Actor', actor),
     field('Patient', patient),
     field('Application', application),
-    field('Fired from', from),
-    field('Fired to', to),
+    field(`Fired from (day, ${me.timezone})`, from),
+    field(`Fired to (day, ${me.timezone}, included)`, to),
     field('Sort', sort),
     h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply'), h('a', { href: '#/alerts', class: 'button' }, 'Reset')),
   );
@@ -94,7 +95,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
     h(
       'thead',
       null,
-      h('tr', null, ['Severity', 'Alert', 'Rule', 'Actor', 'Patients', 'Fired (UTC)', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
+      h('tr', null, ['Severity', 'Alert', 'Rule', 'Actor', 'Patients', 'Fired', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
     ),
     tbody,
   );
@@ -133,8 +134,8 @@ export async function queuePage(ctx: PageContext): Promise<void> {
     actor: query.get('actor'),
     patient: query.get('patient'),
     application: query.get('application'),
-    from: dayStartIso(query.get('from') ?? ''),
-    to: dayEndIso(query.get('to') ?? ''),
+    from: dayStartIso(query.get('from') ?? '', me.timezone),
+    to: dayEndIso(query.get('to') ?? '', me.timezone),
     sort: query.get('sort') ?? '-firedAt',
     limit: 50,
     resolveNames: withNames ? 'true' : null,
@@ -151,7 +152,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
       h('td', null, h('code', null, a.ruleId)),
       h('td', { class: 'nowrap' }, h('a', { href: `#/actors/${encodeURIComponent(a.actorId)}` }, actorLabel(a.actorId, names))),
       h('td', { class: 'nowrap' }, first === undefined ? '—' : patientLabel(first, names), rest > 0 ? h('span', { class: 'muted' }, ` +${rest}`) : null),
-      h('td', { class: 'nowrap' }, h('time', { datetime: a.firedAt }, shortTime(a.firedAt))),
+      h('td', { class: 'nowrap' }, localTime(a.firedAt, me.timezone, { short: true })),
       h('td', null, statusBadge(a.triage)),
       h('td', { class: 'assignee nowrap', title: a.triage.assignee ?? '' }, assigneeText(a.triage.assignee, me)),
     );

@@ -14,7 +14,7 @@ function usageCard(u: VendorUsage): HTMLElement {
   const quota = u.vendor.dailyQuota;
   const lastBaseline = [...u.days].reverse().find((d) => d.baseline !== null)?.baseline ?? null;
   const label =
-    `Records pulled per day by ${name}, ${u.days[0]?.day ?? ''} to ${u.days.at(-1)?.day ?? ''}: ` +
+    `Records pulled per UTC day by ${name}, ${u.days[0]?.day ?? ''} to ${u.days.at(-1)?.day ?? ''}: ` +
     `total ${formatNumber(u.totals.records)}, peak ${formatNumber(u.totals.peakRecords)}${u.totals.peakDay ? ` on ${u.totals.peakDay}` : ''}; ` +
     `${quota === null ? 'no daily quota' : `daily quota ${formatNumber(quota)}, exceeded on ${u.totals.daysOverQuota} day${u.totals.daysOverQuota === 1 ? '' : 's'}`}; ` +
     `latest 28-day baseline ${formatNumber(lastBaseline)}.`;
@@ -67,7 +67,7 @@ function usageCard(u: VendorUsage): HTMLElement {
     ),
     dataTable(
       `Daily usage of ${name}`,
-      ['Day', 'Records', 'Events', 'Distinct patients', 'Quota', 'Over quota', 'Baseline', 'Ratio to baseline'],
+      ['UTC day', 'Records', 'Events', 'Distinct patients', 'Quota', 'Over quota', 'Baseline', 'Ratio to baseline'],
       u.days.map((d) => [d.day, d.records, d.events, d.distinctPatients, d.quota === null ? '—' : d.quota, d.overQuota ? 'yes' : 'no', d.baseline === null ? '—' : d.baseline, d.ratioToBaseline === null ? '—' : formatNumber(d.ratioToBaseline)]),
     ),
   );
@@ -75,7 +75,7 @@ function usageCard(u: VendorUsage): HTMLElement {
 
 /** Vendor oversight: every application's daily pulls against its quota and its own baseline. */
 export async function vendorsPage(ctx: PageContext): Promise<void> {
-  const { main, query, signal } = ctx;
+  const { main, query, me, signal } = ctx;
   const from = h('input', { type: 'date', name: 'from', value: query.get('from') ?? '' });
   const to = h('input', { type: 'date', name: 'to', value: query.get('to') ?? '' });
   const form = h(
@@ -93,7 +93,8 @@ export async function vendorsPage(ctx: PageContext): Promise<void> {
   const charts = h('div', { class: 'vendor-grid' });
   replace(main, h('div', { class: 'page-head' }, h('h1', null, 'Vendor access'), form), listBox, charts);
 
-  const range = { from: dayStartIso(query.get('from') ?? ''), to: dayEndIso(query.get('to') ?? '') };
+  // UTC days, as the API counts the per-day usage the charts show.
+  const range = { from: dayStartIso(query.get('from') ?? '', 'UTC'), to: dayEndIso(query.get('to') ?? '', 'UTC') };
   let list: { from: string; to: string; vendors: VendorSummary[] };
   try {
     list = await apiGet<{ from: string; to: string; vendors: VendorSummary[] }>('/vendors', range);
@@ -108,7 +109,7 @@ export async function vendorsPage(ctx: PageContext): Promise<void> {
     section(
       `Applications (${vendors.length})`,
       'vendors-title',
-      h('p', { class: 'muted' }, `${formatTime(list.from)} – ${formatTime(list.to)}`),
+      h('p', { class: 'muted' }, `${formatTime(list.from, me.timezone)} – ${formatTime(list.to, me.timezone)}`),
       vendors.length === 0
         ? h('p', { class: 'muted' }, 'No vendor applications and no application traffic in this range.')
         : h(
