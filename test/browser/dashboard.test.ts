@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { Dashboard, Session } from './harness.ts';
-import { OVERVIEW_LAG, OVERVIEW_MODEL, screenshot, signIn, startDashboard } from './harness.ts';
+import { formatTime } from '../../services/api/ui/src/format.ts';
+import { BROWSER_TIMEZONE, HOSPITAL_TIMEZONE, OVERVIEW_LAG, OVERVIEW_MODEL, screenshot, signIn, startDashboard } from './harness.ts';
 import { SEED } from './seed.ts';
 
 /**
@@ -117,6 +118,17 @@ describe('dashboard', () => {
     expect(await peers.locator('caption').textContent()).toContain(alert.actorId);
     expect(await peers.locator('tbody tr').count()).toBe(5);
     expect(await peers.locator('tbody tr').first().textContent()).toContain('Events per day');
+    // Times on the hospital's clock (the API's CHARTWATCH_TIMEZONE), not the browser's (JST) nor UTC; the exact instant stays machine-readable.
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe(BROWSER_TIMEZONE);
+    // Window start, window end, fired at.
+    const fired = page.locator('.facts').first().locator('time').nth(2);
+    expect(await fired.textContent()).toBe(formatTime(alert.firedAt, HOSPITAL_TIMEZONE));
+    expect(await fired.textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} E[SD]T$/);
+    expect(await fired.getAttribute('datetime')).toBe(new Date(alert.firedAt).toISOString());
+    expect(await fired.getAttribute('title')).toBe(new Date(alert.firedAt).toISOString());
+    const evidence = page.locator('[data-testid="evidence-timeline"] time');
+    const evidenceTimes = d.seed.events.filter((e) => alert.evidenceEventIds.includes(e.eventId)).map((e) => e.time).sort();
+    expect(await evidence.allTextContents()).toEqual(evidenceTimes.map((t) => formatTime(t, HOSPITAL_TIMEZONE)));
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'alert-detail');
     await screenshot(page, 'alert-detail-full', true);
@@ -192,7 +204,8 @@ describe('dashboard', () => {
     await page.waitForURL(/#\/vendors/);
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()).toEqual(['Vendors']);
     const charts = page.locator('svg[data-testid="vendor-chart"][role="img"]');
-    await expect.poll(() => charts.count()).toBe(d.seed.reference.vendors.length);
+    // Four usage requests behind the charts: on a busy box they take longer than expect.poll's 1 s default.
+    await expect.poll(() => charts.count(), { timeout: 15_000 }).toBe(d.seed.reference.vendors.length);
 
     const billing = page.locator('[data-vendor="app-billing"] svg[data-testid="vendor-chart"]');
     const usage = await api<{ days: { overQuota: boolean }[]; totals: { daysOverQuota: number } }>('/vendors/app-billing/usage', 'vendor_manager');
@@ -223,6 +236,12 @@ describe('dashboard', () => {
     await expect.poll(() => page.locator('h1').textContent()).toContain(`${SEED.vipName} (${SEED.vipPatient})`);
     const expected = d.seed.events.filter((e) => e.patientIds.includes(SEED.vipPatient));
     await expect.poll(() => page.locator('[data-testid="access-report"] tbody tr').count()).toBe(expected.length);
+    // "Who looked at my chart, when" on the hospital's clock: the newest access first, in New York time.
+    const newest = [...expected].sort((a, b) => b.time.localeCompare(a.time))[0];
+    const firstTime = page.locator('[data-testid="access-report"] tbody tr').first().locator('time');
+    expect(await firstTime.getAttribute('datetime')).toBe(new Date(newest?.time ?? '').toISOString());
+    expect(await firstTime.textContent()).toBe(formatTime(newest?.time, HOSPITAL_TIMEZONE));
+    expect(await firstTime.textContent()).toMatch(/ E[SD]T$/);
     await screenshot(page, 'access-report');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-report-csv').click()]);

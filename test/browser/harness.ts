@@ -25,6 +25,11 @@ export const OVERVIEW_LAG = [
  * playwright-core.
  */
 
+/** The hospital's zone the API is configured with (CHARTWATCH_TIMEZONE): the dashboard must show times on this clock. */
+export const HOSPITAL_TIMEZONE = 'America/New_York';
+/** The browser's own zone, deliberately another one: a page that fell back to the browser's clock would show JST. */
+export const BROWSER_TIMEZONE = 'Asia/Tokyo';
+
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', 'output', 'screenshots');
 export const VIEWPORT = { width: 1440, height: 900 };
@@ -56,7 +61,7 @@ export async function startDashboard(): Promise<Dashboard> {
   await saveModel(store, { ...OVERVIEW_MODEL, trainFrom: new Date(Date.now() - 28 * 86_400_000).toISOString(), trainTo: new Date().toISOString(), createdAt: new Date().toISOString() });
 
   const app = await buildApi({
-    config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', API_AUDIT_FLUSH_MS: '50', LOG_LEVEL: 'warn' }),
+    config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', API_AUDIT_FLUSH_MS: '50', LOG_LEVEL: 'warn', CHARTWATCH_TIMEZONE: HOSPITAL_TIMEZONE }),
     store,
     logger: createLogger({ level: 'warn' }),
     // What chartwatch start's stack would report; a fixed figure the overview test can find.
@@ -114,7 +119,7 @@ export interface Session {
 
 /** A fresh browser context (own sessionStorage), signed in through the login form. */
 export async function signIn(d: Dashboard, role: Role): Promise<Session> {
-  const context = await d.browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, reducedMotion: 'reduce' });
+  const context = await d.browser.newContext({ viewport: VIEWPORT, acceptDownloads: true, reducedMotion: 'reduce', timezoneId: BROWSER_TIMEZONE });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   const requests: string[] = [];
