@@ -103,6 +103,20 @@ describe('dashboard', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("reads the queue's date filter as the hospital's days, not UTC's nor the browser's", async () => {
+    const { page, requests, pageErrors } = await open('analyst');
+    await page.getByTestId('alert-queue').waitFor();
+    const before = requests.length;
+    await page.goto(`${d.baseUrl}/ui/#/alerts?from=2026-03-08&to=2026-03-08`);
+    await expect.poll(() => requests.slice(before).some((r) => r.startsWith('/alerts?'))).toBe(true);
+    const asked = new URL(`http://x${requests.slice(before).find((r) => r.startsWith('/alerts?')) ?? ''}`).searchParams;
+    // 8 March 2026 in New York: midnight EST (05:00Z) to the next midnight, EDT by then (04:00Z), 23 hours.
+    expect(asked.get('from')).toBe('2026-03-08T05:00:00.000Z');
+    expect(asked.get('to')).toBe('2026-03-09T04:00:00.000Z');
+    expect(await page.getByText(`Fired from (day, ${HOSPITAL_TIMEZONE})`).count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('opens an alert, closes it as a false positive, and the queue updates', async () => {
     const { page, pageErrors } = await open('analyst');
     const alert = vipAlert();
