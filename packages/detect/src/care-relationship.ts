@@ -114,14 +114,28 @@ export class CareRelationships {
     const d1 = eventDepartment;
     const d2 = actor.department;
     if (d1 === null && d2 === null) return false;
-    // Packed spans, departments as numbers: see PatientFacts.spans. Numbered after parsing, which numbers new departments.
-    const spans = patient.spans ?? this.patients.spans(patient);
-    if (spans.length === 0) return false;
-    const id1 = this.patients.departmentId(d1);
-    const id2 = this.patients.departmentId(d2);
+    // The patient's row, departments as numbers (see SPAN_ROW). Numbered after reading, which numbers new departments.
+    const patients = this.patients;
+    const r = patients.spanRow(patient);
+    const state = patients.spanTable[r] as number;
+    if (state === 1) return false;
+    const id1 = patients.departmentId(d1);
+    const id2 = patients.departmentId(d2);
     if (id1 < 0 && id2 < 0) return false;
     const { beforeMs, afterMs } = this.options;
-    for (let i = 0; i < spans.length; i += 3) {
+    let spans: ArrayLike<number>;
+    let from: number;
+    let to: number;
+    if (state < 0) {
+      spans = patient.spans ?? patients.spans(patient);
+      from = 0;
+      to = spans.length;
+    } else {
+      spans = patients.spanTable;
+      from = r + 1;
+      to = r + 1 + 3 * (state - 1);
+    }
+    for (let i = from; i < to; i += 3) {
       if ((spans[i] as number) - beforeMs > t) break;
       if ((spans[i + 1] as number) + afterMs < t) continue;
       const d = spans[i + 2] as number;

@@ -117,7 +117,7 @@ class DetectorImpl implements Detector {
     this.patients = new PatientDirectory(options.reference);
     this.actors = new ActorDirectory(options.reference);
     this.care = new CareRelationships(careOptions, this.patients);
-    this.ctx = new EventContext(this.clock, this.patients, this.care);
+    this.ctx = new EventContext(this.clock, this.patients, this.care, this.actors);
     const deps = {
       clock: this.clock,
       vendorQuota: (clientId: string) => this.reference.vendor(clientId)?.dailyQuota ?? null,
@@ -153,7 +153,7 @@ class DetectorImpl implements Detector {
     } else if (t < this.maxEventMs) {
       this.counts.lateAccepted++;
     }
-    if (t > actor.lastSeenMs) actor.lastSeenMs = t;
+    this.actors.touch(actor, t);
     const ctx = this.ctx;
     const department = this.labels.get(event.actor.department);
     ctx.reset(event, t, actor, this.labels.get(event.actor.role), department);
@@ -182,7 +182,7 @@ class DetectorImpl implements Detector {
     if (e.outcome === 'success') bits |= BIT.success;
     if (e.breakTheGlass) bits |= BIT.breakTheGlass;
     if (e.sensitivity.length > 0) bits |= BIT.sensitive;
-    if (t > actor.terminatedMs) bits |= BIT.terminated;
+    if (actor.terminated && t > actor.terminatedMs) bits |= BIT.terminated;
     if (!(user ? this.patientBitsForUser : this.patientBitsForApplication)) {
       // Still numbered here, in event order: idx feeds the self-match estimate's hash (match-tracker.ts), so
       // numbering patients in another order would change alerts.
@@ -193,7 +193,7 @@ class DetectorImpl implements Detector {
     for (let i = 0; i < patients.length; i++) {
       const p = patients[i] as PatientFacts;
       if (p.vip) bits |= BIT.vip;
-      if (t >= p.deceasedMs) bits |= BIT.deceased;
+      if (p.deceased && t >= p.deceasedMs) bits |= BIT.deceased;
       const employee = p.employeeActorId;
       if (employee !== null) bits |= employee === actor.id ? BIT.ownChart : BIT.coworker;
       if (p.address !== 0 && p.address === actor.address) {

@@ -6,10 +6,15 @@ import type { ReferenceLookup } from './reference-lookup.ts';
 
 /**
  * Households and addresses are compared on every event, so they are kept as
- * 32-bit FNV-1a hashes (0 = unknown) rather than interned strings: no table
+ * FNV-1a hashes (0 = unknown) rather than interned strings: no table
  * grows with the staff directory. A hash match is rare (a real relative or
- * neighbour, or a one-in-four-billion collision) and is confirmed on the
+ * neighbour, or a one-in-a-billion collision) and is confirmed on the
  * strings by PatientDirectory.confirm before a rule fires.
+ *
+ * 30 bits, not 32: V8 keeps an object field holding integers below 2^30 in
+ * the object itself (a small integer), while a wider int32 turns the field
+ * into a pointer to a boxed double, one more cache miss for every patient
+ * and actor an event reads, and 16 bytes more each.
  */
 export function keyHash(text: string | null): number {
   if (text === null) return 0;
@@ -18,7 +23,7 @@ export function keyHash(text: string | null): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h |= 0;
+  h = (h ^ (h >>> 30)) & 0x3fffffff;
   return h === 0 ? 1 : h;
 }
 
@@ -44,6 +49,8 @@ export interface PatientFacts {
   readonly vip: boolean;
   /** +Infinity when the patient is not known to be deceased. */
   readonly deceasedMs: number;
+  /** deceasedMs is finite: checked first on the hot path, because reading a double field is a pointer to follow (a cache miss). */
+  readonly deceased: boolean;
   readonly employeeActorId: string | null;
   /** keyHash of the household key (normalised address + family name) and of the normalised address; 0 when unknown. */
   readonly household: number;
@@ -51,12 +58,9 @@ export interface PatientFacts {
   /** Parsed on first use: most patients are never asked about. */
   encounters: readonly ParsedEncounter[] | null;
   /**
-   * The encounters packed for the care check on every read: [startMs, endMs,
-   * department number, …] sorted by start (PatientDirectory.spans). A flat
-   * double array is two memory loads where objects with department strings
-   * were one load per encounter and per string. The care check is ≈0.8 µs of
-   * the 2.2–2.8 µs an event costs with no rules at all (bench data, CPU time,
-   * measured by leaving it out); packing gained only a few percent of that.
+   * The encounters packed as [startMs, endMs, department number, …] sorted by start, for a patient
+   * with more than SPANS_INLINE of them once the care check has asked (PatientDirectory.spans):
+   * the others are held in the directory's typed row (PatientDirectory.spanRow), null here.
    */
   spans: readonly number[] | null;
 }
@@ -72,25 +76,19 @@ export interface ActorState {
   department: string | null;
   /** +Infinity when the account is not terminated. */
   terminatedMs: number;
+  /** terminatedMs is finite (see PatientFacts.deceased). */
+  terminated: boolean;
   household: number;
   address: number;
   /** Care memory: one number per patient, idx × 2^26 + minute (see care-relationship.ts), scanned linearly. */
   treated: number[];
-  lastSeenMs: number;
   /**
-   * The patient of the actor's previous single-patient event (kept for callers; the detector uses `recent`).
+   * The actor's number in its ActorDirectory (0, 1, 2, … in order of first sight): the row of the
+   * directory's typed table that holds its last-seen time and recent patients (ActorDirectory.rows).
    */
+  readonly slot: number;
+  /** The patient of the actor's previous single-patient event (kept for callers). */
   lastPatient: PatientFacts | null;
-  /**
-   * The actor's last single-patient events' patients, as short-id codes (id-table.ts) in `recentCodes` and
-   * their facts in `recentFacts`, replaced round-robin (`recentNext`); null until the first. Audit events
-   * come in bursts per chart and sessions revisit a handful of charts, so the detector looks here (a scan
-   * of a few numbers in memory already in cache) before the patient table (bench/detect.bench.ts: three
-   * single-patient look-ups in four are answered here).
-   */
-  recentCodes: number[] | null;
-  recentFacts: PatientFacts[] | null;
-  recentNext: number;
   /** The detector's per-rule state of this actor, chained (see rule-runner.ts): no string-keyed Map on the hot path. */
   ruleKeys: object | null;
 }
@@ -107,6 +105,17 @@ function labelOrNull(text: string | null | undefined): string | null {
   return v === '' ? null : v;
 }
 
+/**
+ * A patient's row in PatientDirectory.spanTable, by idx: [state, start, end, department, start,
+ * end, department, unused], state 0 = encounters not read yet, n + 1 = n encounters (up to
+ * SPANS_INLINE) in the row sorted by start, -1 = more, in PatientFacts.spans. Eight doubles, 64
+ * bytes: the care check, on every successful user event (bench data: nine patients in ten have one
+ * or two encounters), reads one cache line where an array of spans was two loads (the array and its
+ * element store) on top of the facts record.
+ */
+export const SPAN_ROW = 8;
+export const SPANS_INLINE = 2;
+
 export class PatientDirectory {
   /** Patient id → idx (see id-table.ts: no string-keyed Map on the hot path). */
   private readonly numbers = new IdTable();
@@ -115,6 +124,8 @@ export class PatientDirectory {
   /** Normalised departments of the encounters seen so far, numbered for spans. */
   private readonly departmentIds = new Map<string, number>();
   private readonly departmentNames: string[] = [];
+  /** SPAN_ROW doubles per idx (see SPAN_ROW); replaced by a larger one as patients are numbered. */
+  spanTable = new Float64Array(SPAN_ROW * 1024);
 
   /** The second parameter is ignored (households used to be interned); it is accepted so older callers compile. */
   constructor(
@@ -136,6 +147,7 @@ export class PatientDirectory {
   setReference(reference: ReferenceLookup): void {
     this.reference = reference;
     this.facts = [];
+    this.spanTable.fill(0);
   }
 
   get(id: string): PatientFacts {
@@ -155,12 +167,14 @@ export class PatientDirectory {
 
   private resolve(id: string, idx: number): PatientFacts {
     const p = this.reference.patient(id) ?? null;
+    const deceasedMs = timeOrInfinity(p?.deceasedAt);
     const facts: PatientFacts = {
       id,
       idx,
       known: p !== null,
       vip: p?.vip === true,
-      deceasedMs: timeOrInfinity(p?.deceasedAt),
+      deceasedMs,
+      deceased: deceasedMs !== Number.POSITIVE_INFINITY,
       employeeActorId: p?.employeeActorId ?? null,
       household: p === null ? 0 : keyHash(householdKey(p.address, p.familyName)),
       address: p === null ? 0 : keyHash(normalizeAddress(p.address)),
@@ -171,6 +185,11 @@ export class PatientDirectory {
     while (this.facts.length < idx) this.facts.push(undefined);
     this.facts[idx] = facts;
     return facts;
+  }
+
+  /** The facts of a numbered patient if resolved (since the last setReference). */
+  factsOf(idx: number): PatientFacts | undefined {
+    return this.facts[idx];
   }
 
   /** The patient id a number stands for. */
@@ -189,9 +208,27 @@ export class PatientDirectory {
     return parsed;
   }
 
-  /** The patient's encounters as [startMs, endMs, department number, …] sorted by start (see PatientFacts.spans). */
+  /** The patient's encounters as [startMs, endMs, department number, …] sorted by start. */
   spans(p: PatientFacts): readonly number[] {
     if (p.spans !== null) return p.spans;
+    const r = this.spanRow(p);
+    const rows = this.spanTable;
+    const state = rows[r] as number;
+    if (state < 0) return p.spans as readonly number[];
+    return Array.from(rows.subarray(r + 1, r + 1 + 3 * (state - 1)));
+  }
+
+  /**
+   * The offset of the patient's row in spanTable (see SPAN_ROW), its encounters read on first use.
+   * Read spanTable after this call: it may have been replaced by a larger one.
+   */
+  spanRow(p: PatientFacts): number {
+    const r = p.idx * SPAN_ROW;
+    if (r < this.spanTable.length) {
+      const state = this.spanTable[r] as number;
+      // A row of more encounters is read again only for a facts record that has not got them (resolved since setReference).
+      if (state > 0 || (state < 0 && p.spans !== null)) return r;
+    }
     const parsed: { startMs: number; endMs: number; department: number }[] = [];
     for (const e of this.reference.encounters(p.id)) {
       const startMs = parseIsoMillis(e.start);
@@ -206,10 +243,28 @@ export class PatientDirectory {
       parsed.push({ department, startMs, endMs: timeOrInfinity(e.end) });
     }
     parsed.sort((a, b) => a.startMs - b.startMs);
-    const spans: number[] = [];
-    for (const e of parsed) spans.push(e.startMs, e.endMs, e.department);
-    p.spans = spans;
-    return spans;
+    if (r >= this.spanTable.length) {
+      const grown = new Float64Array(Math.max(this.spanTable.length * 2, r + SPAN_ROW));
+      grown.set(this.spanTable);
+      this.spanTable = grown;
+    }
+    const rows = this.spanTable;
+    if (parsed.length <= SPANS_INLINE) {
+      rows[r] = parsed.length + 1;
+      let o = r + 1;
+      for (const e of parsed) {
+        rows[o] = e.startMs;
+        rows[o + 1] = e.endMs;
+        rows[o + 2] = e.department;
+        o += 3;
+      }
+    } else {
+      rows[r] = -1;
+      const spans: number[] = [];
+      for (const e of parsed) spans.push(e.startMs, e.endMs, e.department);
+      p.spans = spans;
+    }
+    return r;
   }
 
   /** The number of a normalised department in spans, or -1 when no encounter seen so far is in it. */
@@ -224,10 +279,28 @@ export class PatientDirectory {
   }
 }
 
+/**
+ * An actor's row in ActorDirectory.rows: [last seen ms, 4 recent patient codes, 2 pairs of
+ * recent patient idx + 1 (hi × 2^26 + lo), next slot to replace]. Eight doubles, 64 bytes: what
+ * every event of the actor reads and writes sits in one or two cache lines, where the same facts as
+ * fields and small arrays of the actor object were five loads from as many places (a boxed double,
+ * two arrays and their element stores).
+ */
+const ROW = 8;
+const LAST_SEEN = 0;
+const CODES = 1;
+const IDXS = 5;
+const NEXT = 7;
+/** Recent patients remembered per actor (see ActorDirectory.recentPatient). */
+const RECENT = 4;
+const PAIR = 2 ** 26;
+
 export class ActorDirectory {
   /** Actor id → slot in `actors` (id-table.ts); a slot is reused when its actor comes back after eviction. */
   private readonly numbers = new IdTable();
   private readonly actors: (ActorState | undefined)[] = [];
+  /** One row of ROW doubles per slot (see ROW). */
+  private rows = new Float64Array(ROW * 1024);
   private live = 0;
 
   /** The second parameter is ignored (households used to be interned); it is accepted so older callers compile. */
@@ -246,6 +319,55 @@ export class ActorDirectory {
     return this.actors[n] ?? this.create(id, n);
   }
 
+  /** The actor was seen at t (event time). */
+  touch(a: ActorState, t: number): void {
+    const r = a.slot * ROW + LAST_SEEN;
+    if (t > (this.rows[r] as number)) this.rows[r] = t;
+  }
+
+  /** The newest event time of the actor, -Infinity before its first. */
+  lastSeenMs(a: ActorState): number {
+    return this.rows[a.slot * ROW + LAST_SEEN] as number;
+  }
+
+  /**
+   * The idx of the patient whose short-id code (id-table.ts) is `code` if it is among the actor's last
+   * single-patient charts, or -1. Audit events come in bursts per chart and sessions revisit a handful
+   * of charts, so the detector looks here (the actor's row, already in cache) before the patient table
+   * (bench/detect.bench.ts: three single-patient look-ups in four are answered here).
+   */
+  recentPatient(a: ActorState, code: number): number {
+    const rows = this.rows;
+    const r = a.slot * ROW;
+    for (let k = 0; k < RECENT; k++) {
+      if (rows[r + CODES + k] === code) {
+        const pair = rows[r + IDXS + (k >> 1)] as number;
+        const hi = Math.floor(pair / PAIR);
+        return ((k & 1) === 0 ? hi : pair - hi * PAIR) - 1;
+      }
+    }
+    return -1;
+  }
+
+  /** Remembers a single-patient chart of the actor, replacing the oldest of its recent patients. */
+  rememberPatient(a: ActorState, code: number, idx: number): void {
+    if (idx + 1 >= PAIR) return;
+    const rows = this.rows;
+    const r = a.slot * ROW;
+    const k = rows[r + NEXT] as number;
+    rows[r + CODES + k] = code;
+    const at = r + IDXS + (k >> 1);
+    const pair = rows[at] as number;
+    const hi = Math.floor(pair / PAIR);
+    const lo = pair - hi * PAIR;
+    rows[at] = (k & 1) === 0 ? (idx + 1) * PAIR + lo : hi * PAIR + idx + 1;
+    rows[r + NEXT] = k + 1 >= RECENT ? 0 : k + 1;
+  }
+
+  private forgetRecent(slot: number): void {
+    this.rows.fill(0, slot * ROW + CODES, slot * ROW + ROW);
+  }
+
   private create(id: string, n: number): ActorState {
     const a: ActorState = {
       id,
@@ -253,16 +375,20 @@ export class ActorDirectory {
       role: null,
       department: null,
       terminatedMs: Number.POSITIVE_INFINITY,
+      terminated: false,
       household: 0,
       address: 0,
       treated: [],
-      lastSeenMs: Number.NEGATIVE_INFINITY,
+      slot: n,
       lastPatient: null,
-      recentCodes: null,
-      recentFacts: null,
-      recentNext: 0,
       ruleKeys: null,
     };
+    if ((n + 1) * ROW > this.rows.length) {
+      const grown = new Float64Array(Math.max(this.rows.length * 2, (n + 1) * ROW));
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    this.rows[n * ROW + LAST_SEEN] = Number.NEGATIVE_INFINITY;
     this.resolve(a);
     while (this.actors.length < n) this.actors.push(undefined);
     this.actors[n] = a;
@@ -276,7 +402,7 @@ export class ActorDirectory {
     const actors = this.actors;
     for (let i = 0; i < actors.length; i++) {
       const a = actors[i];
-      if (a !== undefined && a.lastSeenMs < beforeMs) {
+      if (a !== undefined && (this.rows[i * ROW + LAST_SEEN] as number) < beforeMs) {
         actors[i] = undefined;
         n++;
       }
@@ -297,13 +423,12 @@ export class ActorDirectory {
     const s = this.reference.staff(a.id) ?? null;
     // Reference data changed: patient facts are resolved again.
     a.lastPatient = null;
-    a.recentCodes = null;
-    a.recentFacts = null;
-    a.recentNext = 0;
+    this.forgetRecent(a.slot);
     a.known = s !== null;
     a.role = labelOrNull(s?.role);
     a.department = labelOrNull(s?.department);
     a.terminatedMs = timeOrInfinity(s?.terminatedAt);
+    a.terminated = a.terminatedMs !== Number.POSITIVE_INFINITY;
     a.household = s === null ? 0 : keyHash(householdKey(s.address, s.familyName));
     a.address = s === null ? 0 : keyHash(normalizeAddress(s.address));
   }

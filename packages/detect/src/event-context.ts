@@ -1,11 +1,8 @@
 import type { AccessEvent } from '@chartwatch/event';
 import type { CareRelationships } from './care-relationship.ts';
-import type { ActorState, PatientDirectory, PatientFacts } from './directory.ts';
+import type { ActorDirectory, ActorState, PatientDirectory, PatientFacts } from './directory.ts';
 import { shortIdCode } from './id-table.ts';
 import type { LocalClock } from './local-clock.ts';
-
-/** Recent patients remembered per actor: see ActorState.recentCodes. */
-const RECENT_PATIENTS = 4;
 
 /**
  * Everything rules ask about the event being processed. One instance is
@@ -29,6 +26,7 @@ export class EventContext {
     readonly clock: LocalClock,
     readonly directory: PatientDirectory,
     readonly care: CareRelationships,
+    private readonly actors: ActorDirectory,
   ) {}
 
   reset(event: AccessEvent, t: number, actor: ActorState, role: string | null, department: string | null): void {
@@ -70,31 +68,17 @@ export class EventContext {
       const out = this.patients;
       out.length = ids.length;
       if (ids.length === 1) {
-        // The actor's recent patients first: see ActorState.recentCodes.
+        // The actor's recent patients first: see ActorDirectory.recentPatient.
         const id = ids[0] as string;
         const code = shortIdCode(id);
         const actor = this.actor;
-        let p: PatientFacts | null = null;
+        let p: PatientFacts | undefined;
         if (code !== 0) {
-          let codes = actor.recentCodes;
-          let facts = actor.recentFacts;
-          if (codes === null || facts === null) {
-            // Sized once: a literal [] grows to 17 slots on the first store (≈300 bytes an actor for both).
-            codes = actor.recentCodes = new Array<number>(RECENT_PATIENTS).fill(0);
-            facts = actor.recentFacts = new Array<PatientFacts>(RECENT_PATIENTS);
-          }
-          for (let k = 0; k < codes.length; k++) {
-            if (codes[k] === code) {
-              p = facts[k] as PatientFacts;
-              break;
-            }
-          }
-          if (p === null) {
+          const idx = this.actors.recentPatient(actor, code);
+          if (idx >= 0) p = this.directory.factsOf(idx);
+          if (p === undefined) {
             p = this.directory.getCoded(id, code);
-            const at = actor.recentNext;
-            codes[at] = code;
-            facts[at] = p;
-            actor.recentNext = at + 1 >= RECENT_PATIENTS ? 0 : at + 1;
+            if (idx < 0) this.actors.rememberPatient(actor, code, p.idx);
           }
         } else {
           p = this.directory.get(id);
