@@ -49,11 +49,11 @@ export class EventContext {
       const out = this.idxs;
       if (this.resolved) {
         const facts = this.patients;
-        out.length = facts.length;
+        if (out.length !== facts.length) out.length = facts.length;
         for (let i = 0; i < facts.length; i++) out[i] = (facts[i] as PatientFacts).idx;
       } else {
         const ids = this.event.patientIds;
-        out.length = ids.length;
+        if (out.length !== ids.length) out.length = ids.length;
         for (let i = 0; i < ids.length; i++) out[i] = this.directory.idxOf(ids[i] as string);
       }
       this.numbered = true;
@@ -66,7 +66,8 @@ export class EventContext {
     if (!this.resolved) {
       const ids = this.event.patientIds;
       const out = this.patients;
-      out.length = ids.length;
+      // Only when it changes: setting an array's length is a runtime call, and a shorter one gives back its store.
+      if (out.length !== ids.length) out.length = ids.length;
       if (ids.length === 1) {
         // The actor's recent patients first: see ActorDirectory.recentPatient.
         const id = ids[0] as string;
