@@ -75,6 +75,12 @@ interface KeyState extends MatchCounts {
   comparedWith: ComparedWith;
 }
 
+/**
+ * KeyState.thresholdDay/Key when nothing is cached: below any day index, and a small integer, so the
+ * fields stay in the key state (NaN made them pointers to boxed doubles: bytes and a miss per key).
+ */
+const NO_DAY = -(2 ** 30);
+
 /** Distinct patients a window keeps in a Set before it switches to a bitmap (WindowAgg.patients). */
 const SET_LIMIT = 256;
 
@@ -264,7 +270,7 @@ export class RuleRunner {
     // A literal of two allocates two slots; [] then push would allocate seventeen.
     if (ks.matchHistory === null) ks.matchHistory = [key, value];
     else foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
-    if (day < ks.thresholdDay) ks.thresholdDay = Number.NaN;
+    if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
   }
 
   private band(t: number): number {
@@ -329,9 +335,13 @@ export class RuleRunner {
         mb1: 0,
         mb2: 0,
         mb3: 0,
+        mb4: 0,
+        mb5: 0,
+        mb6: 0,
+        mb7: 0,
         quota: undefined,
-        thresholdDay: Number.NaN,
-        thresholdKey: Number.NaN,
+        thresholdDay: NO_DAY,
+        thresholdKey: NO_DAY,
         threshold: 0,
         center: null,
         spread: null,
@@ -369,7 +379,7 @@ export class RuleRunner {
       const day = this.deps.clock.dayIndex(start);
       if (ks.history === null) ks.history = [day, observed];
       else foldHistory(ks.history, day, observed, this.historyDays);
-      if (day < ks.thresholdDay) ks.thresholdDay = Number.NaN;
+      if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
     }
     const threshold = this.thresholdFor(ks, start);
     if (threshold === null) return;
@@ -644,7 +654,7 @@ export class RuleRunner {
           const day = this.deps.clock.dayIndex(win.start);
           if (ks.history === null) ks.history = [day, this.observe(win)];
           else foldHistory(ks.history, day, this.observe(win), this.historyDays);
-          ks.thresholdDay = Number.NaN;
+          ks.thresholdDay = NO_DAY;
         }
       } else {
         ws[w++] = win;
