@@ -79,4 +79,34 @@ describe('care relationship', () => {
     expect(care.expire(u2, t + 91 * DAY)).toBe(2);
     expect(u2.treated).toEqual([]);
   });
+
+  it('a patient with more encounters than the directory row holds is judged the same way, in start order', () => {
+    // p3's encounters out of order and one more than the row holds; p4 has two (in the row).
+    const many = reference({
+      staff: [staff('u1', { department: 'cardiology' })],
+      patients: [patient('p3'), patient('p4')],
+      encounters: [
+        encounter('p3', 'icu', '2026-05-01T00:00:00.000Z', '2026-05-02T00:00:00.000Z'),
+        encounter('p3', 'oncology', '2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'),
+        encounter('p3', 'cardiology', '2026-03-10T00:00:00.000Z', '2026-03-11T00:00:00.000Z'),
+        encounter('p4', 'icu', '2026-05-01T00:00:00.000Z', '2026-05-02T00:00:00.000Z'),
+        encounter('p4', 'cardiology', '2026-03-10T00:00:00.000Z', '2026-03-11T00:00:00.000Z'),
+      ],
+    });
+    const patients = new PatientDirectory(many);
+    const care = new CareRelationships(DEFAULT_CARE_OPTIONS, patients);
+    const u1 = new ActorDirectory(many).get('u1');
+    for (const id of ['p3', 'p4']) {
+      const p = patients.get(id);
+      expect(care.has(null, null, u1, p, at('2026-03-17T00:00:00.000Z')), id).toBe(true);
+      expect(care.has(null, null, u1, p, at('2026-03-18T00:00:00.001Z')), id).toBe(false);
+      expect(care.has(null, 'icu', u1, p, at('2026-05-08T23:00:00.000Z')), id).toBe(true);
+      expect(care.has(null, 'oncology', u1, p, at('2026-01-05T00:00:00.000Z')), id).toBe(id === 'p3');
+    }
+    expect(patients.encounters(patients.get('p3')).map((e) => e.department)).toEqual(['oncology', 'cardiology', 'icu']);
+    expect(patients.encounters(patients.get('p4')).map((e) => e.department)).toEqual(['cardiology', 'icu']);
+    // Reloaded reference data: the rows are read again.
+    patients.setReference(reference({ staff: [], patients: [patient('p4')], encounters: [] }));
+    expect(care.has(null, null, u1, patients.get('p4'), at('2026-03-17T00:00:00.000Z'))).toBe(false);
+  });
 });

@@ -210,11 +210,11 @@ export class PatientDirectory {
 
   /** The patient's encounters as [startMs, endMs, department number, …] sorted by start. */
   spans(p: PatientFacts): readonly number[] {
-    if (p.spans !== null) return p.spans;
     const r = this.spanRow(p);
     const rows = this.spanTable;
     const state = rows[r] as number;
-    if (state < 0) return p.spans as readonly number[];
+    // Set by spanRow for a row of more encounters.
+    if (state < 0) return p.spans ?? [];
     return Array.from(rows.subarray(r + 1, r + 1 + 3 * (state - 1)));
   }
 
