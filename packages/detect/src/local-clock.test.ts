@@ -38,3 +38,15 @@ describe('parseIsoMillis', () => {
     expect(parseIsoMillis('yesterday')).toBeNaN();
   });
 });
+
+describe('LocalClock.readable', () => {
+  it('reads an instant on the hospital clock, with the zone as people name it', () => {
+    const ny = new LocalClock('America/New_York');
+    expect(ny.readable(Date.parse('2026-03-04T10:00:00Z'))).toBe('2026-03-04 05:00 EST');
+    // Either side of the spring-forward hour.
+    expect(ny.readable(Date.parse('2026-03-08T06:59:00Z'))).toBe('2026-03-08 01:59 EST');
+    expect(ny.readable(Date.parse('2026-03-08T07:00:00Z'))).toBe('2026-03-08 03:00 EDT');
+    expect(new LocalClock('UTC').readable(Date.parse('2026-03-04T10:00:00Z'))).toBe('2026-03-04 10:00 UTC');
+    expect(new LocalClock('Europe/Berlin').readable(Date.parse('2026-03-04T23:30:00Z'))).toBe('2026-03-05 00:30 GMT+1');
+  });
+});

@@ -85,6 +85,21 @@ export class LocalClock {
     return wallStart - this.offsetMs(wallStart - this.offsetMs(t));
   }
 
+  /**
+   * The instant as a person on this clock reads it: "2026-03-04 05:00 EST"
+   * (zones without an English abbreviation get "GMT+1"). For explanations:
+   * an analyst judging an after-hours alert thinks in the hospital's hours.
+   * Called once per alert, so asking Intl for the zone's name is affordable.
+   */
+  readable(t: number): string {
+    const wall = new Date(this.wallMs(t)).toISOString();
+    this.names ??= new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, timeZoneName: 'short' });
+    const name = this.names.formatToParts(t).find((p) => p.type === 'timeZoneName')?.value ?? this.timeZone;
+    return `${wall.slice(0, 10)} ${wall.slice(11, 16)} ${name}`;
+  }
+
+  private names: Intl.DateTimeFormat | undefined;
+
   private computeOffset(t: number): number {
     let y = 0;
     let mo = 1;

@@ -737,9 +737,10 @@ export class RuleRunner {
       comparedWith: ks.comparedWith,
       quota: formatNumber(ks.quota ?? null),
       window: formatDuration(this.size),
-      windowStart,
-      windowEnd,
-      firedAt,
+      // The alert's fields stay ISO UTC for machines; its words are on the hospital's clock.
+      windowStart: this.deps.clock.readable(w.start),
+      windowEnd: this.deps.clock.readable(w.end),
+      firedAt: this.deps.clock.readable(ctx.t),
       evidenceCount: String(w.evidenceCount),
     });
     return {
