@@ -5,6 +5,7 @@
  * scikit-learn 1.2's IsolationForest reaches on them.
  *
  *   pnpm bench:model                          # ODDS sets
+ *   pnpm bench:model --no-sim                 # without the simulator's set (sim-20261125, built in-process)
  *   pnpm bench:model --simulated FILE.json    # plus {name, rows, labels} sets (one or an array)
  *   pnpm bench:model --only pima,thyroid      # a subset
  *   pnpm bench:model --seeds 100 --baseline-runs 0   # our long-run mean AUC
@@ -25,7 +26,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { IsolationForest, averagePathLength, createRandom, heightLimit } from '../packages/model/src/index.ts';
+import { IsolationForest, averagePathLength, createAccessFacts, createRandom, extractFeatures, heightLimit } from '../packages/model/src/index.ts';
+import { ReferenceIndex } from '../packages/reference/src/index.ts';
+import { simulateHospital } from '../packages/simulator/src/index.ts';
 // Internals, for the JavaScript walk the WebAssembly scorer replaced (still the fallback without WebAssembly).
 import { growForest } from '../packages/model/src/grow-forest.ts';
 import { readBlock, toTrainingMatrix } from '../packages/model/src/matrix.ts';
@@ -499,6 +502,34 @@ export function formatSummary(s: Summary, baselineRuns: number): string[] {
   return lines;
 }
 
+/**
+ * The simulator's data as a labelled set: one row per actor-day (the
+ * features the model uses, day windows, complete rows only) of a seeded
+ * 300-staff hospital over 14 days. Outliers are the actor-days of
+ * behavioural incidents, the ones no rule names and the model is for;
+ * actor-days of rule incidents are left out rather than called inliers.
+ * One forest over every role: the per-role choice is measured by replay.
+ */
+function simulatedSet(seed: number): LabelledSet {
+  const timezone = 'America/New_York';
+  const sim = simulateHospital({ seed, staff: 300, days: 14, start: '2026-03-02', timezone });
+  const facts = createAccessFacts({ reference: new ReferenceIndex(sim.reference), timezone });
+  const rows = extractFeatures(sim.events, { facts, window: 'day' }).filter((r) => r.complete);
+  const DAY = 86_400_000;
+  const dayOf = (label: { start: string }, dayStart: number): boolean => {
+    const t = Date.parse(label.start);
+    return t >= dayStart && t < dayStart + DAY;
+  };
+  const set: LabelledSet = { name: `sim-${seed}`, rows: [], labels: [] };
+  for (const r of rows) {
+    const incidents = sim.labels.filter((l) => l.actorId === r.actorId && dayOf(l, r.dayStart));
+    if (incidents.some((l) => l.kind === 'rule') && !incidents.some((l) => l.kind === 'behavioural')) continue;
+    set.rows.push([...r.values]);
+    set.labels.push(incidents.length > 0 ? 1 : 0);
+  }
+  return set;
+}
+
 /** Sets larger than this get one baseline run instead of three (keeps the bench near a minute). */
 const BIG_SET_ROWS = 20_000;
 
@@ -521,6 +552,7 @@ function main(): void {
     .map((f) => readLabelledCsv(path.join(oddsDir, f)))
     .filter((s) => only === undefined || only.includes(s.name));
   if (simulated !== undefined) sets.push(...readSimulatedSets(simulated));
+  if (!args.includes('--no-sim') && (only === undefined || only.some((n) => n.startsWith('sim-')))) sets.push(simulatedSet(20261125));
 
   const started = performance.now();
   const figures: SetFigures[] = [];
