@@ -27,6 +27,9 @@ export default defineConfig({
           include: ['test/browser/**/*.test.ts'],
           pool: 'forks',
           testTimeout: 60_000,
+          // A page waits on the API and chDB: on a loaded 2-core CI machine the default 1 s poll
+          // failed an alert page that rendered correctly a moment later.
+          expect: { poll: { timeout: 15_000 } },
           hookTimeout: 180_000,
         },
       },
