@@ -126,6 +126,12 @@ export async function run(argv: string[]): Promise<number> {
     // The feed: everything after this line is progress on stderr.
     let feedText: string;
     let statusLine: () => { fraction: number; text: string } | null = () => null;
+    /** Draws the feed's status now; returns it for the status log line. */
+    const redraw = (): { fraction: number; text: string } | null => {
+      const line = statusLine();
+      if (line !== null) progress.update(Number.isNaN(line.fraction) ? null : line.fraction, line.text);
+      return line;
+    };
     let feed: Promise<unknown> = Promise.resolve();
     let saveState: () => Promise<void> = async () => undefined;
     const alerts = (): number => stack.detector.metrics().alertsPublished;
@@ -184,8 +190,7 @@ export async function run(argv: string[]): Promise<number> {
         status = s;
         // The bar is otherwise redrawn on a timer: without this the last
         // drawn figure (91 %, say) would stand above "messages sent".
-        const line = fileLine(status, alerts());
-        progress.update(line.fraction, line.text);
+        redraw();
         if (s.done) progress.note(`${input.path}: ${s.sent.toLocaleString('en-US')} messages sent${s.unkeyed > 0 ? ` (${s.unkeyed} without a readable event: ingest dead-letters them)` : ''}; the dashboard stays up`);
       });
     } else {
@@ -207,8 +212,7 @@ export async function run(argv: string[]): Promise<number> {
       loopDelay.disable();
     });
     const ticker = setInterval(() => {
-      const line = statusLine();
-      if (line !== null) progress.update(Number.isNaN(line.fraction) ? null : line.fraction, line.text);
+      const line = redraw();
       if (!firstAlertSeen && alerts() > 0) {
         firstAlertSeen = true;
         const seconds = (Date.now() - startedAt) / 1000;
