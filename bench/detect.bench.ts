@@ -290,13 +290,14 @@ warmUpJit();
 
 // 1 + 2: core throughput and bytes per active actor.
 const detector = createDetector({ rules, reference });
-{
-  // Resolve every patient once (reference data's cache, not actor state), from a single actor the day before, in business hours.
+/** Resolves every patient once (reference data's cache, not actor state), from a single actor the day before, in business hours. */
+function resolvePatients(d: ReturnType<typeof createDetector>): void {
   const warmActor = { id: 'warm-up', kind: 'user' as const, role: 'nurse', department: 'it' };
   for (let i = 0; i < PATIENTS; i++) {
-    detector.process({ ...(events[0] as AccessEvent), eventId: `w${i}`, time: iso(START + 10 * 3_600_000), actor: warmActor, patientIds: [`pt${i}`], action: 'read', breakTheGlass: false, sensitivity: NONE });
+    d.process({ ...(events[0] as AccessEvent), eventId: `w${i}`, time: iso(START + 10 * 3_600_000), actor: warmActor, patientIds: [`pt${i}`], action: 'read', breakTheGlass: false, sensitivity: NONE });
   }
 }
+resolvePatients(detector);
 const actorsBefore = detector.stats().actors;
 const heapBefore = heap();
 let alerts = 0;
@@ -351,10 +352,7 @@ let hotCpuSeconds = 0;
 let hotAlerts = 0;
 {
   const hot = createDetector({ rules, reference });
-  const warmActor = { id: 'warm-up', kind: 'user' as const, role: 'nurse', department: 'it' };
-  for (let i = 0; i < PATIENTS; i++) {
-    hot.process({ ...(events[0] as AccessEvent), eventId: `w${i}`, time: iso(START + 10 * 3_600_000), actor: warmActor, patientIds: [`pt${i}`], action: 'read', breakTheGlass: false, sensitivity: NONE });
-  }
+  resolvePatients(hot);
   for (let i = 0; i < events.length; i += BATCH) {
     const batch = events.slice(i, i + BATCH).map((e) => JSON.parse(JSON.stringify(e)) as AccessEvent);
     const c0 = process.cpuUsage();
