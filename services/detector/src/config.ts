@@ -59,25 +59,23 @@ export const DETECTOR_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-const blank = blankAsUnset;
-const int = envInt;
 
 
 const settings = {
   DETECTOR_GROUP_ID: {
-    schema: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(DETECTOR_DEFAULTS.groupId)),
+    schema: z.preprocess(blankAsUnset, z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(DETECTOR_DEFAULTS.groupId)),
     expected: '1-128 of letters, digits, ".", "_", "-"',
   },
-  CHARTWATCH_RULES_DIR: { schema: z.preprocess(blank, z.string().default(DETECTOR_DEFAULTS.rulesDir)), expected: 'a directory path' },
-  CHARTWATCH_REFERENCE_DIR: { schema: z.preprocess(blank, z.string().optional()), expected: 'a directory path (unset = reference tables in ClickHouse)' },
+  CHARTWATCH_RULES_DIR: { schema: z.preprocess(blankAsUnset, z.string().default(DETECTOR_DEFAULTS.rulesDir)), expected: 'a directory path' },
+  CHARTWATCH_REFERENCE_DIR: { schema: z.preprocess(blankAsUnset, z.string().optional()), expected: 'a directory path (unset = reference tables in ClickHouse)' },
   CHARTWATCH_TIMEZONE: timeZoneSetting(DETECTOR_DEFAULTS.timezone),
-  DETECTOR_REFERENCE_REFRESH_MS: { schema: int(1_000, 86_400_000, DETECTOR_DEFAULTS.referenceRefreshMs), expected: 'milliseconds from 1000 to 86400000' },
-  DETECTOR_SUPPRESSION_REFRESH_MS: { schema: int(1_000, 86_400_000, DETECTOR_DEFAULTS.suppressionRefreshMs), expected: 'milliseconds from 1000 to 86400000' },
-  DETECTOR_RULES_DEBOUNCE_MS: { schema: int(0, 60_000, DETECTOR_DEFAULTS.rulesDebounceMs), expected: 'milliseconds from 0 to 60000' },
-  DETECTOR_ALLOWED_LATENESS_MS: { schema: int(0, 7 * 86_400_000, DETECTOR_DEFAULTS.allowedLatenessMs), expected: 'milliseconds from 0 to 604800000 (7 days)' },
+  DETECTOR_REFERENCE_REFRESH_MS: { schema: envInt(1_000, 86_400_000, DETECTOR_DEFAULTS.referenceRefreshMs), expected: 'milliseconds from 1000 to 86400000' },
+  DETECTOR_SUPPRESSION_REFRESH_MS: { schema: envInt(1_000, 86_400_000, DETECTOR_DEFAULTS.suppressionRefreshMs), expected: 'milliseconds from 1000 to 86400000' },
+  DETECTOR_RULES_DEBOUNCE_MS: { schema: envInt(0, 60_000, DETECTOR_DEFAULTS.rulesDebounceMs), expected: 'milliseconds from 0 to 60000' },
+  DETECTOR_ALLOWED_LATENESS_MS: { schema: envInt(0, 7 * 86_400_000, DETECTOR_DEFAULTS.allowedLatenessMs), expected: 'milliseconds from 0 to 604800000 (7 days)' },
   DETECTOR_WARMUP_HORIZON: {
     schema: z.preprocess(
-      blank,
+      blankAsUnset,
       z
         .string()
         .transform((s, ctx) => {
@@ -92,13 +90,13 @@ const settings = {
     ),
     expected: 'a duration like 30d or 12h (unset = derived from the rules: longest window, baseline history and care memory)',
   },
-  DETECTOR_BATCH_SIZE: { schema: int(1, 50_000, DETECTOR_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
-  DETECTOR_MAX_BATCH_DELAY_MS: { schema: int(1, 60_000, DETECTOR_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
-  DETECTOR_RECENT_ALERT_IDS: { schema: int(1, 10_000_000, DETECTOR_DEFAULTS.recentAlertIds), expected: 'a whole number from 1 to 10000000' },
-  DETECTOR_SEEN_EVENT_IDS: { schema: int(1, 100_000_000, DETECTOR_DEFAULTS.seenEventIds), expected: 'a whole number from 1 to 100000000' },
-  DETECTOR_RETRY_INITIAL_MS: { schema: int(1, 60_000, DETECTOR_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
-  DETECTOR_RETRY_MAX_MS: { schema: int(1, 600_000, DETECTOR_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
-  DETECTOR_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, DETECTOR_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
+  DETECTOR_BATCH_SIZE: { schema: envInt(1, 50_000, DETECTOR_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
+  DETECTOR_MAX_BATCH_DELAY_MS: { schema: envInt(1, 60_000, DETECTOR_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
+  DETECTOR_RECENT_ALERT_IDS: { schema: envInt(1, 10_000_000, DETECTOR_DEFAULTS.recentAlertIds), expected: 'a whole number from 1 to 10000000' },
+  DETECTOR_SEEN_EVENT_IDS: { schema: envInt(1, 100_000_000, DETECTOR_DEFAULTS.seenEventIds), expected: 'a whole number from 1 to 100000000' },
+  DETECTOR_RETRY_INITIAL_MS: { schema: envInt(1, 60_000, DETECTOR_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
+  DETECTOR_RETRY_MAX_MS: { schema: envInt(1, 600_000, DETECTOR_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
+  DETECTOR_SHUTDOWN_TIMEOUT_MS: { schema: envInt(100, 600_000, DETECTOR_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
   LOG_LEVEL: logLevelSetting(DETECTOR_DEFAULTS.logLevel),
 } as const;
 

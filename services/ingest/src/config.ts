@@ -43,28 +43,27 @@ export const INGEST_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-const int = envInt;
 
 const settings = {
   INGEST_GROUP_ID: {
     schema: z.preprocess(blankAsUnset, z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(INGEST_DEFAULTS.groupId)),
     expected: '1-128 of letters, digits, ".", "_", "-"',
   },
-  INGEST_BATCH_SIZE: { schema: int(1, 50_000, INGEST_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
-  INGEST_PARTITIONS_CONCURRENTLY: { schema: int(1, 256, INGEST_DEFAULTS.partitionsConcurrently), expected: 'a whole number from 1 to 256' },
-  INGEST_MAX_INSERT_EVENTS: { schema: int(1, 1_000_000, INGEST_DEFAULTS.maxInsertEvents), expected: 'a whole number of events from 1 to 1000000' },
-  INGEST_MAX_BATCH_DELAY_MS: { schema: int(1, 60_000, INGEST_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
+  INGEST_BATCH_SIZE: { schema: envInt(1, 50_000, INGEST_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
+  INGEST_PARTITIONS_CONCURRENTLY: { schema: envInt(1, 256, INGEST_DEFAULTS.partitionsConcurrently), expected: 'a whole number from 1 to 256' },
+  INGEST_MAX_INSERT_EVENTS: { schema: envInt(1, 1_000_000, INGEST_DEFAULTS.maxInsertEvents), expected: 'a whole number of events from 1 to 1000000' },
+  INGEST_MAX_BATCH_DELAY_MS: { schema: envInt(1, 60_000, INGEST_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
   INGEST_MAX_MESSAGE_BYTES: {
-    schema: int(1_024, 64 * 1024 * 1024, INGEST_DEFAULTS.maxMessageBytes),
+    schema: envInt(1_024, 64 * 1024 * 1024, INGEST_DEFAULTS.maxMessageBytes),
     expected: 'bytes from 1024 to 67108864',
   },
-  INGEST_RETRY_INITIAL_MS: { schema: int(1, 60_000, INGEST_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
-  INGEST_RETRY_MAX_MS: { schema: int(1, 600_000, INGEST_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
+  INGEST_RETRY_INITIAL_MS: { schema: envInt(1, 60_000, INGEST_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
+  INGEST_RETRY_MAX_MS: { schema: envInt(1, 600_000, INGEST_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
   INGEST_SESSION_TIMEOUT_MS: {
-    schema: int(6_000, 300_000, INGEST_DEFAULTS.sessionTimeoutMs),
+    schema: envInt(6_000, 300_000, INGEST_DEFAULTS.sessionTimeoutMs),
     expected: 'milliseconds from 6000 to 300000 (within the broker\'s group.min/max.session.timeout.ms)',
   },
-  INGEST_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, INGEST_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
+  INGEST_SHUTDOWN_TIMEOUT_MS: { schema: envInt(100, 600_000, INGEST_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
   LOG_LEVEL: logLevelSetting(INGEST_DEFAULTS.logLevel),
 } as const;
 

@@ -44,11 +44,9 @@ export const TRAINER_DEFAULTS = {
   logLevel: 'info',
 } as const;
 
-const blank = blankAsUnset;
-const int = envInt;
 const duration = (fallback: string, minMs: number) =>
   z.preprocess(
-    blank,
+    blankAsUnset,
     z
       .string()
       .default(fallback)
@@ -65,23 +63,23 @@ const duration = (fallback: string, minMs: number) =>
 
 const settings = {
   CHARTWATCH_TIMEZONE: timeZoneSetting(TRAINER_DEFAULTS.timezone),
-  CHARTWATCH_REFERENCE_DIR: { schema: z.preprocess(blank, z.string().optional()), expected: 'a directory path (unset = reference tables in ClickHouse)' },
+  CHARTWATCH_REFERENCE_DIR: { schema: z.preprocess(blankAsUnset, z.string().optional()), expected: 'a directory path (unset = reference tables in ClickHouse)' },
   TRAINER_HISTORY: { schema: duration(TRAINER_DEFAULTS.history, 86_400_000), expected: 'a duration of at least 1d, like 28d' },
   TRAINER_INTERVAL: { schema: duration(TRAINER_DEFAULTS.interval, 60_000), expected: 'a duration of at least 1m, like 24h' },
   TRAINER_BUDGET_PER_1000: {
-    schema: z.preprocess(blank, z.coerce.number().min(0).max(1000).default(TRAINER_DEFAULTS.budgetPer1000)),
+    schema: z.preprocess(blankAsUnset, z.coerce.number().min(0).max(1000).default(TRAINER_DEFAULTS.budgetPer1000)),
     expected: 'model alerts per 1,000 actor-days, a number from 0 to 1000',
   },
-  TRAINER_PEER_GROUPS: { schema: z.preprocess(blank, z.enum(PEER_GROUPINGS).default(TRAINER_DEFAULTS.peerGrouping)), expected: PEER_GROUPINGS.join(' or ') },
-  TRAINER_WINDOW: { schema: z.preprocess(blank, z.enum(WINDOWS).default(TRAINER_DEFAULTS.window)), expected: WINDOWS.join(' or ') },
-  TRAINER_NOVELTY_DAYS: { schema: int(0, 366, TRAINER_DEFAULTS.noveltyDays), expected: 'a whole number of days from 0 to 366' },
-  TRAINER_MIN_GROUP_ROWS: { schema: int(2, 1_000_000, TRAINER_DEFAULTS.minGroupRows), expected: 'a whole number from 2 to 1000000' },
-  TRAINER_SEED: { schema: int(0, 2 ** 32 - 1, TRAINER_DEFAULTS.seed), expected: 'a whole number from 0 to 4294967295' },
+  TRAINER_PEER_GROUPS: { schema: z.preprocess(blankAsUnset, z.enum(PEER_GROUPINGS).default(TRAINER_DEFAULTS.peerGrouping)), expected: PEER_GROUPINGS.join(' or ') },
+  TRAINER_WINDOW: { schema: z.preprocess(blankAsUnset, z.enum(WINDOWS).default(TRAINER_DEFAULTS.window)), expected: WINDOWS.join(' or ') },
+  TRAINER_NOVELTY_DAYS: { schema: envInt(0, 366, TRAINER_DEFAULTS.noveltyDays), expected: 'a whole number of days from 0 to 366' },
+  TRAINER_MIN_GROUP_ROWS: { schema: envInt(2, 1_000_000, TRAINER_DEFAULTS.minGroupRows), expected: 'a whole number from 2 to 1000000' },
+  TRAINER_SEED: { schema: envInt(0, 2 ** 32 - 1, TRAINER_DEFAULTS.seed), expected: 'a whole number from 0 to 4294967295' },
   TRAINER_EXCLUDE_ALERTED: {
-    schema: z.preprocess(blank, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
+    schema: z.preprocess(blankAsUnset, z.enum(['true', 'false']).default('true').transform((v) => v === 'true')),
     expected: 'true or false',
   },
-  TRAINER_SHUTDOWN_TIMEOUT_MS: { schema: int(100, 600_000, TRAINER_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
+  TRAINER_SHUTDOWN_TIMEOUT_MS: { schema: envInt(100, 600_000, TRAINER_DEFAULTS.shutdownTimeoutMs), expected: 'milliseconds from 100 to 600000' },
   LOG_LEVEL: logLevelSetting(TRAINER_DEFAULTS.logLevel),
 } as const;
 
