@@ -73,11 +73,11 @@ describe('care relationship', () => {
     care.record(null, u2, patient('a'), t, true);
     care.record(null, u2, patient('b'), t + 60_000, true);
     care.record(null, u2, patient('c'), t + 120_000, true);
-    expect(u2.treated).toHaveLength(2);
+    expect(u2.treatedCount).toBe(2);
     expect(care.has(null, null, u2, patient('a'), t + DAY)).toBe(false);
     expect(care.has(null, null, u2, patient('c'), t + DAY)).toBe(true);
     expect(care.expire(u2, t + 91 * DAY)).toBe(2);
-    expect(u2.treated).toEqual([]);
+    expect(u2.treatedCount).toBe(0);
   });
 
   it('a patient with more encounters than the directory row holds is judged the same way, in start order', () => {

@@ -61,7 +61,7 @@ function compileOne(spec: ConditionSpec): Compiled {
     }
     case 'terminated-for': {
       const ms = spec.ms;
-      return { scope: 'event', fn: (ctx) => ctx.t > ctx.actor.terminatedMs + ms, cost: 1 };
+      return { scope: 'event', fn: (ctx) => ctx.actor.terminatedMs !== null && ctx.t > ctx.actor.terminatedMs + ms, cost: 1 };
     }
     case 'actor-role-in': {
       const set = labels(spec.values);
@@ -96,7 +96,7 @@ function compileOne(spec: ConditionSpec): Compiled {
           return { scope: 'event', fn: (ctx) => !business(ctx), cost: 2 };
         }
         case 'after-termination':
-          return { scope: 'event', fn: (ctx) => ctx.t > ctx.actor.terminatedMs, cost: 1 };
+          return { scope: 'event', fn: (ctx) => ctx.actor.terminatedMs !== null && ctx.t > ctx.actor.terminatedMs, cost: 1 };
         case 'actor-unknown':
           return { scope: 'event', fn: (ctx) => !ctx.actor.known, cost: 1 };
         case 'patient.vip':

@@ -182,7 +182,7 @@ class DetectorImpl implements Detector {
     if (e.outcome === 'success') bits |= BIT.success;
     if (e.breakTheGlass) bits |= BIT.breakTheGlass;
     if (e.sensitivity.length > 0) bits |= BIT.sensitive;
-    if (actor.terminated && t > actor.terminatedMs) bits |= BIT.terminated;
+    if (actor.terminated && t > (actor.terminatedMs as number)) bits |= BIT.terminated;
     if (!(user ? this.patientBitsForUser : this.patientBitsForApplication)) {
       // Still numbered here, in event order: idx feeds the self-match estimate's hash (match-tracker.ts), so
       // numbering patients in another order would change alerts.

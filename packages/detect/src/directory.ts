@@ -74,24 +74,37 @@ export interface ActorState {
   known: boolean;
   role: string | null;
   department: string | null;
-  /** +Infinity when the account is not terminated. */
-  terminatedMs: number;
-  /** terminatedMs is finite (see PatientFacts.deceased). */
+  /**
+   * When the account was terminated, null when it is not. Null, not +Infinity: a field only ever
+   * holding doubles gets a box of its own in every record (16 bytes an actor), one holding null or
+   * a number points at the shared null.
+   */
+  terminatedMs: number | null;
+  /** terminatedMs is not null: checked first on the hot path. */
   terminated: boolean;
   household: number;
   address: number;
-  /** Care memory: one number per patient, idx × 2^26 + minute (see care-relationship.ts), scanned linearly. */
+  /**
+   * Care memory: one number per patient, idx × 2^26 + minute (see care-relationship.ts), scanned
+   * linearly; the first `treatedCount` entries count, the rest is room to grow (care-relationship.ts
+   * grows it in small steps: an array grown by push reserves 17 slots at its first entry).
+   */
   treated: number[];
+  treatedCount: number;
   /**
    * The actor's number in its ActorDirectory (0, 1, 2, … in order of first sight): the row of the
    * directory's typed table that holds its last-seen time and recent patients (ActorDirectory.rows).
    */
   readonly slot: number;
-  /** The patient of the actor's previous single-patient event (kept for callers). */
-  lastPatient: PatientFacts | null;
   /** The detector's per-rule state of this actor, chained (see rule-runner.ts): no string-keyed Map on the hot path. */
   ruleKeys: object | null;
 }
+
+/**
+ * The care memory of an actor who has none: shared, and never written (the care relationship swaps in
+ * an array of its own before the first entry, see CareRelationships.record).
+ */
+export const NO_MEMORY: number[] = [];
 
 function timeOrInfinity(text: string | null | undefined): number {
   if (text === null || text === undefined) return Number.POSITIVE_INFINITY;
@@ -374,17 +387,19 @@ export class ActorDirectory {
       known: false,
       role: null,
       department: null,
-      terminatedMs: Number.POSITIVE_INFINITY,
+      terminatedMs: null,
       terminated: false,
       household: 0,
       address: 0,
-      treated: [],
+      treated: NO_MEMORY,
+      treatedCount: 0,
       slot: n,
-      lastPatient: null,
       ruleKeys: null,
     };
     if ((n + 1) * ROW > this.rows.length) {
-      const grown = new Float64Array(Math.max(this.rows.length * 2, (n + 1) * ROW));
+      // By a quarter, not doubling: rows are 64 bytes an actor, and a doubled table is on average a third
+      // empty (bench/detect.bench.ts: 34,072 actors in 65,536 rows was 123 bytes an active actor).
+      const grown = new Float64Array(Math.max(ROW * Math.ceil((this.rows.length / ROW) * 1.25), (n + 1) * ROW));
       grown.set(this.rows);
       this.rows = grown;
     }
@@ -422,13 +437,13 @@ export class ActorDirectory {
   private resolve(a: ActorState): void {
     const s = this.reference.staff(a.id) ?? null;
     // Reference data changed: patient facts are resolved again.
-    a.lastPatient = null;
     this.forgetRecent(a.slot);
     a.known = s !== null;
     a.role = labelOrNull(s?.role);
     a.department = labelOrNull(s?.department);
-    a.terminatedMs = timeOrInfinity(s?.terminatedAt);
-    a.terminated = a.terminatedMs !== Number.POSITIVE_INFINITY;
+    const terminatedMs = timeOrInfinity(s?.terminatedAt);
+    a.terminated = terminatedMs !== Number.POSITIVE_INFINITY;
+    a.terminatedMs = a.terminated ? terminatedMs : null;
     a.household = s === null ? 0 : keyHash(householdKey(s.address, s.familyName));
     a.address = s === null ? 0 : keyHash(normalizeAddress(s.address));
   }

@@ -84,7 +84,6 @@ export class EventContext {
         } else {
           p = this.directory.get(id);
         }
-        actor.lastPatient = p;
         out[0] = p;
       } else {
         for (let i = 0; i < ids.length; i++) out[i] = this.directory.get(ids[i] as string);
