@@ -4,8 +4,8 @@
  * Fills embedded chDB through the store's own schema with server-side
  * generation (INSERT … SELECT FROM numbers(N): rows never pass through JS;
  * the store's patient_access and the API's patient_access_report views fill
- * as the events land), adds
- * 100,000 alerts, then serves the API on 127.0.0.1 and hits the alert list
+ * as the events land), adds 100,000 alerts (a quarter triaged, half of those
+ * closed since), then serves the API on 127.0.0.1 and hits the alert list
  * (a rotating mix of filters, sorts and cursor pages) and the patient access
  * report (random patients) with bounded concurrency over real HTTP.
  * Prints requests/s and latency percentiles, and a final JSON line.
@@ -13,8 +13,15 @@
  * Env: BENCH_API_EVENTS (default 10,000,000), BENCH_API_ALERTS (100,000),
  * BENCH_API_REQUESTS per scenario (1,000), BENCH_API_SECONDS cap per
  * scenario (40), BENCH_API_CONCURRENCY (2).
+ *
+ * `--keep DIR` (after `pnpm bench:api --`): use DIR as the data directory and
+ * leave it in place. A DIR already filled with at least as many events and
+ * alerts skips the fill (minutes at 10M events) and only runs the API's
+ * migrations, so new migrations are tried against the kept data as a
+ * deployed store would meet them. Without it, a fresh temporary directory is
+ * filled and removed at the end.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -34,8 +41,20 @@ const PATIENTS = 200_000;
 const SPAN_DAYS = 90;
 const START = '2025-01-01 00:00:00.000';
 
-const DATA = mkdtempSync(join(tmpdir(), 'chartwatch-bench-api-'));
 const DB = 'bench_api';
+
+function keepDir(argv: readonly string[]): string | undefined {
+  const i = argv.indexOf('--keep');
+  if (i === -1) return undefined;
+  const dir = argv[i + 1];
+  if (dir === undefined || dir.startsWith('--')) throw new Error('--keep needs a directory: pnpm bench:api -- --keep /var/tmp/chartwatch-bench-api');
+  return dir;
+}
+const KEEP = keepDir(process.argv.slice(2));
+const DATA = KEEP ?? mkdtempSync(join(tmpdir(), 'chartwatch-bench-api-'));
+const removeData = (): void => {
+  if (KEEP === undefined) rmSync(DATA, { recursive: true, force: true });
+};
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -124,7 +143,32 @@ async function main(): Promise<void> {
   // The API's tables first, so its per-patient report view fills as the events land.
   await migrateApiTables(store);
   const db = `\`${DB}\``;
+  const countsQuery = `SELECT (SELECT count() FROM ${db}.access_events) AS events, (SELECT count() FROM ${db}.patient_access_report) AS patient_rows, (SELECT count() FROM ${db}.alerts) AS alerts`;
+  const storedCounts = async (): Promise<{ events: number; patientRows: number; alerts: number }> => {
+    const [c] = await (await store.client.query({ query: countsQuery, format: 'JSONEachRow' })).json<{ events: string; patient_rows: string; alerts: string }>();
+    return { events: Number(c?.events ?? 0), patientRows: Number(c?.patient_rows ?? 0), alerts: Number(c?.alerts ?? 0) };
+  };
+  const before = await storedCounts();
+  const reuse = KEEP !== undefined && existsSync(DATA) && before.events >= EVENTS && before.alerts >= ALERTS;
+  if (KEEP !== undefined && !reuse && (before.events > 0 || before.alerts > 0)) {
+    throw new Error(`--keep ${DATA}: holds ${before.events} events and ${before.alerts} alerts, fewer than asked and not empty; use an empty or a fuller directory`);
+  }
+  let fillEventsS = 0;
+  let fillAlertsS = 0;
+  let settleS = 0;
+  if (!reuse) ({ fillEventsS, fillAlertsS, settleS } = await fill(store, db));
+  const stored = await storedCounts();
+  console.log(
+    reuse
+      ? `reused ${DATA}: ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient report rows), ${stored.alerts.toLocaleString('en')} alerts`
+      : `filled ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient report rows) in ${round(fillEventsS)} s; ${stored.alerts.toLocaleString('en')} alerts in ${round(fillAlertsS)} s; merges settled in ${round(settleS)} s`,
+  );
+  await measure(store, stored, { fillEventsS, settleS, t0, reused: reuse });
+}
 
+type Store = Awaited<ReturnType<typeof openStore>>;
+
+async function fill(store: Store, db: string): Promise<{ fillEventsS: number; fillAlertsS: number; settleS: number }> {
   // Events: 1 in 50 from one of 20 vendor applications pulling many records; the rest
   // clinicians reading one chart (1 in 20 touching three). Times spread evenly over 90 days.
   const stepMs = Math.floor((SPAN_DAYS * 86_400_000) / EVENTS);
@@ -179,6 +223,15 @@ async function main(): Promise<void> {
         toDateTime64('${START}', 3, 'UTC') + toIntervalSecond(number * 77 + 14400) AS fired_at
       FROM numbers(${ALERTS})`,
   });
+  // Triage, so the status filters and each page's triage read meet state as a working queue has it:
+  // a quarter of the alerts taken up by one of 7 analysts, half of those closed since (a second version).
+  const triaged = (status: string, resolution: string, version: number, every: number, afterS: number): string => `
+    INSERT INTO ${db}.alert_state (alert_id, status, resolution, reason, assignee, updated_at, updated_by, version)
+    SELECT concat('al-', hex(cityHash64(number))), '${status}', '${resolution}', 'bench', concat('key:analyst-', toString(number % 7)),
+      toDateTime64('${START}', 3, 'UTC') + toIntervalSecond(number * 77 + ${afterS}), concat('key:analyst-', toString(number % 7)), ${version}
+    FROM numbers(${ALERTS}) WHERE number % ${every} = 0`;
+  await store.client.command({ query: triaged('investigating', '', 1, 4, 20_000) });
+  await store.client.command({ query: triaged('closed', 'benign', 2, 8, 30_000) });
   const fillAlertsS = (performance.now() - alertStart) / 1000;
 
   // Let the merges the fill set off finish (bounded) so the figures are for a settled store, not for one busy merging 10M fresh rows.
@@ -191,16 +244,15 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   const settleS = (performance.now() - settleStart) / 1000;
+  return { fillEventsS, fillAlertsS, settleS };
+}
 
-  const counts = await (
-    await store.client.query({
-      query: `SELECT (SELECT count() FROM ${db}.access_events) AS events, (SELECT count() FROM ${db}.patient_access_report) AS patient_rows, (SELECT count() FROM ${db}.alerts) AS alerts`,
-      format: 'JSONEachRow',
-    })
-  ).json<{ events: string; patient_rows: string; alerts: string }>();
-  const stored = { events: Number(counts[0]?.events), patientRows: Number(counts[0]?.patient_rows), alerts: Number(counts[0]?.alerts) };
-  console.log(`filled ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient report rows) in ${round(fillEventsS)} s; ${stored.alerts.toLocaleString('en')} alerts in ${round(fillAlertsS)} s; merges settled in ${round(settleS)} s`);
-
+async function measure(
+  store: Store,
+  stored: { events: number; patientRows: number; alerts: number },
+  timing: { fillEventsS: number; settleS: number; t0: number; reused: boolean },
+): Promise<void> {
+  const { fillEventsS, settleS, t0, reused } = timing;
   const app = await buildApi({
     config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '100000000', LOG_LEVEL: 'warn' }),
     store,
@@ -250,7 +302,7 @@ async function main(): Promise<void> {
 
   await app.close();
   await store.close();
-  rmSync(DATA, { recursive: true, force: true });
+  removeData();
   const totalS = (performance.now() - t0) / 1000;
   console.log(`p99 target 100 ms: alert list ${list.p99Ms < 100 ? 'met' : 'MISSED'}, patient report ${report.p99Ms < 100 ? 'met' : 'MISSED'}; total ${round(totalS)} s`);
   console.log(
@@ -260,6 +312,7 @@ async function main(): Promise<void> {
       patientAccessRows: stored.patientRows,
       alerts: stored.alerts,
       concurrency: CONCURRENCY,
+      reusedData: reused,
       fillEventsSeconds: round(fillEventsS),
       settleSeconds: round(settleS),
       alertList: list,
@@ -273,6 +326,6 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   console.error(err);
-  rmSync(DATA, { recursive: true, force: true });
+  removeData();
   process.exit(1);
 });
