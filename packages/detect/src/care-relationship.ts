@@ -112,12 +112,17 @@ export class CareRelationships {
 
   /** Rule 1: an encounter of the patient in either department spans t. */
   viaEncounter(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
+    return this.viaEncounterAt(eventDepartment, actor, patient.idx, t);
+  }
+
+  /** Rule 1 by the patient's number (PatientFacts.idx): the facts record is not read on the common path. */
+  viaEncounterAt(eventDepartment: string | null, actor: ActorState, idx: number, t: number): boolean {
     const d1 = eventDepartment;
     const d2 = actor.department;
     if (d1 === null && d2 === null) return false;
     // The patient's row, departments as numbers (see SPAN_ROW). Numbered after reading, which numbers new departments.
     const patients = this.patients;
-    const r = patients.spanRow(patient);
+    const r = patients.spanRowAt(idx);
     const state = patients.spanTable[r] as number;
     if (state === 1) return false;
     const id1 = patients.departmentId(d1);
@@ -128,6 +133,7 @@ export class CareRelationships {
     let from: number;
     let to: number;
     if (state < 0) {
+      const patient = patients.factsAt(idx);
       spans = patient.spans ?? patients.spans(patient);
       from = 0;
       to = spans.length;
@@ -168,11 +174,15 @@ export class CareRelationships {
 
   /** Remembers a successful access when it was a write or happened under rule 1. */
   record(eventDepartment: string | null, actor: ActorState, patient: PatientFacts, t: number, wrote: boolean): void {
-    if (!wrote && !this.viaEncounter(eventDepartment, actor, patient, t)) return;
+    this.recordAt(eventDepartment, actor, patient.idx, t, wrote);
+  }
+
+  /** record() by the patient's number (PatientFacts.idx). */
+  recordAt(eventDepartment: string | null, actor: ActorState, idx: number, t: number, wrote: boolean): void {
+    if (!wrote && !this.viaEncounterAt(eventDepartment, actor, idx, t)) return;
     const minute = Math.floor(t / MINUTE_MS) % MINUTES;
     const memory = actor.treated;
     const n = actor.treatedCount;
-    const idx = patient.idx;
     let oldest = -1;
     let oldestMinute = Number.POSITIVE_INFINITY;
     for (let i = 0; i < n; i++) {

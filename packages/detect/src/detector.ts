@@ -3,7 +3,7 @@ import { ConfigError } from '@chartwatch/errors';
 import type { Alert } from './alert.ts';
 import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
 import type { CareOptions } from './care-relationship.ts';
-import { ActorDirectory, PatientDirectory } from './directory.ts';
+import { ActorDirectory, PatientDirectory, SUMMARY } from './directory.ts';
 import type { ActorState, PatientFacts } from './directory.ts';
 import { EventContext } from './event-context.ts';
 import { parseIsoMillis } from './iso-time.ts';
@@ -166,8 +166,8 @@ class DetectorImpl implements Detector {
     }
     if ((bits & (BIT.user | BIT.success)) === (BIT.user | BIT.success)) {
       const wrote = WRITE_ACTIONS.has(event.action);
-      const patients = ctx.patientFacts();
-      for (let i = 0; i < patients.length; i++) this.care.record(department, actor, patients[i] as PatientFacts, t, wrote);
+      const patients = ctx.patientIdxs();
+      for (let i = 0; i < patients.length; i++) this.care.recordAt(department, actor, patients[i] as number, t, wrote);
     }
     return this.takePending();
   }
@@ -188,6 +188,14 @@ class DetectorImpl implements Detector {
       // numbering patients in another order would change alerts.
       ctx.patientIdxs();
       return bits;
+    }
+    if (e.patientIds.length === 1) {
+      // The patient's summary (directory.ts SUMMARY), from the row the care check reads next: the facts
+      // record only for the few patients that may set a bit the summary cannot decide.
+      const s = this.patients.summary(ctx.singlePatientIdx());
+      if ((s & SUMMARY.vip) !== 0) bits |= BIT.vip;
+      const address = Math.floor(s / SUMMARY.addressUnit);
+      if ((s & (SUMMARY.deceased | SUMMARY.employee)) === 0 && (address === 0 || address !== actor.address)) return bits;
     }
     const patients = ctx.patientFacts();
     for (let i = 0; i < patients.length; i++) {

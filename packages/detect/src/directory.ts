@@ -120,14 +120,29 @@ function labelOrNull(text: string | null | undefined): string | null {
 
 /**
  * A patient's row in PatientDirectory.spanTable, by idx: [state, start, end, department, start,
- * end, department, unused], state 0 = encounters not read yet, n + 1 = n encounters (up to
+ * end, department, summary], state 0 = encounters not read yet, n + 1 = n encounters (up to
  * SPANS_INLINE) in the row sorted by start, -1 = more, in PatientFacts.spans. Eight doubles, 64
  * bytes: the care check, on every successful user event (bench data: nine patients in ten have one
  * or two encounters), reads one cache line where an array of spans was two loads (the array and its
- * element store) on top of the facts record.
+ * element store) on top of the facts record. The summary (see SUMMARY) answers the prefilter's
+ * patient bits from the same line, so a single-patient event reads the facts record only when the
+ * patient is deceased, an employee or at the actor's address.
  */
 export const SPAN_ROW = 8;
 export const SPANS_INLINE = 2;
+
+/**
+ * The facts the prefilter asks of every patient, packed in the row's last double:
+ * 1 (resolved) + 2 vip + 4 deceased + 8 employee + 16 × address hash (< 2^30, so < 2^34 in all);
+ * 0 = facts not resolved since the last setReference.
+ */
+export const SUMMARY = {
+  slot: 7,
+  vip: 2,
+  deceased: 4,
+  employee: 8,
+  addressUnit: 16,
+} as const;
 
 export class PatientDirectory {
   /** Patient id → idx (see id-table.ts: no string-keyed Map on the hot path). */
@@ -168,8 +183,8 @@ export class PatientDirectory {
   }
 
   /** The patient's idx alone, without resolving its facts (window counts need no more). */
-  idxOf(id: string): number {
-    return this.numbers.intern(id);
+  idxOf(id: string, code: number = shortIdCode(id)): number {
+    return this.numbers.intern(id, code);
   }
 
   /** get() for a caller that already has the id's shortIdCode. */
@@ -197,7 +212,35 @@ export class PatientDirectory {
     // Filled in order of first sight, so the array stays packed (indices are handed out in that order).
     while (this.facts.length < idx) this.facts.push(undefined);
     this.facts[idx] = facts;
+    const r = this.rowOf(idx);
+    this.spanTable[r + SUMMARY.slot] =
+      1 + (facts.vip ? SUMMARY.vip : 0) + (facts.deceased ? SUMMARY.deceased : 0) + (facts.employeeActorId !== null ? SUMMARY.employee : 0) + facts.address * SUMMARY.addressUnit;
     return facts;
+  }
+
+  /** The facts summary of a numbered patient (see SUMMARY), its facts resolved first if need be. */
+  summary(idx: number): number {
+    const r = idx * SPAN_ROW + SUMMARY.slot;
+    const s = r < this.spanTable.length ? (this.spanTable[r] as number) : 0;
+    if (s !== 0) return s;
+    this.resolve(this.numbers.idOf(idx), idx);
+    return this.spanTable[r] as number;
+  }
+
+  /** The facts of a numbered patient, resolved if need be. */
+  factsAt(idx: number): PatientFacts {
+    return this.facts[idx] ?? this.resolve(this.numbers.idOf(idx), idx);
+  }
+
+  /** The offset of the patient's row in spanTable, the table grown to hold it. */
+  private rowOf(idx: number): number {
+    const r = idx * SPAN_ROW;
+    if (r >= this.spanTable.length) {
+      const grown = new Float64Array(Math.max(this.spanTable.length * 2, r + SPAN_ROW));
+      grown.set(this.spanTable);
+      this.spanTable = grown;
+    }
+    return r;
   }
 
   /** The facts of a numbered patient if resolved (since the last setReference). */
@@ -236,12 +279,19 @@ export class PatientDirectory {
    * Read spanTable after this call: it may have been replaced by a larger one.
    */
   spanRow(p: PatientFacts): number {
-    const r = p.idx * SPAN_ROW;
+    return this.spanRowAt(p.idx);
+  }
+
+  /** spanRow by the patient's number: the facts record is read only to load the row, or for more encounters than it holds. */
+  spanRowAt(idx: number): number {
+    const r = idx * SPAN_ROW;
     if (r < this.spanTable.length) {
       const state = this.spanTable[r] as number;
+      if (state > 0) return r;
       // A row of more encounters is read again only for a facts record that has not got them (resolved since setReference).
-      if (state > 0 || (state < 0 && p.spans !== null)) return r;
+      if (state < 0 && this.facts[idx]?.spans != null) return r;
     }
+    const p = this.factsAt(idx);
     const parsed: { startMs: number; endMs: number; department: number }[] = [];
     for (const e of this.reference.encounters(p.id)) {
       const startMs = parseIsoMillis(e.start);
@@ -256,11 +306,7 @@ export class PatientDirectory {
       parsed.push({ department, startMs, endMs: timeOrInfinity(e.end) });
     }
     parsed.sort((a, b) => a.startMs - b.startMs);
-    if (r >= this.spanTable.length) {
-      const grown = new Float64Array(Math.max(this.spanTable.length * 2, r + SPAN_ROW));
-      grown.set(this.spanTable);
-      this.spanTable = grown;
-    }
+    this.rowOf(idx);
     const rows = this.spanTable;
     if (parsed.length <= SPANS_INLINE) {
       rows[r] = parsed.length + 1;

@@ -53,12 +53,43 @@ export class EventContext {
         for (let i = 0; i < facts.length; i++) out[i] = (facts[i] as PatientFacts).idx;
       } else {
         const ids = this.event.patientIds;
+        // One patient: by way of the actor's recent charts (sets idxs and numbered).
+        if (ids.length === 1) {
+          this.singlePatientIdx();
+          return out;
+        }
         if (out.length !== ids.length) out.length = ids.length;
         for (let i = 0; i < ids.length; i++) out[i] = this.directory.idxOf(ids[i] as string);
       }
       this.numbered = true;
     }
     return this.idxs;
+  }
+
+  /**
+   * The number of the event's one patient (call only when it names exactly one), numbered in event
+   * order like patientIdxs() but by way of the actor's recent charts (ActorDirectory.recentPatient),
+   * and without resolving its facts: the prefilter reads their summary from the patient's row
+   * (PatientDirectory.summary) and the care check the rest of that row.
+   */
+  singlePatientIdx(): number {
+    if (this.numbered) return this.idxs[0] as number;
+    let idx: number;
+    if (this.resolved) idx = (this.patients[0] as PatientFacts).idx;
+    else {
+      const id = this.event.patientIds[0] as string;
+      const code = shortIdCode(id);
+      idx = code !== 0 ? this.actors.recentPatient(this.actor, code) : -1;
+      if (idx < 0) {
+        idx = this.directory.idxOf(id, code);
+        if (code !== 0) this.actors.rememberPatient(this.actor, code, idx);
+      }
+    }
+    const out = this.idxs;
+    if (out.length !== 1) out.length = 1;
+    out[0] = idx;
+    this.numbered = true;
+    return idx;
   }
 
   /** The event's patients, resolved against reference data once per event. */
@@ -69,22 +100,8 @@ export class EventContext {
       // Only when it changes: setting an array's length is a runtime call, and a shorter one gives back its store.
       if (out.length !== ids.length) out.length = ids.length;
       if (ids.length === 1) {
-        // The actor's recent patients first: see ActorDirectory.recentPatient.
-        const id = ids[0] as string;
-        const code = shortIdCode(id);
-        const actor = this.actor;
-        let p: PatientFacts | undefined;
-        if (code !== 0) {
-          const idx = this.actors.recentPatient(actor, code);
-          if (idx >= 0) p = this.directory.factsOf(idx);
-          if (p === undefined) {
-            p = this.directory.getCoded(id, code);
-            if (idx < 0) this.actors.rememberPatient(actor, code, p.idx);
-          }
-        } else {
-          p = this.directory.get(id);
-        }
-        out[0] = p;
+        // The actor's recent patients first: see singlePatientIdx.
+        out[0] = this.directory.factsAt(this.singlePatientIdx());
       } else {
         for (let i = 0; i < ids.length; i++) out[i] = this.directory.get(ids[i] as string);
       }
