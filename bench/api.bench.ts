@@ -3,7 +3,7 @@
  *
  * Fills embedded chDB through the store's own schema with server-side
  * generation (INSERT … SELECT FROM numbers(N): rows never pass through JS;
- * the store's patient_access and the API's patient_access_report views fill
+ * the store's patient_access and the API's patient_access_packed views fill
  * as the events land), adds 100,000 alerts (a quarter triaged, half of those
  * closed since), then serves the API on 127.0.0.1 and hits the alert list
  * (a rotating mix of filters, sorts and cursor pages) and the patient access
@@ -20,6 +20,9 @@
  * migrations, so new migrations are tried against the kept data as a
  * deployed store would meet them. Without it, a fresh temporary directory is
  * filled and removed at the end.
+ *
+ * `--only list|report`: measure one scenario (its warm-up included), to
+ * compare one change in alternating runs; both run by default.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +54,15 @@ function keepDir(argv: readonly string[]): string | undefined {
   return dir;
 }
 const KEEP = keepDir(process.argv.slice(2));
+
+function onlyScenario(argv: readonly string[]): 'list' | 'report' | undefined {
+  const i = argv.indexOf('--only');
+  if (i === -1) return undefined;
+  const which = argv[i + 1];
+  if (which !== 'list' && which !== 'report') throw new Error('--only needs list or report: pnpm bench:api -- --only report');
+  return which;
+}
+const ONLY = onlyScenario(process.argv.slice(2));
 const DATA = KEEP ?? mkdtempSync(join(tmpdir(), 'chartwatch-bench-api-'));
 const removeData = (): void => {
   if (KEEP === undefined) rmSync(DATA, { recursive: true, force: true });
@@ -143,7 +155,7 @@ async function main(): Promise<void> {
   // The API's tables first, so its per-patient report view fills as the events land.
   await migrateApiTables(store);
   const db = `\`${DB}\``;
-  const countsQuery = `SELECT (SELECT count() FROM ${db}.access_events) AS events, (SELECT count() FROM ${db}.patient_access_report) AS patient_rows, (SELECT count() FROM ${db}.alerts) AS alerts`;
+  const countsQuery = `SELECT (SELECT count() FROM ${db}.access_events) AS events, (SELECT count() FROM ${db}.patient_access) AS patient_rows, (SELECT count() FROM ${db}.alerts) AS alerts`;
   const storedCounts = async (): Promise<{ events: number; patientRows: number; alerts: number }> => {
     const [c] = await (await store.client.query({ query: countsQuery, format: 'JSONEachRow' })).json<{ events: string; patient_rows: string; alerts: string }>();
     return { events: Number(c?.events ?? 0), patientRows: Number(c?.patient_rows ?? 0), alerts: Number(c?.alerts ?? 0) };
@@ -160,8 +172,8 @@ async function main(): Promise<void> {
   const stored = await storedCounts();
   console.log(
     reuse
-      ? `reused ${DATA}: ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient report rows), ${stored.alerts.toLocaleString('en')} alerts`
-      : `filled ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient report rows) in ${round(fillEventsS)} s; ${stored.alerts.toLocaleString('en')} alerts in ${round(fillAlertsS)} s; merges settled in ${round(settleS)} s`,
+      ? `reused ${DATA}: ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient rows), ${stored.alerts.toLocaleString('en')} alerts`
+      : `filled ${stored.events.toLocaleString('en')} events (${stored.patientRows.toLocaleString('en')} per-patient rows) in ${round(fillEventsS)} s; ${stored.alerts.toLocaleString('en')} alerts in ${round(fillAlertsS)} s; merges settled in ${round(settleS)} s`,
   );
   await measure(store, stored, { fillEventsS, settleS, t0, reused: reuse });
 }
@@ -283,28 +295,35 @@ async function measure(
   const patientUrl = (i: number): string => `${base}/patients/p-${(i * 7919) % PATIENTS}/access-report?limit=200`;
 
   // Warm-up (JIT, ClickHouse caches), not measured.
-  await hammer('warm-up list', 60, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList);
-  await hammer('warm-up report', 60, (i) => patientUrl(i + 100_000), { 'x-api-key': officer.key }, rowsOfReport);
+  if (ONLY !== 'report') await hammer('warm-up list', 60, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList);
+  if (ONLY !== 'list') await hammer('warm-up report', 60, (i) => patientUrl(i + 100_000), { 'x-api-key': officer.key }, rowsOfReport);
 
   const variantName = (i: number): string => {
     const v = listVariants[i % listVariants.length]!;
     return v.includes('cursor=') ? 'next pages (cursor)' : v.replace('/alerts?limit=50', '').replace(/^&/, '') || 'newest first';
   };
-  const list = await hammer('alert list', REQUESTS, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList, variantName);
-  console.log(
-    `alert list          ${list.requests} requests, ${list.reqPerSec} req/s, p50 ${list.p50Ms} ms, p90 ${list.p90Ms} ms, p99 ${list.p99Ms} ms, max ${list.maxMs} ms, ${list.meanRows} alerts/page, ${list.errors} errors`,
-  );
-  for (const [k, v] of Object.entries(list.byVariant ?? {})) console.log(`  ${k.padEnd(70)} n ${v.n}, p50 ${v.p50Ms} ms, p99 ${v.p99Ms} ms`);
-  const report = await hammer('patient access report', REQUESTS, patientUrl, { 'x-api-key': officer.key }, rowsOfReport);
-  console.log(
-    `patient report      ${report.requests} requests, ${report.reqPerSec} req/s, p50 ${report.p50Ms} ms, p90 ${report.p90Ms} ms, p99 ${report.p99Ms} ms, max ${report.maxMs} ms, ${report.meanRows} accesses/report, ${report.errors} errors`,
-  );
+  let list: Figures | null = null;
+  if (ONLY !== 'report') {
+    list = await hammer('alert list', REQUESTS, (i) => `${base}${listVariants[i % listVariants.length]}`, { 'x-api-key': analyst.key }, rowsOfList, variantName);
+    console.log(
+      `alert list          ${list.requests} requests, ${list.reqPerSec} req/s, p50 ${list.p50Ms} ms, p90 ${list.p90Ms} ms, p99 ${list.p99Ms} ms, max ${list.maxMs} ms, ${list.meanRows} alerts/page, ${list.errors} errors`,
+    );
+    for (const [k, v] of Object.entries(list.byVariant ?? {})) console.log(`  ${k.padEnd(70)} n ${v.n}, p50 ${v.p50Ms} ms, p99 ${v.p99Ms} ms`);
+  }
+  let report: Figures | null = null;
+  if (ONLY !== 'list') {
+    report = await hammer('patient access report', REQUESTS, patientUrl, { 'x-api-key': officer.key }, rowsOfReport);
+    console.log(
+      `patient report      ${report.requests} requests, ${report.reqPerSec} req/s, p50 ${report.p50Ms} ms, p90 ${report.p90Ms} ms, p99 ${report.p99Ms} ms, max ${report.maxMs} ms, ${report.meanRows} accesses/report, ${report.errors} errors`,
+    );
+  }
 
   await app.close();
   await store.close();
   removeData();
   const totalS = (performance.now() - t0) / 1000;
-  console.log(`p99 target 100 ms: alert list ${list.p99Ms < 100 ? 'met' : 'MISSED'}, patient report ${report.p99Ms < 100 ? 'met' : 'MISSED'}; total ${round(totalS)} s`);
+  const verdict = (f: Figures | null): string => (f === null ? 'not run' : f.p99Ms < 100 ? 'met' : 'MISSED');
+  console.log(`p99 target 100 ms: alert list ${verdict(list)}, patient report ${verdict(report)}; total ${round(totalS)} s`);
   console.log(
     JSON.stringify({
       bench: 'api',
@@ -313,12 +332,13 @@ async function measure(
       alerts: stored.alerts,
       concurrency: CONCURRENCY,
       reusedData: reused,
+      ...(ONLY !== undefined ? { only: ONLY } : {}),
       fillEventsSeconds: round(fillEventsS),
       settleSeconds: round(settleS),
       alertList: list,
       patientAccessReport: report,
       p99TargetMs: 100,
-      targetMet: list.p99Ms < 100 && report.p99Ms < 100,
+      targetMet: [list, report].every((f) => f === null || f.p99Ms < 100),
       totalSeconds: round(totalS),
     }),
   );
