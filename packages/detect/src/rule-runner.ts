@@ -269,7 +269,7 @@ export class RuleRunner {
     const key = this.sameHours ? day * BANDS + this.band(start) : day;
     // A literal of two allocates two slots; [] then push would allocate seventeen.
     if (ks.matchHistory === null) ks.matchHistory = [key, value];
-    else foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
+    else ks.matchHistory = foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
     if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
   }
 
@@ -364,7 +364,7 @@ export class RuleRunner {
   private updateSliding(ctx: EventContext, ks: KeyState, pane: number, idxs: readonly number[], from: number, to: number, out: Alert[] | null): void {
     let agg = ks.sliding;
     if (agg === null) {
-      agg = ks.sliding = new SlidingAgg(this.size / this.slide, this.slide);
+      agg = ks.sliding = new SlidingAgg(this.size / this.slide, this.slide, this.rule.measure === 'records');
       this.scheduleClose(pane + this.size, ks);
     }
     const eventId = ctx.event.eventId;
@@ -378,7 +378,7 @@ export class RuleRunner {
       // The newest window's value so far is a lower bound of the day's peak: record it now, there is no per-window close.
       const day = this.deps.clock.dayIndex(start);
       if (ks.history === null) ks.history = [day, observed];
-      else foldHistory(ks.history, day, observed, this.historyDays);
+      else ks.history = foldHistory(ks.history, day, observed, this.historyDays);
       if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
     }
     const threshold = this.thresholdFor(ks, start);
@@ -653,7 +653,7 @@ export class RuleRunner {
         if (this.historyDays > 0) {
           const day = this.deps.clock.dayIndex(win.start);
           if (ks.history === null) ks.history = [day, this.observe(win)];
-          else foldHistory(ks.history, day, this.observe(win), this.historyDays);
+          else ks.history = foldHistory(ks.history, day, this.observe(win), this.historyDays);
           ks.thresholdDay = NO_DAY;
         }
       } else {

@@ -25,22 +25,37 @@ function paneOf(v: number): number {
  * window is armed (it reached half its threshold), so the many keys that
  * never come near an alert hold none.
  */
+/** The `seen` of a ring with no patient yet: shared, never written (the first patient allocates the key's own). */
+const NO_PATIENTS: number[] = [];
+
 export class SlidingAgg {
   /** Start of the newest pane, ms. */
   head = Number.NEGATIVE_INFINITY;
-  /** Per pane slot: [start, events, records]. */
+  /**
+   * Per pane slot: [start, events] or, when the rule measures records, [start, events, records]. The
+   * records column of a distinct-patients rule was never read: 8 panes × 8 bytes on every sliding key.
+   */
   private readonly panes: number[];
-  /** patientIdx × 2^26 + pane number, one per distinct patient seen in the ring. */
-  private seen: number[] = [];
+  /**
+   * patientIdx × 2^26 + pane number, one per distinct patient seen in the ring, in the first
+   * `seenCount` entries; capacity grown by doubling from 4 and halved when the ring forgets most of
+   * them. A JS push reserves 17 slots at the first patient and 16 more past that: 184 bytes on a
+   * sliding key that holds about 4 patients (heap snapshot of bench/detect.bench.ts), 80 like this.
+   */
+  private seen: number[] = NO_PATIENTS;
+  private seenCount = 0;
   private seenAt: Map<number, number> | null = null;
   private evidence: string[] | null = null;
+  private readonly stride: number;
 
   constructor(
     private readonly size: number,
     private readonly slide: number,
+    records: boolean,
   ) {
-    this.panes = new Array<number>(size * 3).fill(0);
-    for (let s = 0; s < size; s++) this.panes[s * 3] = -1;
+    this.stride = records ? 3 : 2;
+    this.panes = new Array<number>(size * this.stride).fill(0);
+    for (let s = 0; s < size; s++) this.panes[s * this.stride] = -1;
   }
 
   /** Start of the newest window. */
@@ -56,14 +71,14 @@ export class SlidingAgg {
   /** Adds an event to the pane starting at `pane`; false when that pane already left the ring. */
   add(pane: number, records: number, eventId: string, patients: readonly number[], from: number, to: number): boolean {
     if (pane > this.head) this.advance(pane);
-    const s = this.slot(pane) * 3;
+    const s = this.slot(pane) * this.stride;
     if (this.panes[s] !== pane) return false;
     this.panes[s + 1] = (this.panes[s + 1] as number) + 1;
-    this.panes[s + 2] = (this.panes[s + 2] as number) + records;
+    if (this.stride === 3) this.panes[s + 2] = (this.panes[s + 2] as number) + records;
     const paneNo = Math.round(pane / this.slide) % PANE_BITS;
-    const seen = this.seen;
     outer: for (let i = from; i < to; i++) {
       const idx = patients[i] as number;
+      const seen = this.seen;
       const at = this.seenAt;
       if (at !== null) {
         const j = at.get(idx);
@@ -71,19 +86,20 @@ export class SlidingAgg {
           if (paneOf(seen[j] as number) < paneNo) seen[j] = idx * PANE_BITS + paneNo;
           continue;
         }
-        at.set(idx, seen.length);
+        at.set(idx, this.seenCount);
       } else {
-        for (let j = 0; j < seen.length; j++) {
+        const n = this.seenCount;
+        for (let j = 0; j < n; j++) {
           const v = seen[j] as number;
           if (Math.floor(v / PANE_BITS) === idx) {
             if (paneOf(v) < paneNo) seen[j] = idx * PANE_BITS + paneNo;
             continue outer;
           }
         }
-        if (seen.length >= SCAN_LIMIT) this.index();
-        this.seenAt?.set(idx, seen.length);
+        if (n >= SCAN_LIMIT) this.index();
+        this.seenAt?.set(idx, n);
       }
-      seen.push(idx * PANE_BITS + paneNo);
+      this.append(idx * PANE_BITS + paneNo);
     }
     const evidence = this.evidence;
     if (evidence !== null) {
@@ -91,6 +107,20 @@ export class SlidingAgg {
       evidence.push(eventId);
     }
     return true;
+  }
+
+  private append(v: number): void {
+    const n = this.seenCount;
+    if (n === this.seen.length) this.resize(Math.max(4, n * 2));
+    this.seen[n] = v;
+    this.seenCount = n + 1;
+  }
+
+  private resize(capacity: number): void {
+    const old = this.seen;
+    const grown = new Array<number>(capacity).fill(0);
+    for (let j = 0; j < this.seenCount; j++) grown[j] = old[j] as number;
+    this.seen = grown;
   }
 
   /** Starts keeping evidence from this event on (the caller passes the event that armed it). */
@@ -104,23 +134,25 @@ export class SlidingAgg {
 
   private advance(pane: number): void {
     const steps = this.head === Number.NEGATIVE_INFINITY ? this.size : Math.min(this.size, Math.round((pane - this.head) / this.slide));
+    const stride = this.stride;
     for (let k = steps - 1; k >= 0; k--) {
       const start = pane - k * this.slide;
-      const s = this.slot(start) * 3;
+      const s = this.slot(start) * stride;
       this.panes[s] = start;
       this.panes[s + 1] = 0;
-      this.panes[s + 2] = 0;
+      if (stride === 3) this.panes[s + 2] = 0;
     }
     this.head = pane;
     // Forget patients no longer in the ring, so the list stays as short as the window.
     const oldest = Math.round(this.windowStart / this.slide) % PANE_BITS;
     const seen = this.seen;
     let w = 0;
-    for (let r = 0; r < seen.length; r++) {
+    for (let r = 0; r < this.seenCount; r++) {
       const v = seen[r] as number;
       if (paneOf(v) >= oldest) seen[w++] = v;
     }
-    seen.length = w;
+    this.seenCount = w;
+    if (w * 4 <= seen.length && seen.length > 4) this.resize(Math.max(4, w * 2));
     this.seenAt = null;
     if (w > SCAN_LIMIT) this.index();
     if (this.evidence !== null && this.count() === 0) this.evidence = null;
@@ -128,14 +160,15 @@ export class SlidingAgg {
 
   private index(): void {
     const at = new Map<number, number>();
-    for (let j = 0; j < this.seen.length; j++) at.set(Math.floor((this.seen[j] as number) / PANE_BITS), j);
+    for (let j = 0; j < this.seenCount; j++) at.set(Math.floor((this.seen[j] as number) / PANE_BITS), j);
     this.seenAt = at;
   }
 
   private sum(offset: number): number {
     const from = this.windowStart;
+    const stride = this.stride;
     let n = 0;
-    for (let s = 0; s < this.size; s++) if ((this.panes[s * 3] as number) >= from) n += this.panes[s * 3 + offset] as number;
+    for (let s = 0; s < this.size; s++) if ((this.panes[s * stride] as number) >= from) n += this.panes[s * stride + offset] as number;
     return n;
   }
 
@@ -143,6 +176,7 @@ export class SlidingAgg {
     return this.sum(1);
   }
 
+  /** Records in the newest window; only for a ring built with `records`. */
   records(): number {
     return this.sum(2);
   }
@@ -150,7 +184,7 @@ export class SlidingAgg {
   distinctPatients(): number {
     const from = Math.round(this.windowStart / this.slide) % PANE_BITS;
     let n = 0;
-    for (let j = 0; j < this.seen.length; j++) if (paneOf(this.seen[j] as number) >= from) n++;
+    for (let j = 0; j < this.seenCount; j++) if (paneOf(this.seen[j] as number) >= from) n++;
     return n;
   }
 
@@ -158,7 +192,7 @@ export class SlidingAgg {
   patientIdxs(): number[] {
     const from = Math.round(this.windowStart / this.slide) % PANE_BITS;
     const out: number[] = [];
-    for (let j = 0; j < this.seen.length && out.length < MAX_EVIDENCE_IDS; j++) {
+    for (let j = 0; j < this.seenCount && out.length < MAX_EVIDENCE_IDS; j++) {
       const v = this.seen[j] as number;
       if (paneOf(v) >= from) out.push(Math.floor(v / PANE_BITS));
     }
