@@ -16,8 +16,7 @@ import { formatIso } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
 import type { LocalClock } from './local-clock.ts';
 import type { BaselineSpec, Measure } from './rule-schema.ts';
-import { addMatch, matchValue, resetMatch } from './match-tracker.ts';
-import type { MatchCounts } from './match-tracker.ts';
+import { addMatch, MATCH_FIELDS, matchStart, matchValue, resetMatch } from './match-tracker.ts';
 import { SlidingAgg } from './sliding-window.ts';
 
 type ComparedWith = Alert['comparedWith'];
@@ -43,12 +42,22 @@ interface WindowAgg {
   fired: boolean;
 }
 
-interface KeyState extends MatchCounts {
+/**
+ * One key of one rule. Its numbers that change on every event or are times (last alert, the self-match
+ * tracker) are not here but in its runner's rows (RuleRunner.rows, at `num`): a 64-bit heap (Node has no
+ * pointer compression) gives every field 8 bytes and every time a 16-byte box besides, and this object
+ * was 264 bytes and two boxes on every active user's after-hours key (heap snapshot of
+ * bench/detect.bench.ts), 168 now with the row beside it.
+ */
+interface KeyState {
   /** The runner this key belongs to; null once forgotten (the actor's chain drops it lazily). */
   owner: RuleRunner | null;
   /** Next key state of the same actor (ActorState.ruleKeys), for keys that are the actor alone. */
   nextForActor: KeyState | null;
-  readonly mapKey: string;
+  /** The key's number in its runner: its row and its place in RuleRunner.keyList; reused once forgotten. */
+  readonly num: number;
+  /** The actor's slot (ActorState.slot) for a key that is the actor alone, -1 for actor+patient. */
+  readonly slot: number;
   readonly actorId: string;
   readonly actorKind: ActorKind;
   readonly patientId: string | null;
@@ -59,7 +68,6 @@ interface KeyState extends MatchCounts {
   windows: WindowAgg[] | null;
   /** Sliding rules: the pane ring, null until the first event and after it closed. */
   sliding: SlidingAgg | null;
-  lastFiredMs: number;
   /** Daily peaks of this rule's windows (see baseline.ts); only for baseline rules. */
   history: number[] | null;
   /** Daily peaks over every event passing `match`, for a `self-match` baseline. */
@@ -80,6 +88,10 @@ interface KeyState extends MatchCounts {
  * fields stay in the key state (NaN made them pointers to boxed doubles: bytes and a miss per key).
  */
 const NO_DAY = -(2 ** 30);
+
+/** A key's row in RuleRunner.rows: the time of its last alert, then (self-match rules) its tracker (match-tracker.ts). */
+const LAST_FIRED = 0;
+const MATCH = 1;
 
 /** Distinct patients a window keeps in a Set before it switches to a bitmap (WindowAgg.patients). */
 const SET_LIMIT = 256;
@@ -142,11 +154,24 @@ export class RuleRunner {
   private readonly matchChecks: EventPredicate[];
   private readonly checks: EventPredicate[];
   private readonly patientChecks: PatientPredicate[];
-  private readonly keys = new Map<string, KeyState>();
+  /**
+   * Live keys by number, undefined where a forgotten key's number waits in `free`. Keys that are the actor
+   * alone are found through the actor record (ActorState.ruleKeys) and, once that record was evicted, by its
+   * slot in `bySlot` (key number + 1, 0 for none); actor+patient keys by string in `pairKeys`. A Map of every
+   * key by string and a Set of keys per role (peer baselines) were ≈ 60 bytes an active user on a 64-bit heap;
+   * the list and the slot index are 8 and 4 (heap snapshot of bench/detect.bench.ts).
+   */
+  private readonly keyList: (KeyState | undefined)[] = [];
+  private readonly free: number[] = [];
+  private bySlot = new Int32Array(1024);
+  private readonly pairKeys = new Map<string, KeyState>();
+  private live = 0;
+  /** ROW doubles per key number (LAST_FIRED, MATCH…), grown by half as keys are numbered. */
+  private rows: Float64Array;
+  private readonly rowSize: number;
   /** Keys with a window ending at each pending end; `ends` is sorted ascending. */
   private readonly closing = new Map<number, KeyState[]>();
   private readonly ends: number[] = [];
-  private readonly peers: Map<string, Set<KeyState>> | null;
   /** Peer baselines by `${day}|${role}`: windows of two days (around midnight) alternate, so one entry per role would thrash. */
   private readonly peerCache = new Map<string, RobustThreshold | null>();
   /** Patients that passed the patient conditions, as idx and id. */
@@ -185,7 +210,8 @@ export class RuleRunner {
     this.keepsCounting = this.historyDays > 0;
     this.sameHours = this.sources.some((b) => b.sameHours);
     this.combineMax = rule.threshold?.combine === 'max';
-    this.peers = this.sources.some((b) => b.of === 'peers') ? new Map() : null;
+    this.rowSize = tracks ? MATCH + MATCH_FIELDS : MATCH;
+    this.rows = new Float64Array(this.rowSize * 1024);
     // Overlapping sliding windows would each fire for one burst: "per window" means "per window size" there.
     this.suppressMs = rule.suppress === 'window' ? (this.slide < this.size ? this.size : 0) : rule.suppress;
   }
@@ -200,12 +226,12 @@ export class RuleRunner {
   }
 
   get activeKeys(): number {
-    return this.keys.size;
+    return this.live;
   }
 
   activeWindows(): number {
     let n = 0;
-    for (const k of this.keys.values()) n += (k.windows?.length ?? 0) + (k.sliding === null ? 0 : 1);
+    for (const k of this.keyList) if (k !== undefined) n += (k.windows?.length ?? 0) + (k.sliding === null ? 0 : 1);
     return n;
   }
 
@@ -253,8 +279,9 @@ export class RuleRunner {
   /** Feeds the self-match tracker of the event's key (actor or application: self-match needs a per-actor key). */
   private track(ctx: EventContext): void {
     const ks = this.keyState(ctx, ctx.actor.id, null);
-    const previous = ks.matchStart;
-    const finished = addMatch(ks, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
+    const at = ks.num * this.rowSize + MATCH;
+    const previous = matchStart(this.rows, at);
+    const finished = addMatch(this.rows, at, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
     if (finished >= 0) this.foldMatch(ks, previous, finished);
   }
 
@@ -306,7 +333,14 @@ export class RuleRunner {
         ks = next;
       }
     }
-    let ks = this.keys.get(mapKey);
+    let ks: KeyState | undefined;
+    if (patientId === null) {
+      const slot = actor.slot;
+      const n = slot < this.bySlot.length ? (this.bySlot[slot] as number) : 0;
+      ks = n === 0 ? undefined : this.keyList[n - 1];
+    } else {
+      ks = this.pairKeys.get(mapKey);
+    }
     if (ks !== undefined) {
       // Known to the rule but not to this actor record (the actor was evicted as idle and came back).
       if (patientId === null) {
@@ -314,49 +348,60 @@ export class RuleRunner {
         actor.ruleKeys = ks;
       }
     } else {
-      const role = ctx.actor.role ?? ctx.eventRole;
-      ks = {
-        owner: this,
-        nextForActor: null,
-        mapKey,
-        actorId: ctx.actor.id,
-        actorKind: ctx.event.actor.kind,
-        patientId,
-        role,
-        windows: null,
-        sliding: null,
-        lastFiredMs: Number.NEGATIVE_INFINITY,
-        history: null,
-        matchHistory: null,
-        matchStart: Number.NEGATIVE_INFINITY,
-        matchCount: 0,
-        matchRecords: 0,
-        mb0: 0,
-        mb1: 0,
-        mb2: 0,
-        mb3: 0,
-        mb4: 0,
-        mb5: 0,
-        mb6: 0,
-        mb7: 0,
-        quota: undefined,
-        thresholdDay: NO_DAY,
-        thresholdKey: NO_DAY,
-        threshold: 0,
-        center: null,
-        spread: null,
-        comparedWith: 'fixed',
-      };
-      this.keys.set(mapKey, ks);
-      if (patientId === null) {
-        ks.nextForActor = actor.ruleKeys as KeyState | null;
-        actor.ruleKeys = ks;
+      ks = this.createKey(ctx, mapKey, patientId);
+    }
+    return ks;
+  }
+
+  private createKey(ctx: EventContext, mapKey: string, patientId: string | null): KeyState {
+    const actor = ctx.actor;
+    const num = this.free.length > 0 ? (this.free.pop() as number) : this.keyList.length;
+    const ks: KeyState = {
+      owner: this,
+      nextForActor: null,
+      num,
+      slot: patientId === null ? actor.slot : -1,
+      actorId: actor.id,
+      actorKind: ctx.event.actor.kind,
+      patientId,
+      role: actor.role ?? ctx.eventRole,
+      windows: null,
+      sliding: null,
+      history: null,
+      matchHistory: null,
+      quota: undefined,
+      thresholdDay: NO_DAY,
+      thresholdKey: NO_DAY,
+      threshold: 0,
+      center: null,
+      spread: null,
+      comparedWith: 'fixed',
+    };
+    if (num === this.keyList.length) this.keyList.push(ks);
+    else this.keyList[num] = ks;
+    this.live++;
+    const size = this.rowSize;
+    if ((num + 1) * size > this.rows.length) {
+      // By half, not double: the slack is part of every key's bytes.
+      const grown = new Float64Array(Math.max((num + 1) * size, size * Math.ceil((this.rows.length / size) * 1.5)));
+      grown.set(this.rows);
+      this.rows = grown;
+    }
+    const at = num * size;
+    this.rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
+    if (size > MATCH) resetMatch(this.rows, at + MATCH);
+    if (patientId === null) {
+      const slot = actor.slot;
+      if (slot >= this.bySlot.length) {
+        const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.bySlot.length * 1.5)));
+        grown.set(this.bySlot);
+        this.bySlot = grown;
       }
-      if (this.peers !== null && role !== null) {
-        let group = this.peers.get(role);
-        if (group === undefined) this.peers.set(role, (group = new Set()));
-        group.add(ks);
-      }
+      this.bySlot[slot] = num + 1;
+      ks.nextForActor = actor.ruleKeys as KeyState | null;
+      actor.ruleKeys = ks;
+    } else {
+      this.pairKeys.set(mapKey, ks);
     }
     return ks;
   }
@@ -386,11 +431,12 @@ export class RuleRunner {
     if (!agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId);
     if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
-    if (Math.abs(t - ks.lastFiredMs) < this.suppressMs) {
+    const fired = ks.num * this.rowSize + LAST_FIRED;
+    if (Math.abs(t - (this.rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;
       return;
     }
-    ks.lastFiredMs = t;
+    this.rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       const directory = ctx.directory;
@@ -473,12 +519,13 @@ export class RuleRunner {
     const observed = this.observe(w);
     if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
-    if (this.suppressMs > 0 && Math.abs(t - ks.lastFiredMs) < this.suppressMs) {
+    const fired = ks.num * this.rowSize + LAST_FIRED;
+    if (this.suppressMs > 0 && Math.abs(t - (this.rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;
       return;
     }
     w.fired = true;
-    ks.lastFiredMs = t;
+    this.rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       out.push(
@@ -606,19 +653,20 @@ export class RuleRunner {
     const cacheKey = `${source}|${day}|${role}`;
     const cached = this.peerCache.get(cacheKey);
     if (cached !== undefined) return cached;
-    const group = this.peers?.get(role);
+    // The role's keys are found by a walk over all keys, once per role and day (peerCache): the statistics
+    // sort their values, so the order of the pool does not matter, and no Set per role is kept per key.
     let result: RobustThreshold | null = null;
-    if (group !== undefined) {
-      const pool: number[] = [];
-      let contributors = 0;
-      for (const member of group) {
-        if (member.history === null) continue;
-        const before = pool.length;
-        valuesBefore(member.history, day, b.historyDays, pool);
-        if (pool.length > before) contributors++;
-      }
-      if (contributors >= b.minPeers && pool.length >= b.minHistoryDays) result = robustThreshold(pool, b);
+    const pool: number[] = [];
+    let contributors = 0;
+    const list = this.keyList;
+    for (let i = 0; i < list.length; i++) {
+      const member = list[i];
+      if (member === undefined || member.role !== role || member.history === null) continue;
+      const before = pool.length;
+      valuesBefore(member.history, day, b.historyDays, pool);
+      if (pool.length > before) contributors++;
     }
+    if (contributors >= b.minPeers && pool.length >= b.minHistoryDays) result = robustThreshold(pool, b);
     this.peerCache.set(cacheKey, result);
     return result;
   }
@@ -668,23 +716,43 @@ export class RuleRunner {
     if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) return false;
     if (ks.history !== null && ks.history.length > 0) return false;
     if (ks.matchHistory !== null && ks.matchHistory.length > 0) return false;
-    if (ks.matchStart !== Number.NEGATIVE_INFINITY && ks.matchStart + this.size > watermark) return false;
-    return this.suppressMs === 0 || ks.lastFiredMs + this.suppressMs <= watermark;
+    const at = ks.num * this.rowSize;
+    if (this.rowSize > MATCH) {
+      const start = matchStart(this.rows, at + MATCH);
+      if (start !== Number.NEGATIVE_INFINITY && start + this.size > watermark) return false;
+    }
+    return this.suppressMs === 0 || (this.rows[at + LAST_FIRED] as number) + this.suppressMs <= watermark;
   }
 
   private forget(ks: KeyState): void {
+    // A key can be forgotten twice (closed again from a pending window end): its number may be another key's by then.
+    if (ks.owner === null) return;
     ks.owner = null;
-    if (this.keys.get(ks.mapKey) === ks) this.keys.delete(ks.mapKey);
-    if (this.peers !== null && ks.role !== null) this.peers.get(ks.role)?.delete(ks);
+    this.keyList[ks.num] = undefined;
+    this.free.push(ks.num);
+    this.live--;
+    if (ks.slot >= 0) {
+      if (this.bySlot[ks.slot] === ks.num + 1) this.bySlot[ks.slot] = 0;
+    } else {
+      const mapKey = `${ks.actorId}\u0000${ks.patientId ?? ''}`;
+      if (this.pairKeys.get(mapKey) === ks) this.pairKeys.delete(mapKey);
+    }
   }
 
   /** Daily housekeeping: closes idle trackers, drops keys whose history has aged out and expired suppressions. */
   sweep(watermark: number): void {
     const today = this.deps.clock.dayIndex(watermark);
-    for (const ks of this.keys.values()) {
-      if (ks.matchStart !== Number.NEGATIVE_INFINITY && ks.matchStart + this.size <= watermark) {
-        this.foldMatch(ks, ks.matchStart, matchValue(ks, this.rule.measure));
-        resetMatch(ks);
+    const list = this.keyList;
+    for (let i = 0; i < list.length; i++) {
+      const ks = list[i];
+      if (ks === undefined) continue;
+      if (this.rowSize > MATCH) {
+        const at = ks.num * this.rowSize + MATCH;
+        const start = matchStart(this.rows, at);
+        if (start !== Number.NEGATIVE_INFINITY && start + this.size <= watermark) {
+          this.foldMatch(ks, start, matchValue(this.rows, at, this.rule.measure));
+          resetMatch(this.rows, at);
+        }
       }
       if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) continue;
       if (ks.history !== null && lastDay(ks.history) < today - this.historyDays) ks.history = null;
