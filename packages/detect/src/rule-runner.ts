@@ -37,9 +37,34 @@ interface WindowAgg {
   bitmap: Uint32Array | null;
   /** How many distinct patients (either form). */
   distinct: number;
+  /**
+   * The first 100 patient ids and event ids: min(distinct, 100) and min(count, 100) of them are set, the
+   * arrays' lengths are their capacities (see putAt). Null until the first event, and again once an
+   * alert made them useless.
+   */
   patientIds: string[] | null;
   evidence: string[] | null;
   fired: boolean;
+}
+
+/** The ids of a window with none yet: shared, never written (putAt allocates the window's own). */
+const NO_IDS: string[] = [];
+
+/**
+ * Stores `id` at `n` of a list whose length is its capacity, doubling it (from 2, up to 100) when full,
+ * and returns the list. A JS push reserves 17 slots at the first id: 184 bytes for the one or two ids most
+ * windows hold (heap snapshot of bench/detect.bench.ts: btg-abuse alone keeps a window open for one active
+ * actor in eight), 64 like this.
+ */
+function putAt(list: string[], n: number, id: string): string[] {
+  if (n < list.length) {
+    list[n] = id;
+    return list;
+  }
+  const grown = new Array<string>(Math.min(MAX_EVIDENCE_IDS, Math.max(2, n * 2))).fill('');
+  for (let i = 0; i < n; i++) grown[i] = list[i] as string;
+  grown[n] = id;
+  return grown;
 }
 
 /**
@@ -77,7 +102,6 @@ interface KeyState {
   /** Threshold cached for one local day (history only changes when windows close), and hours band with sameHours. */
   thresholdDay: number;
   thresholdKey: number;
-  threshold: number;
   center: number | null;
   spread: number | null;
   comparedWith: ComparedWith;
@@ -89,9 +113,14 @@ interface KeyState {
  */
 const NO_DAY = -(2 ** 30);
 
-/** A key's row in RuleRunner.rows: the time of its last alert, then (self-match rules) its tracker (match-tracker.ts). */
+/**
+ * A key's row in RuleRunner.rows: the time of its last alert, its threshold (cached with thresholdDay: a
+ * fractional or NaN threshold once made the field a boxed double in every key, 16 bytes more each), then
+ * (self-match rules) its tracker (match-tracker.ts).
+ */
 const LAST_FIRED = 0;
-const MATCH = 1;
+const THRESHOLD = 1;
+const MATCH = 2;
 
 /** Distinct patients a window keeps in a Set before it switches to a bitmap (WindowAgg.patients). */
 const SET_LIMIT = 256;
@@ -163,7 +192,9 @@ export class RuleRunner {
    */
   private readonly keyList: (KeyState | undefined)[] = [];
   private readonly free: number[] = [];
-  private bySlot = new Int32Array(1024);
+  private bySlot: Int32Array;
+  /** Instead of bySlot for rules whose keys are a few actors: an index by every slot would cost more than they. */
+  private readonly slotKeys: Map<number, KeyState> | null;
   private readonly pairKeys = new Map<string, KeyState>();
   private live = 0;
   /** ROW doubles per key number (LAST_FIRED, MATCH…), grown by half as keys are numbered. */
@@ -212,6 +243,9 @@ export class RuleRunner {
     this.combineMax = rule.threshold?.combine === 'max';
     this.rowSize = tracks ? MATCH + MATCH_FIELDS : MATCH;
     this.rows = new Float64Array(this.rowSize * 1024);
+    // A self-match rule has a key for nearly every active actor; other rules for few of them.
+    this.bySlot = new Int32Array(tracks ? 1024 : 0);
+    this.slotKeys = tracks ? null : new Map();
     // Overlapping sliding windows would each fire for one burst: "per window" means "per window size" there.
     this.suppressMs = rule.suppress === 'window' ? (this.slide < this.size ? this.size : 0) : rule.suppress;
   }
@@ -336,8 +370,11 @@ export class RuleRunner {
     let ks: KeyState | undefined;
     if (patientId === null) {
       const slot = actor.slot;
-      const n = slot < this.bySlot.length ? (this.bySlot[slot] as number) : 0;
-      ks = n === 0 ? undefined : this.keyList[n - 1];
+      if (this.slotKeys !== null) ks = this.slotKeys.get(slot);
+      else {
+        const n = slot < this.bySlot.length ? (this.bySlot[slot] as number) : 0;
+        ks = n === 0 ? undefined : this.keyList[n - 1];
+      }
     } else {
       ks = this.pairKeys.get(mapKey);
     }
@@ -372,7 +409,6 @@ export class RuleRunner {
       quota: undefined,
       thresholdDay: NO_DAY,
       thresholdKey: NO_DAY,
-      threshold: 0,
       center: null,
       spread: null,
       comparedWith: 'fixed',
@@ -389,15 +425,19 @@ export class RuleRunner {
     }
     const at = num * size;
     this.rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
+    this.rows[at + THRESHOLD] = 0;
     if (size > MATCH) resetMatch(this.rows, at + MATCH);
     if (patientId === null) {
       const slot = actor.slot;
-      if (slot >= this.bySlot.length) {
-        const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.bySlot.length * 1.5)));
-        grown.set(this.bySlot);
-        this.bySlot = grown;
+      if (this.slotKeys !== null) this.slotKeys.set(slot, ks);
+      else {
+        if (slot >= this.bySlot.length) {
+          const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.bySlot.length * 1.5)));
+          grown.set(this.bySlot);
+          this.bySlot = grown;
+        }
+        this.bySlot[slot] = num + 1;
       }
-      this.bySlot[slot] = num + 1;
       ks.nextForActor = actor.ruleKeys as KeyState | null;
       actor.ruleKeys = ks;
     } else {
@@ -454,11 +494,12 @@ export class RuleRunner {
   }
 
   private windowAt(ks: KeyState, start: number): WindowAgg {
-    let ws = ks.windows;
-    if (ws === null) ws = ks.windows = [];
-    for (let i = 0; i < ws.length; i++) if ((ws[i] as WindowAgg).start === start) return ws[i] as WindowAgg;
+    const ws = ks.windows;
+    if (ws !== null) for (let i = 0; i < ws.length; i++) if ((ws[i] as WindowAgg).start === start) return ws[i] as WindowAgg;
     const w: WindowAgg = { start, end: start + this.size, count: 0, records: 0, patients: null, bitmap: null, distinct: 0, patientIds: null, evidence: null, fired: false };
-    ws.push(w);
+    // A literal of one: [] then push reserved 17 slots (152 bytes) for the one window a key nearly always has.
+    if (ws === null) ks.windows = [w];
+    else ws.push(w);
     this.scheduleClose(w.end, ks);
     return w;
   }
@@ -486,10 +527,9 @@ export class RuleRunner {
     w.records += ctx.event.records;
     if (w.evidence === null) {
       w.patients = new Set();
-      w.patientIds = [];
-      w.evidence = [];
+      w.patientIds = NO_IDS;
+      w.evidence = NO_IDS;
     }
-    const ids = w.patientIds as string[];
     for (let i = from; i < to; i++) {
       const idx = idxs[i] as number;
       const bitmap = w.bitmap;
@@ -505,11 +545,11 @@ export class RuleRunner {
         set.add(idx);
         if (set.size > SET_LIMIT) this.toBitmap(w, set);
       }
+      if (w.distinct < MAX_EVIDENCE_IDS) w.patientIds = putAt(w.patientIds as string[], w.distinct, patientIds[i] as string);
       w.distinct++;
-      if (ids.length < MAX_EVIDENCE_IDS) ids.push(patientIds[i] as string);
     }
-    const evidence = w.evidence as string[];
-    if (evidence.length < MAX_EVIDENCE_IDS) evidence.push(ctx.event.eventId);
+    // count was incremented above: this event's id goes at count − 1.
+    if (w.count <= MAX_EVIDENCE_IDS) w.evidence = putAt(w.evidence as string[], w.count - 1, ctx.event.eventId);
     if (w.fired) {
       this.counters.suppressed++;
       return;
@@ -534,8 +574,8 @@ export class RuleRunner {
           end: w.end,
           evidenceCount: w.count,
           patientCount: w.distinct,
-          patientIds: (w.patientIds ?? []).slice(),
-          evidenceIds: (w.evidence ?? []).slice(),
+          patientIds: (w.patientIds ?? NO_IDS).slice(0, Math.min(w.distinct, MAX_EVIDENCE_IDS)),
+          evidenceIds: (w.evidence ?? NO_IDS).slice(0, Math.min(w.count, MAX_EVIDENCE_IDS)),
         }),
       );
     }
@@ -590,13 +630,13 @@ export class RuleRunner {
     }
     if (spec.above !== undefined) {
       ks.comparedWith = 'fixed';
-      ks.threshold = spec.above;
+      this.rows[ks.num * this.rowSize + THRESHOLD] = spec.above;
       return spec.above;
     }
     if (spec.quota !== undefined) {
       if (ks.quota === undefined) ks.quota = this.deps.vendorQuota(ks.actorId);
       ks.comparedWith = 'quota';
-      if (ks.quota !== null) ks.threshold = ks.quota;
+      if (ks.quota !== null) this.rows[ks.num * this.rowSize + THRESHOLD] = ks.quota;
       return ks.quota;
     }
     const day = this.deps.clock.dayIndex(windowStart);
@@ -642,11 +682,12 @@ export class RuleRunner {
       ks.comparedWith = comparedWith;
       const fallback = spec.fallback ?? (this.sources[0] as BaselineSpec).minimum;
       // NaN: no baseline and fallback "none", the rule stays silent for this key today.
-      ks.threshold = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
+      this.rows[ks.num * this.rowSize + THRESHOLD] = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
       ks.center = best === null ? null : best.center;
       ks.spread = best === null ? null : best.spread;
     }
-    return Number.isNaN(ks.threshold) ? null : ks.threshold;
+    const threshold = this.rows[ks.num * this.rowSize + THRESHOLD] as number;
+    return Number.isNaN(threshold) ? null : threshold;
   }
 
   private peerThreshold(source: number, role: string, day: number, b: BaselineSpec): RobustThreshold | null {
@@ -708,7 +749,8 @@ export class RuleRunner {
         ws[w++] = win;
       }
     }
-    ws.length = w;
+    if (w === 0) ks.windows = null;
+    else ws.length = w;
     if (w === 0 && this.forgettable(ks, watermark)) this.forget(ks);
   }
 
@@ -732,7 +774,9 @@ export class RuleRunner {
     this.free.push(ks.num);
     this.live--;
     if (ks.slot >= 0) {
-      if (this.bySlot[ks.slot] === ks.num + 1) this.bySlot[ks.slot] = 0;
+      if (this.slotKeys !== null) {
+        if (this.slotKeys.get(ks.slot) === ks) this.slotKeys.delete(ks.slot);
+      } else if (this.bySlot[ks.slot] === ks.num + 1) this.bySlot[ks.slot] = 0;
     } else {
       const mapKey = `${ks.actorId}\u0000${ks.patientId ?? ''}`;
       if (this.pairKeys.get(mapKey) === ks) this.pairKeys.delete(mapKey);
@@ -782,7 +826,7 @@ export class RuleRunner {
     const patientIds = w.patientIds;
     const patientCount = w.patientCount;
     const evidenceEventIds = w.evidenceIds;
-    const threshold = ks.comparedWith === 'condition' ? null : ks.threshold;
+    const threshold = ks.comparedWith === 'condition' ? null : (this.rows[ks.num * this.rowSize + THRESHOLD] as number);
     const baseline = ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
     const shown = patientIds.slice(0, 5).join(', ') + (patientCount > 5 ? ` and ${patientCount - 5} more` : '');
     const explanation = rule.template.render({
