@@ -17,7 +17,8 @@ import type { LoadedRule } from './load-rules.ts';
 import type { LocalClock } from './local-clock.ts';
 import type { BaselineSpec, Measure } from './rule-schema.ts';
 import { addMatch, MATCH_FIELDS, matchStart, matchValue, resetMatch } from './match-tracker.ts';
-import { SlidingAgg } from './sliding-window.ts';
+import { ringShape, SlidingAgg } from './sliding-window.ts';
+import type { RingShape } from './sliding-window.ts';
 
 type ComparedWith = Alert['comparedWith'];
 
@@ -81,18 +82,16 @@ interface KeyState {
   nextForActor: KeyState | null;
   /** The key's number in its runner: its row and its place in RuleRunner.keyList; reused once forgotten. */
   readonly num: number;
-  /** The actor's slot (ActorState.slot) for a key that is the actor alone, -1 for actor+patient. */
-  readonly slot: number;
   readonly actorId: string;
   readonly actorKind: ActorKind;
   readonly patientId: string | null;
   /** Peer group (normalised role), or null when unknown. */
   readonly role: string | null;
-  /** Tumbling rules: the open windows (usually one; more while a late event's window is still open). */
-  /** Null until the first window (sliding rules never have one): an empty array is 32 bytes a key. */
-  windows: WindowAgg[] | null;
-  /** Sliding rules: the pane ring, null until the first event and after it closed. */
-  sliding: SlidingAgg | null;
+  /**
+   * Tumbling rules: the open windows (usually one; more while a late event's window is still open).
+   * Sliding rules: the pane ring. Null when none is open. One field for both: a rule has one kind.
+   */
+  win: WindowAgg[] | SlidingAgg | null;
   /** Daily peaks of this rule's windows (see baseline.ts); only for baseline rules. */
   history: number[] | null;
   /** Daily peaks over every event passing `match`, for a `self-match` baseline. */
@@ -185,17 +184,17 @@ export class RuleRunner {
   private readonly patientChecks: PatientPredicate[];
   /**
    * Live keys by number, undefined where a forgotten key's number waits in `free`. Keys that are the actor
-   * alone are found through the actor record (ActorState.ruleKeys) and, once that record was evicted, by its
-   * slot in `bySlot` (key number + 1, 0 for none); actor+patient keys by string in `pairKeys`. A Map of every
-   * key by string and a Set of keys per role (peer baselines) were ≈ 60 bytes an active user on a 64-bit heap;
-   * the list and the slot index are 8 and 4 (heap snapshot of bench/detect.bench.ts).
+   * alone are found through the actor record (ActorState.ruleKeys); once that record was evicted, a self-match
+   * rule finds them by the actor's slot in `bySlot` (key number + 1, 0 for none; a forgotten key's entry is
+   * left and checked on use), other keys by string in `keyMap`. A Map of every key by string and a Set of keys
+   * per role (peer baselines) were ≈ 60 bytes an active user on a 64-bit heap; the list and the slot index
+   * are 8 and 4 (heap snapshot of bench/detect.bench.ts).
    */
   private readonly keyList: (KeyState | undefined)[] = [];
   private readonly free: number[] = [];
   private bySlot: Int32Array;
-  /** Instead of bySlot for rules whose keys are a few actors: an index by every slot would cost more than they. */
-  private readonly slotKeys: Map<number, KeyState> | null;
-  private readonly pairKeys = new Map<string, KeyState>();
+  /** Actor+patient keys, and every key of a rule without self-match: those have keys for few actors, an index by every slot would cost more than they. */
+  private readonly keyMap = new Map<string, KeyState>();
   private live = 0;
   /** ROW doubles per key number (LAST_FIRED, MATCH…), grown by half as keys are numbered. */
   private rows: Float64Array;
@@ -221,6 +220,8 @@ export class RuleRunner {
   /** Baseline rules keep counting after an alert: the window's final value feeds the history. */
   private readonly keepsCounting: boolean;
   private readonly suppressMs: number;
+  /** Sliding rules: what their pane rings share. */
+  private readonly ring: RingShape;
 
   constructor(
     readonly rule: LoadedRule,
@@ -245,8 +246,8 @@ export class RuleRunner {
     this.rows = new Float64Array(this.rowSize * 1024);
     // A self-match rule has a key for nearly every active actor; other rules for few of them.
     this.bySlot = new Int32Array(tracks ? 1024 : 0);
-    this.slotKeys = tracks ? null : new Map();
     // Overlapping sliding windows would each fire for one burst: "per window" means "per window size" there.
+    this.ring = ringShape(this.size / this.slide, this.slide, rule.measure === 'records');
     this.suppressMs = rule.suppress === 'window' ? (this.slide < this.size ? this.size : 0) : rule.suppress;
   }
 
@@ -265,7 +266,7 @@ export class RuleRunner {
 
   activeWindows(): number {
     let n = 0;
-    for (const k of this.keyList) if (k !== undefined) n += (k.windows?.length ?? 0) + (k.sliding === null ? 0 : 1);
+    for (const k of this.keyList) if (k !== undefined && k.win !== null) n += Array.isArray(k.win) ? k.win.length : 1;
     return n;
   }
 
@@ -368,15 +369,14 @@ export class RuleRunner {
       }
     }
     let ks: KeyState | undefined;
-    if (patientId === null) {
+    if (patientId === null && this.bySlot.length > 0) {
       const slot = actor.slot;
-      if (this.slotKeys !== null) ks = this.slotKeys.get(slot);
-      else {
-        const n = slot < this.bySlot.length ? (this.bySlot[slot] as number) : 0;
-        ks = n === 0 ? undefined : this.keyList[n - 1];
-      }
+      const n = slot < this.bySlot.length ? (this.bySlot[slot] as number) : 0;
+      const found = n === 0 ? undefined : this.keyList[n - 1];
+      // The number may be another key's since (forget leaves bySlot as it is).
+      if (found !== undefined && found.patientId === null && found.actorId === actor.id) ks = found;
     } else {
-      ks = this.pairKeys.get(mapKey);
+      ks = this.keyMap.get(mapKey);
     }
     if (ks !== undefined) {
       // Known to the rule but not to this actor record (the actor was evicted as idle and came back).
@@ -397,13 +397,11 @@ export class RuleRunner {
       owner: this,
       nextForActor: null,
       num,
-      slot: patientId === null ? actor.slot : -1,
       actorId: actor.id,
       actorKind: ctx.event.actor.kind,
       patientId,
       role: actor.role ?? ctx.eventRole,
-      windows: null,
-      sliding: null,
+      win: null,
       history: null,
       matchHistory: null,
       quota: undefined,
@@ -427,29 +425,28 @@ export class RuleRunner {
     this.rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
     this.rows[at + THRESHOLD] = 0;
     if (size > MATCH) resetMatch(this.rows, at + MATCH);
-    if (patientId === null) {
+    if (patientId === null && this.bySlot.length > 0) {
       const slot = actor.slot;
-      if (this.slotKeys !== null) this.slotKeys.set(slot, ks);
-      else {
-        if (slot >= this.bySlot.length) {
-          const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.bySlot.length * 1.5)));
-          grown.set(this.bySlot);
-          this.bySlot = grown;
-        }
-        this.bySlot[slot] = num + 1;
+      if (slot >= this.bySlot.length) {
+        const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.bySlot.length * 1.5)));
+        grown.set(this.bySlot);
+        this.bySlot = grown;
       }
+      this.bySlot[slot] = num + 1;
+    } else {
+      this.keyMap.set(mapKey, ks);
+    }
+    if (patientId === null) {
       ks.nextForActor = actor.ruleKeys as KeyState | null;
       actor.ruleKeys = ks;
-    } else {
-      this.pairKeys.set(mapKey, ks);
     }
     return ks;
   }
 
   private updateSliding(ctx: EventContext, ks: KeyState, pane: number, idxs: readonly number[], from: number, to: number, out: Alert[] | null): void {
-    let agg = ks.sliding;
+    let agg = ks.win as SlidingAgg | null;
     if (agg === null) {
-      agg = ks.sliding = new SlidingAgg(this.size / this.slide, this.slide, this.rule.measure === 'records');
+      agg = ks.win = new SlidingAgg(this.ring);
       this.scheduleClose(pane + this.size, ks);
     }
     const eventId = ctx.event.eventId;
@@ -494,11 +491,11 @@ export class RuleRunner {
   }
 
   private windowAt(ks: KeyState, start: number): WindowAgg {
-    const ws = ks.windows;
+    const ws = ks.win as WindowAgg[] | null;
     if (ws !== null) for (let i = 0; i < ws.length; i++) if ((ws[i] as WindowAgg).start === start) return ws[i] as WindowAgg;
     const w: WindowAgg = { start, end: start + this.size, count: 0, records: 0, patients: null, bitmap: null, distinct: 0, patientIds: null, evidence: null, fired: false };
     // A literal of one: [] then push reserved 17 slots (152 bytes) for the one window a key nearly always has.
-    if (ws === null) ks.windows = [w];
+    if (ws === null) ks.win = [w];
     else ws.push(w);
     this.scheduleClose(w.end, ks);
     return w;
@@ -725,37 +722,43 @@ export class RuleRunner {
   }
 
   private closeKey(ks: KeyState, watermark: number): void {
-    const agg = ks.sliding;
-    if (agg !== null) {
-      const end = agg.head + this.size;
+    const win = ks.win;
+    if (win === null) {
+      if (this.forgettable(ks, watermark)) this.forget(ks);
+      return;
+    }
+    if (!Array.isArray(win)) {
+      const end = win.head + this.size;
       if (end > watermark) {
         this.scheduleClose(end, ks);
         return;
       }
-      ks.sliding = null;
+      ks.win = null;
+      if (this.forgettable(ks, watermark)) this.forget(ks);
+      return;
     }
-    const ws = ks.windows ?? [];
+    const ws = win;
     let w = 0;
     for (let r = 0; r < ws.length; r++) {
-      const win = ws[r] as WindowAgg;
-      if (win.end <= watermark) {
+      const one = ws[r] as WindowAgg;
+      if (one.end <= watermark) {
         if (this.historyDays > 0) {
-          const day = this.deps.clock.dayIndex(win.start);
-          if (ks.history === null) ks.history = [day, this.observe(win)];
-          else ks.history = foldHistory(ks.history, day, this.observe(win), this.historyDays);
+          const day = this.deps.clock.dayIndex(one.start);
+          if (ks.history === null) ks.history = [day, this.observe(one)];
+          else ks.history = foldHistory(ks.history, day, this.observe(one), this.historyDays);
           ks.thresholdDay = NO_DAY;
         }
       } else {
-        ws[w++] = win;
+        ws[w++] = one;
       }
     }
-    if (w === 0) ks.windows = null;
+    if (w === 0) ks.win = null;
     else ws.length = w;
     if (w === 0 && this.forgettable(ks, watermark)) this.forget(ks);
   }
 
   private forgettable(ks: KeyState, watermark: number): boolean {
-    if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) return false;
+    if (ks.win !== null) return false;
     if (ks.history !== null && ks.history.length > 0) return false;
     if (ks.matchHistory !== null && ks.matchHistory.length > 0) return false;
     const at = ks.num * this.rowSize;
@@ -773,13 +776,9 @@ export class RuleRunner {
     this.keyList[ks.num] = undefined;
     this.free.push(ks.num);
     this.live--;
-    if (ks.slot >= 0) {
-      if (this.slotKeys !== null) {
-        if (this.slotKeys.get(ks.slot) === ks) this.slotKeys.delete(ks.slot);
-      } else if (this.bySlot[ks.slot] === ks.num + 1) this.bySlot[ks.slot] = 0;
-    } else {
-      const mapKey = `${ks.actorId}\u0000${ks.patientId ?? ''}`;
-      if (this.pairKeys.get(mapKey) === ks) this.pairKeys.delete(mapKey);
+    if (ks.patientId !== null || this.bySlot.length === 0) {
+      const mapKey = ks.patientId === null ? ks.actorId : `${ks.actorId}\u0000${ks.patientId}`;
+      if (this.keyMap.get(mapKey) === ks) this.keyMap.delete(mapKey);
     }
   }
 
@@ -798,7 +797,7 @@ export class RuleRunner {
           resetMatch(this.rows, at);
         }
       }
-      if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) continue;
+      if (ks.win !== null) continue;
       if (ks.history !== null && lastDay(ks.history) < today - this.historyDays) ks.history = null;
       if (ks.matchHistory !== null) {
         const last = lastDay(ks.matchHistory);
