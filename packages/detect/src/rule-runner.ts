@@ -96,10 +96,10 @@ interface KeyState {
   history: number[] | null;
   /** Daily peaks over every event passing `match`, for a `self-match` baseline. */
   matchHistory: number[] | null;
-  /** Quota from the vendor list: undefined until looked up, null when the application has none. */
-  quota: number | null | undefined;
-  /** Threshold cached for one local day (history only changes when windows close), and hours band with sameHours. */
-  thresholdDay: number;
+  /**
+   * Threshold cached for one local day (history only changes when windows close): the day, or with sameHours
+   * day × BANDS² + the window's two hours bands (the day is then thresholdKey / BANDS², see cachedDay).
+   */
   thresholdKey: number;
   center: number | null;
   spread: number | null;
@@ -107,15 +107,16 @@ interface KeyState {
 }
 
 /**
- * KeyState.thresholdDay/Key when nothing is cached: below any day index, and a small integer, so the
+ * KeyState.thresholdKey when nothing is cached: below any day index, and a small integer, so the
  * fields stay in the key state (NaN made them pointers to boxed doubles: bytes and a miss per key).
  */
 const NO_DAY = -(2 ** 30);
 
 /**
- * A key's row in RuleRunner.rows: the time of its last alert, its threshold (cached with thresholdDay: a
- * fractional or NaN threshold once made the field a boxed double in every key, 16 bytes more each), then
- * (self-match rules) its tracker (match-tracker.ts).
+ * A key's row in RuleRunner.rows: the time of its last alert, its threshold (cached with thresholdKey: a
+ * fractional or NaN threshold once made the field a boxed double in every key, 16 bytes more each; for a
+ * quota rule the quota: NaN until looked up, -Infinity when the application has none), then (self-match
+ * rules) its tracker (match-tracker.ts).
  */
 const LAST_FIRED = 0;
 const THRESHOLD = 1;
@@ -332,7 +333,12 @@ export class RuleRunner {
     // A literal of two allocates two slots; [] then push would allocate seventeen.
     if (ks.matchHistory === null) ks.matchHistory = [key, value];
     else ks.matchHistory = foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
-    if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
+    if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
+  }
+
+  /** The day of the key's cached threshold (NO_DAY / BANDS² when none: below any day too). */
+  private cachedDay(ks: KeyState): number {
+    return this.sameHours ? Math.floor(ks.thresholdKey / (BANDS * BANDS)) : ks.thresholdKey;
   }
 
   private band(t: number): number {
@@ -404,8 +410,6 @@ export class RuleRunner {
       win: null,
       history: null,
       matchHistory: null,
-      quota: undefined,
-      thresholdDay: NO_DAY,
       thresholdKey: NO_DAY,
       center: null,
       spread: null,
@@ -423,7 +427,7 @@ export class RuleRunner {
     }
     const at = num * size;
     this.rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
-    this.rows[at + THRESHOLD] = 0;
+    this.rows[at + THRESHOLD] = this.rule.threshold?.quota === undefined ? 0 : Number.NaN;
     if (size > MATCH) resetMatch(this.rows, at + MATCH);
     if (patientId === null && this.bySlot.length > 0) {
       const slot = actor.slot;
@@ -461,7 +465,7 @@ export class RuleRunner {
       const day = this.deps.clock.dayIndex(start);
       if (ks.history === null) ks.history = [day, observed];
       else ks.history = foldHistory(ks.history, day, observed, this.historyDays);
-      if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
+      if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
     }
     const threshold = this.thresholdFor(ks, start);
     if (threshold === null) return;
@@ -631,16 +635,17 @@ export class RuleRunner {
       return spec.above;
     }
     if (spec.quota !== undefined) {
-      if (ks.quota === undefined) ks.quota = this.deps.vendorQuota(ks.actorId);
+      const at = ks.num * this.rowSize + THRESHOLD;
+      let quota = this.rows[at] as number;
+      if (Number.isNaN(quota)) this.rows[at] = quota = this.deps.vendorQuota(ks.actorId) ?? Number.NEGATIVE_INFINITY;
       ks.comparedWith = 'quota';
-      if (ks.quota !== null) this.rows[ks.num * this.rowSize + THRESHOLD] = ks.quota;
-      return ks.quota;
+      return quota === Number.NEGATIVE_INFINITY ? null : quota;
     }
     const day = this.deps.clock.dayIndex(windowStart);
     // With sameHours the threshold depends on the hours of the window too: cache per (day, band pair).
     const cacheKey = this.sameHours ? day * BANDS * BANDS + this.band(windowStart) * BANDS + this.band(windowStart + this.size - 1) : day;
-    if (ks.thresholdDay !== day || ks.thresholdKey !== cacheKey) {
-      ks.thresholdDay = day;
+    // The key holds the day: a different day is a different key.
+    if (ks.thresholdKey !== cacheKey) {
       ks.thresholdKey = cacheKey;
       let best: RobustThreshold | null = null;
       let comparedWith: ComparedWith = 'fixed';
@@ -746,7 +751,7 @@ export class RuleRunner {
           const day = this.deps.clock.dayIndex(one.start);
           if (ks.history === null) ks.history = [day, this.observe(one)];
           else ks.history = foldHistory(ks.history, day, this.observe(one), this.historyDays);
-          ks.thresholdDay = NO_DAY;
+          ks.thresholdKey = NO_DAY;
         }
       } else {
         ws[w++] = one;
@@ -846,7 +851,8 @@ export class RuleRunner {
       baseline: formatNumber(baseline),
       spread: formatNumber(ks.spread),
       comparedWith: ks.comparedWith,
-      quota: formatNumber(ks.quota ?? null),
+      // A quota rule fires only for an application with a quota, its threshold.
+      quota: formatNumber(rule.threshold?.quota !== undefined ? threshold : null),
       window: formatDuration(this.size),
       // The alert's fields stay ISO UTC for machines; its words are on the hospital's clock.
       windowStart: this.deps.clock.readable(w.start),
