@@ -2,7 +2,7 @@ import type { ActorKind } from '@chartwatch/event';
 import type { Alert } from './alert.ts';
 import { MAX_EVIDENCE_IDS } from './alert.ts';
 import { alertIdOf } from './alert-id.ts';
-import { foldHistory, lastDay, robustThreshold, valuesBefore } from './baseline.ts';
+import { foldHistory, lastDay, robustThreshold, spliced, valuesBefore } from './baseline.ts';
 import type { RobustThreshold } from './baseline.ts';
 import { compileConditions } from './conditions.ts';
 import type { EventPredicate, PatientPredicate } from './conditions.ts';
@@ -92,10 +92,11 @@ interface KeyState {
    * Sliding rules: the pane ring. Null when none is open. One field for both: a rule has one kind.
    */
   win: WindowAgg[] | SlidingAgg | null;
-  /** Daily peaks of this rule's windows (see baseline.ts); only for baseline rules. */
-  history: number[] | null;
-  /** Daily peaks over every event passing `match`, for a `self-match` baseline. */
-  matchHistory: number[] | null;
+  /**
+   * Baseline rules: [n, daily peaks of this rule's windows (n numbers), daily peaks over every event passing
+   * `match` (self-match)], runs of [day, value] pairs (see baseline.ts); null while both are empty.
+   */
+  days: number[] | null;
   /**
    * Threshold cached for one local day (history only changes when windows close): the day, or with sameHours
    * day × BANDS² + the window's two hours bands (the day is then thresholdKey / BANDS², see cachedDay).
@@ -129,13 +130,13 @@ const SET_LIMIT = 256;
 const BANDS = 32;
 
 /** Values of days in [day − historyDays, day) whose band is b1 or b2 (keys day × BANDS + band). */
-function valuesInBands(history: readonly number[], day: number, historyDays: number, b1: number, b2: number, out: number[]): void {
+function valuesInBands(list: readonly number[], start: number, end: number, day: number, historyDays: number, b1: number, b2: number, out: number[]): void {
   const from = day - historyDays;
-  for (let i = 0; i < history.length; i += 2) {
-    const key = history[i] as number;
+  for (let i = start; i < end; i += 2) {
+    const key = list[i] as number;
     const d = Math.floor(key / BANDS);
     const band = key - d * BANDS;
-    if (d >= from && d < day && (band === b1 || band === b2)) out.push(history[i + 1] as number);
+    if (d >= from && d < day && (band === b1 || band === b2)) out.push(list[i + 1] as number);
   }
 }
 
@@ -331,9 +332,26 @@ export class RuleRunner {
     const day = clock.dayIndex(start);
     const key = this.sameHours ? day * BANDS + this.band(start) : day;
     // A literal of two allocates two slots; [] then push would allocate seventeen.
-    if (ks.matchHistory === null) ks.matchHistory = [key, value];
-    else ks.matchHistory = foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
+    this.fold(ks, true, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
     if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
+  }
+
+  /** Records a day's peak in the key's own history (match false) or its self-match history (KeyState.days). */
+  private fold(ks: KeyState, match: boolean, day: number, value: number, historyDays: number): void {
+    const list = ks.days;
+    // A literal of three allocates three slots; [] then push would allocate seventeen.
+    if (list === null) {
+      ks.days = match ? [0, day, value] : [2, day, value];
+      return;
+    }
+    const n = list[0] as number;
+    if (match) {
+      ks.days = foldHistory(list, 1 + n, list.length, day, value, historyDays);
+      return;
+    }
+    const folded = foldHistory(list, 1, 1 + n, day, value, historyDays);
+    if (folded !== list) folded[0] = n + folded.length - list.length;
+    ks.days = folded;
   }
 
   /** The day of the key's cached threshold (NO_DAY / BANDS² when none: below any day too). */
@@ -408,8 +426,7 @@ export class RuleRunner {
       patientId,
       role: actor.role ?? ctx.eventRole,
       win: null,
-      history: null,
-      matchHistory: null,
+      days: null,
       thresholdKey: NO_DAY,
       center: null,
       spread: null,
@@ -463,8 +480,7 @@ export class RuleRunner {
     if (this.historyDays > 0) {
       // The newest window's value so far is a lower bound of the day's peak: record it now, there is no per-window close.
       const day = this.deps.clock.dayIndex(start);
-      if (ks.history === null) ks.history = [day, observed];
-      else ks.history = foldHistory(ks.history, day, observed, this.historyDays);
+      this.fold(ks, false, day, observed, this.historyDays);
       if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
     }
     const threshold = this.thresholdFor(ks, start);
@@ -656,8 +672,13 @@ export class RuleRunner {
         if (b.of === 'peers') {
           if (ks.role !== null) result = this.peerThreshold(i, ks.role, day, b);
         } else {
-          const history = b.of === 'self' ? ks.history : ks.matchHistory;
-          if (history === null) continue;
+          const list = ks.days;
+          if (list === null) continue;
+          const n = list[0] as number;
+          const from = b.of === 'self' ? 1 : 1 + n;
+          const to = b.of === 'self' ? 1 + n : list.length;
+          // An empty run is a history the key does not have (runs are never emptied, they are dropped).
+          if (from === to) continue;
           const values = this.scratch;
           values.length = 0;
           if (b.sameHours) {
@@ -666,13 +687,13 @@ export class RuleRunner {
             const b2 = this.band(windowStart + this.size - 1);
             for (const band of b1 === b2 ? [b1] : [b1, b2]) {
               values.length = 0;
-              valuesInBands(history, day, b.historyDays, band, band, values);
+              valuesInBands(list, from, to, day, b.historyDays, band, band, values);
               if (values.length < b.minHistoryDays) continue;
               const r = robustThreshold(values, b);
               if (result === null || r.threshold > result.threshold) result = r;
             }
           } else {
-            valuesBefore(history, day, b.historyDays, values);
+            valuesBefore(list, from, to, day, b.historyDays, values);
             if (values.length >= b.minHistoryDays) result = robustThreshold(values, b);
           }
         }
@@ -704,9 +725,12 @@ export class RuleRunner {
     const list = this.keyList;
     for (let i = 0; i < list.length; i++) {
       const member = list[i];
-      if (member === undefined || member.role !== role || member.history === null) continue;
+      if (member === undefined || member.role !== role || member.days === null) continue;
+      const days = member.days;
+      const n = days[0] as number;
+      if (n === 0) continue;
       const before = pool.length;
-      valuesBefore(member.history, day, b.historyDays, pool);
+      valuesBefore(days, 1, 1 + n, day, b.historyDays, pool);
       if (pool.length > before) contributors++;
     }
     if (contributors >= b.minPeers && pool.length >= b.minHistoryDays) result = robustThreshold(pool, b);
@@ -749,8 +773,7 @@ export class RuleRunner {
       if (one.end <= watermark) {
         if (this.historyDays > 0) {
           const day = this.deps.clock.dayIndex(one.start);
-          if (ks.history === null) ks.history = [day, this.observe(one)];
-          else ks.history = foldHistory(ks.history, day, this.observe(one), this.historyDays);
+          this.fold(ks, false, day, this.observe(one), this.historyDays);
           ks.thresholdKey = NO_DAY;
         }
       } else {
@@ -764,8 +787,7 @@ export class RuleRunner {
 
   private forgettable(ks: KeyState, watermark: number): boolean {
     if (ks.win !== null) return false;
-    if (ks.history !== null && ks.history.length > 0) return false;
-    if (ks.matchHistory !== null && ks.matchHistory.length > 0) return false;
+    if (ks.days !== null && ks.days.length > 1) return false;
     const at = ks.num * this.rowSize;
     if (this.rowSize > MATCH) {
       const start = matchStart(this.rows, at + MATCH);
@@ -803,10 +825,20 @@ export class RuleRunner {
         }
       }
       if (ks.win !== null) continue;
-      if (ks.history !== null && lastDay(ks.history) < today - this.historyDays) ks.history = null;
-      if (ks.matchHistory !== null) {
-        const last = lastDay(ks.matchHistory);
-        if ((this.sameHours ? Math.floor(last / BANDS) : last) < today - this.matchHistoryDays) ks.matchHistory = null;
+      const days = ks.days;
+      if (days !== null) {
+        const n = days[0] as number;
+        const dropOwn = n > 0 && lastDay(days, 1, 1 + n) < today - this.historyDays;
+        let dropMatch = false;
+        if (days.length > 1 + n) {
+          const last = lastDay(days, 1 + n, days.length);
+          dropMatch = (this.sameHours ? Math.floor(last / BANDS) : last) < today - this.matchHistoryDays;
+        }
+        if (dropOwn || dropMatch) {
+          const rest = dropOwn && dropMatch ? [0] : dropOwn ? spliced(days, 1, n) : spliced(days, 1 + n, days.length - 1 - n);
+          if (dropOwn) rest[0] = 0;
+          ks.days = rest.length > 1 ? rest : null;
+        }
       }
       if (this.forgettable(ks, watermark)) this.forget(ks);
     }
