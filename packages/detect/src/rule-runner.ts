@@ -22,10 +22,14 @@ import type { RingShape } from './sliding-window.ts';
 
 type ComparedWith = Alert['comparedWith'];
 
-/** One window of one key: running aggregates and the evidence an alert would cite. */
+/**
+ * One window of one key: running aggregates and the evidence an alert would cite. It ends at start + the
+ * rule's window size (an `end` field was 8 bytes and a 16-byte boxed double on every open window).
+ */
 interface WindowAgg {
   readonly start: number;
-  readonly end: number;
+  /** The key's next open window (a late event's window is still open beside the current one), in opening order. */
+  next: WindowAgg | null;
   count: number;
   records: number;
   /**
@@ -88,10 +92,11 @@ interface KeyState {
   /** Peer group (normalised role), or null when unknown. */
   readonly role: string | null;
   /**
-   * Tumbling rules: the open windows (usually one; more while a late event's window is still open).
-   * Sliding rules: the pane ring. Null when none is open. One field for both: a rule has one kind.
+   * Tumbling rules: the first open window, chained (usually one; more while a late event's window is still
+   * open): an array around the one window was 56 bytes more. Sliding rules: the pane ring. Null when none is
+   * open. One field for both: a rule has one kind.
    */
-  win: WindowAgg[] | SlidingAgg | null;
+  win: WindowAgg | SlidingAgg | null;
   /**
    * Baseline rules: [n, daily peaks of this rule's windows (n numbers), daily peaks over every event passing
    * `match` (self-match)], runs of [day, value] pairs (see baseline.ts); null while both are empty.
@@ -268,7 +273,11 @@ export class RuleRunner {
 
   activeWindows(): number {
     let n = 0;
-    for (const k of this.keyList) if (k !== undefined && k.win !== null) n += Array.isArray(k.win) ? k.win.length : 1;
+    for (const k of this.keyList) {
+      if (k === undefined || k.win === null) continue;
+      if (k.win instanceof SlidingAgg) n++;
+      else for (let w: WindowAgg | null = k.win; w !== null; w = w.next) n++;
+    }
     return n;
   }
 
@@ -511,13 +520,15 @@ export class RuleRunner {
   }
 
   private windowAt(ks: KeyState, start: number): WindowAgg {
-    const ws = ks.win as WindowAgg[] | null;
-    if (ws !== null) for (let i = 0; i < ws.length; i++) if ((ws[i] as WindowAgg).start === start) return ws[i] as WindowAgg;
-    const w: WindowAgg = { start, end: start + this.size, count: 0, records: 0, patients: null, bitmap: null, distinct: 0, patientIds: null, evidence: null, fired: false };
-    // A literal of one: [] then push reserved 17 slots (152 bytes) for the one window a key nearly always has.
-    if (ws === null) ks.win = [w];
-    else ws.push(w);
-    this.scheduleClose(w.end, ks);
+    let last: WindowAgg | null = null;
+    for (let o = ks.win as WindowAgg | null; o !== null; o = o.next) {
+      if (o.start === start) return o;
+      last = o;
+    }
+    const w: WindowAgg = { start, next: null, count: 0, records: 0, patients: null, bitmap: null, distinct: 0, patientIds: null, evidence: null, fired: false };
+    if (last === null) ks.win = w;
+    else last.next = w;
+    this.scheduleClose(start + this.size, ks);
     return w;
   }
 
@@ -588,7 +599,7 @@ export class RuleRunner {
       out.push(
         this.buildAlert(ctx, ks, observed, {
           start: w.start,
-          end: w.end,
+          end: w.start + this.size,
           evidenceCount: w.count,
           patientCount: w.distinct,
           patientIds: (w.patientIds ?? NO_IDS).slice(0, Math.min(w.distinct, MAX_EVIDENCE_IDS)),
@@ -756,7 +767,7 @@ export class RuleRunner {
       if (this.forgettable(ks, watermark)) this.forget(ks);
       return;
     }
-    if (!Array.isArray(win)) {
+    if (win instanceof SlidingAgg) {
       const end = win.head + this.size;
       if (end > watermark) {
         this.scheduleClose(end, ks);
@@ -766,23 +777,27 @@ export class RuleRunner {
       if (this.forgettable(ks, watermark)) this.forget(ks);
       return;
     }
-    const ws = win;
-    let w = 0;
-    for (let r = 0; r < ws.length; r++) {
-      const one = ws[r] as WindowAgg;
-      if (one.end <= watermark) {
+    // Keeps the windows still open, in order.
+    let first: WindowAgg | null = null;
+    let last: WindowAgg | null = null;
+    for (let one: WindowAgg | null = win; one !== null; ) {
+      const next: WindowAgg | null = one.next;
+      if (one.start + this.size <= watermark) {
         if (this.historyDays > 0) {
           const day = this.deps.clock.dayIndex(one.start);
           this.fold(ks, false, day, this.observe(one), this.historyDays);
           ks.thresholdKey = NO_DAY;
         }
       } else {
-        ws[w++] = one;
+        one.next = null;
+        if (last === null) first = one;
+        else last.next = one;
+        last = one;
       }
+      one = next;
     }
-    if (w === 0) ks.win = null;
-    else ws.length = w;
-    if (w === 0 && this.forgettable(ks, watermark)) this.forget(ks);
+    ks.win = first;
+    if (first === null && this.forgettable(ks, watermark)) this.forget(ks);
   }
 
   private forgettable(ks: KeyState, watermark: number): boolean {
