@@ -12,27 +12,31 @@ import type { Measure } from './rule-schema.ts';
  * patients) the estimate is within a few percent, and it never needs more
  * memory however many patients are read.
  *
- * The tracker of one key is MATCH_FIELDS doubles at `at` in its runner's key rows (rule-runner.ts):
- * start of the window being counted (-Infinity when none), events, records, then the bitmap as four
- * 32-bit words. In a Float64Array the words need no 2^30 limit (an object field above it became a
- * pointer to a boxed double) and the start no box: in the key state object these were eleven fields
- * and a boxed double, 104 bytes a key on a 64-bit heap, against 56 here (heap snapshot of
- * bench/detect.bench.ts; every active user has a tracker).
+ * The tracker of one key is matchFields(measure) doubles at `at` in its runner's key rows
+ * (rule-runner.ts): start of the window being counted (-Infinity when none), events, then what the
+ * measure needs: records, or the bitmap as four 32-bit words. In a Float64Array the words need no 2^30
+ * limit (an object field above it became a pointer to a boxed double) and the start no box: in the key
+ * state object these were eleven fields and a boxed double, 104 bytes a key on a 64-bit heap, against
+ * 48 here for distinct patients (heap snapshot of bench/detect.bench.ts; every active user has a tracker).
  */
-export const MATCH_FIELDS = 7;
 const START = 0;
 const COUNT = 1;
-const RECORDS = 2;
-const WORDS = 3;
+/** Records (measure records) or the first bitmap word (distinct-patients). */
+const MORE = 2;
+
+/** Numbers a tracker takes in its row. */
+export function matchFields(measure: Measure): number {
+  return measure === 'records' ? 3 : measure === 'distinct-patients' ? 6 : 2;
+}
 
 /** Start of the window being counted, -Infinity when none. */
 export function matchStart(rows: Float64Array, at: number): number {
   return rows[at + START] as number;
 }
 
-export function resetMatch(rows: Float64Array, at: number): void {
+export function resetMatch(rows: Float64Array, at: number, measure: Measure): void {
   rows[at + START] = Number.NEGATIVE_INFINITY;
-  rows.fill(0, at + COUNT, at + MATCH_FIELDS);
+  rows.fill(0, at + COUNT, at + matchFields(measure));
 }
 
 /**
@@ -47,17 +51,17 @@ export function addMatch(rows: Float64Array, at: number, measure: Measure, start
   if (start > current) {
     if (current !== Number.NEGATIVE_INFINITY) finished = matchValue(rows, at, measure);
     rows[at + START] = start;
-    rows.fill(0, at + COUNT, at + MATCH_FIELDS);
+    rows.fill(0, at + COUNT, at + matchFields(measure));
   } else if (start < current) {
     return -1;
   }
   rows[at + COUNT] = (rows[at + COUNT] as number) + 1;
-  rows[at + RECORDS] = (rows[at + RECORDS] as number) + records;
-  if (measure === 'distinct-patients') {
+  if (measure === 'records') rows[at + MORE] = (rows[at + MORE] as number) + records;
+  else if (measure === 'distinct-patients') {
     for (let i = 0; i < patients.length; i++) {
       // Multiplicative hash of the patient number to one of 128 bits (only how many are set is read).
       const h = Math.imul((patients[i] as number) + 1, 0x9e3779b1) >>> 25;
-      const w = at + WORDS + (h >>> 5);
+      const w = at + MORE + (h >>> 5);
       rows[w] = (rows[w] as number) | (1 << (h & 31));
     }
   }
@@ -67,8 +71,8 @@ export function addMatch(rows: Float64Array, at: number, measure: Measure, start
 export function matchValue(rows: Float64Array, at: number, measure: Measure): number {
   const count = rows[at + COUNT] as number;
   if (measure === 'events') return count;
-  if (measure === 'records') return rows[at + RECORDS] as number;
-  const w = at + WORDS;
+  if (measure === 'records') return rows[at + MORE] as number;
+  const w = at + MORE;
   const set = popcount(rows[w] as number) + popcount(rows[w + 1] as number) + popcount(rows[w + 2] as number) + popcount(rows[w + 3] as number);
   if (set >= 128) return Math.max(count, 128 * Math.log(128));
   // Linear counting: n ≈ −m ln(empty / m), never more than the events seen.

@@ -16,7 +16,7 @@ import { formatIso } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
 import type { LocalClock } from './local-clock.ts';
 import type { BaselineSpec, Measure } from './rule-schema.ts';
-import { addMatch, MATCH_FIELDS, matchStart, matchValue, resetMatch } from './match-tracker.ts';
+import { addMatch, matchFields, matchStart, matchValue, resetMatch } from './match-tracker.ts';
 import { ringShape, SlidingAgg } from './sliding-window.ts';
 import type { RingShape } from './sliding-window.ts';
 
@@ -249,7 +249,7 @@ export class RuleRunner {
     this.keepsCounting = this.historyDays > 0;
     this.sameHours = this.sources.some((b) => b.sameHours);
     this.combineMax = rule.threshold?.combine === 'max';
-    this.rowSize = tracks ? MATCH + MATCH_FIELDS : MATCH;
+    this.rowSize = tracks ? MATCH + matchFields(rule.measure) : MATCH;
     this.rows = new Float64Array(this.rowSize * 1024);
     // A self-match rule has a key for nearly every active actor; other rules for few of them.
     this.bySlot = new Int32Array(tracks ? 1024 : 0);
@@ -454,7 +454,7 @@ export class RuleRunner {
     const at = num * size;
     this.rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
     this.rows[at + THRESHOLD] = this.rule.threshold?.quota === undefined ? 0 : Number.NaN;
-    if (size > MATCH) resetMatch(this.rows, at + MATCH);
+    if (size > MATCH) resetMatch(this.rows, at + MATCH, this.rule.measure);
     if (patientId === null && this.bySlot.length > 0) {
       const slot = actor.slot;
       if (slot >= this.bySlot.length) {
@@ -836,7 +836,7 @@ export class RuleRunner {
         const start = matchStart(this.rows, at);
         if (start !== Number.NEGATIVE_INFINITY && start + this.size <= watermark) {
           this.foldMatch(ks, start, matchValue(this.rows, at, this.rule.measure));
-          resetMatch(this.rows, at);
+          resetMatch(this.rows, at, this.rule.measure);
         }
       }
       if (ks.win !== null) continue;
