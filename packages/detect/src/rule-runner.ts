@@ -128,6 +128,10 @@ const LAST_FIRED = 0;
 const THRESHOLD = 1;
 const MATCH = 2;
 
+/** Keys a chunk of key rows holds (RuleRunner.chunks). */
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+
 /** Distinct patients a window keeps in a Set before it switches to a bitmap (WindowAgg.patients). */
 const SET_LIMIT = 256;
 
@@ -203,8 +207,12 @@ export class RuleRunner {
   /** Actor+patient keys, and every key of a rule without self-match: those have keys for few actors, an index by every slot would cost more than they. */
   private readonly keyMap = new Map<string, KeyState>();
   private live = 0;
-  /** ROW doubles per key number (LAST_FIRED, MATCH…), grown by half as keys are numbered. */
-  private rows: Float64Array;
+  /**
+   * rowSize doubles per key number (LAST_FIRED, THRESHOLD, MATCH…), in chunks of CHUNK keys: a table grown by
+   * half had 16% of it unused at the bench's 34,048 after-hours keys (≈ 10 bytes an active actor), a chunk
+   * has less than one chunk unused, for one more load (the chunk, from a short array in cache).
+   */
+  private readonly chunks: Float64Array[] = [];
   private readonly rowSize: number;
   /** Keys with a window ending at each pending end; `ends` is sorted ascending. */
   private readonly closing = new Map<number, KeyState[]>();
@@ -250,7 +258,7 @@ export class RuleRunner {
     this.sameHours = this.sources.some((b) => b.sameHours);
     this.combineMax = rule.threshold?.combine === 'max';
     this.rowSize = tracks ? MATCH + matchFields(rule.measure) : MATCH;
-    this.rows = new Float64Array(this.rowSize * 1024);
+    this.chunks.push(new Float64Array(this.rowSize * CHUNK));
     // A self-match rule has a key for nearly every active actor; other rules for few of them.
     this.bySlot = new Int32Array(tracks ? 1024 : 0);
     // Overlapping sliding windows would each fire for one burst: "per window" means "per window size" there.
@@ -325,9 +333,10 @@ export class RuleRunner {
   /** Feeds the self-match tracker of the event's key (actor or application: self-match needs a per-actor key). */
   private track(ctx: EventContext): void {
     const ks = this.keyState(ctx, ctx.actor.id, null);
-    const at = ks.num * this.rowSize + MATCH;
-    const previous = matchStart(this.rows, at);
-    const finished = addMatch(this.rows, at, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
+    const rows = this.rowsOf(ks.num);
+    const at = this.rowAt(ks.num) + MATCH;
+    const previous = matchStart(rows, at);
+    const finished = addMatch(rows, at, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
     if (finished >= 0) this.foldMatch(ks, previous, finished);
   }
 
@@ -343,6 +352,16 @@ export class RuleRunner {
     // A literal of two allocates two slots; [] then push would allocate seventeen.
     this.fold(ks, true, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
     if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
+  }
+
+  /** The chunk of key rows that holds key `num`'s row. */
+  private rowsOf(num: number): Float64Array {
+    return this.chunks[num >>> CHUNK_BITS] as Float64Array;
+  }
+
+  /** Where key `num`'s row starts in its chunk. */
+  private rowAt(num: number): number {
+    return (num & (CHUNK - 1)) * this.rowSize;
   }
 
   /** Records a day's peak in the key's own history (match false) or its self-match history (KeyState.days). */
@@ -444,17 +463,13 @@ export class RuleRunner {
     if (num === this.keyList.length) this.keyList.push(ks);
     else this.keyList[num] = ks;
     this.live++;
-    const size = this.rowSize;
-    if ((num + 1) * size > this.rows.length) {
-      // By half, not double: the slack is part of every key's bytes.
-      const grown = new Float64Array(Math.max((num + 1) * size, size * Math.ceil((this.rows.length / size) * 1.5)));
-      grown.set(this.rows);
-      this.rows = grown;
-    }
-    const at = num * size;
-    this.rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
-    this.rows[at + THRESHOLD] = this.rule.threshold?.quota === undefined ? 0 : Number.NaN;
-    if (size > MATCH) resetMatch(this.rows, at + MATCH, this.rule.measure);
+    // Numbers are dense (forgotten ones are reused first): a new number is in the last chunk or the next one.
+    if (num >>> CHUNK_BITS === this.chunks.length) this.chunks.push(new Float64Array(this.rowSize * CHUNK));
+    const rows = this.rowsOf(num);
+    const at = this.rowAt(num);
+    rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
+    rows[at + THRESHOLD] = this.rule.threshold?.quota === undefined ? 0 : Number.NaN;
+    if (this.rowSize > MATCH) resetMatch(rows, at + MATCH, this.rule.measure);
     if (patientId === null && this.bySlot.length > 0) {
       const slot = actor.slot;
       if (slot >= this.bySlot.length) {
@@ -497,12 +512,13 @@ export class RuleRunner {
     if (!agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId);
     if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
-    const fired = ks.num * this.rowSize + LAST_FIRED;
-    if (Math.abs(t - (this.rows[fired] as number)) < this.suppressMs) {
+    const rows = this.rowsOf(ks.num);
+    const fired = this.rowAt(ks.num) + LAST_FIRED;
+    if (Math.abs(t - (rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;
       return;
     }
-    this.rows[fired] = t;
+    rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       const directory = ctx.directory;
@@ -587,13 +603,14 @@ export class RuleRunner {
     const observed = this.observe(w);
     if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
-    const fired = ks.num * this.rowSize + LAST_FIRED;
-    if (this.suppressMs > 0 && Math.abs(t - (this.rows[fired] as number)) < this.suppressMs) {
+    const rows = this.rowsOf(ks.num);
+    const fired = this.rowAt(ks.num) + LAST_FIRED;
+    if (this.suppressMs > 0 && Math.abs(t - (rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;
       return;
     }
     w.fired = true;
-    this.rows[fired] = t;
+    rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       out.push(
@@ -658,13 +675,14 @@ export class RuleRunner {
     }
     if (spec.above !== undefined) {
       ks.comparedWith = 'fixed';
-      this.rows[ks.num * this.rowSize + THRESHOLD] = spec.above;
+      this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] = spec.above;
       return spec.above;
     }
     if (spec.quota !== undefined) {
-      const at = ks.num * this.rowSize + THRESHOLD;
-      let quota = this.rows[at] as number;
-      if (Number.isNaN(quota)) this.rows[at] = quota = this.deps.vendorQuota(ks.actorId) ?? Number.NEGATIVE_INFINITY;
+      const rows = this.rowsOf(ks.num);
+      const at = this.rowAt(ks.num) + THRESHOLD;
+      let quota = rows[at] as number;
+      if (Number.isNaN(quota)) rows[at] = quota = this.deps.vendorQuota(ks.actorId) ?? Number.NEGATIVE_INFINITY;
       ks.comparedWith = 'quota';
       return quota === Number.NEGATIVE_INFINITY ? null : quota;
     }
@@ -716,11 +734,11 @@ export class RuleRunner {
       ks.comparedWith = comparedWith;
       const fallback = spec.fallback ?? (this.sources[0] as BaselineSpec).minimum;
       // NaN: no baseline and fallback "none", the rule stays silent for this key today.
-      this.rows[ks.num * this.rowSize + THRESHOLD] = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
+      this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
       ks.center = best === null ? null : best.center;
       ks.spread = best === null ? null : best.spread;
     }
-    const threshold = this.rows[ks.num * this.rowSize + THRESHOLD] as number;
+    const threshold = this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] as number;
     return Number.isNaN(threshold) ? null : threshold;
   }
 
@@ -803,12 +821,13 @@ export class RuleRunner {
   private forgettable(ks: KeyState, watermark: number): boolean {
     if (ks.win !== null) return false;
     if (ks.days !== null && ks.days.length > 1) return false;
-    const at = ks.num * this.rowSize;
+    const rows = this.rowsOf(ks.num);
+    const at = this.rowAt(ks.num);
     if (this.rowSize > MATCH) {
-      const start = matchStart(this.rows, at + MATCH);
+      const start = matchStart(rows, at + MATCH);
       if (start !== Number.NEGATIVE_INFINITY && start + this.size > watermark) return false;
     }
-    return this.suppressMs === 0 || (this.rows[at + LAST_FIRED] as number) + this.suppressMs <= watermark;
+    return this.suppressMs === 0 || (rows[at + LAST_FIRED] as number) + this.suppressMs <= watermark;
   }
 
   private forget(ks: KeyState): void {
@@ -832,11 +851,12 @@ export class RuleRunner {
       const ks = list[i];
       if (ks === undefined) continue;
       if (this.rowSize > MATCH) {
-        const at = ks.num * this.rowSize + MATCH;
-        const start = matchStart(this.rows, at);
+        const rows = this.rowsOf(ks.num);
+        const at = this.rowAt(ks.num) + MATCH;
+        const start = matchStart(rows, at);
         if (start !== Number.NEGATIVE_INFINITY && start + this.size <= watermark) {
-          this.foldMatch(ks, start, matchValue(this.rows, at, this.rule.measure));
-          resetMatch(this.rows, at, this.rule.measure);
+          this.foldMatch(ks, start, matchValue(rows, at, this.rule.measure));
+          resetMatch(rows, at, this.rule.measure);
         }
       }
       if (ks.win !== null) continue;
@@ -877,7 +897,7 @@ export class RuleRunner {
     const patientIds = w.patientIds;
     const patientCount = w.patientCount;
     const evidenceEventIds = w.evidenceIds;
-    const threshold = ks.comparedWith === 'condition' ? null : (this.rows[ks.num * this.rowSize + THRESHOLD] as number);
+    const threshold = ks.comparedWith === 'condition' ? null : (this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] as number);
     const baseline = ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
     const shown = patientIds.slice(0, 5).join(', ') + (patientCount > 5 ? ` and ${patientCount - 5} more` : '');
     const explanation = rule.template.render({
