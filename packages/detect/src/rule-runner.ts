@@ -36,10 +36,10 @@ interface WindowAgg {
    * Distinct patients (as PatientFacts.idx): a Set while small, then a bitmap over idx (an application's
    * daily window sees tens of thousands: a Set insert there cost ≈10% of the core in bench/detect.bench.ts,
    * the bitmap is one load and one store, and 25 KB for 200,000 patients against ≈1 MB for the Set).
-   * Both null until the first patient, and again once an alert made them useless.
+   * One field for both forms (a second, null on nearly every window, was 8 bytes). Null until the first
+   * patient, and again once an alert made it useless.
    */
-  patients: Set<number> | null;
-  bitmap: Uint32Array | null;
+  patients: Set<number> | Uint32Array | null;
   /** How many distinct patients (either form). */
   distinct: number;
   /**
@@ -77,7 +77,7 @@ function putAt(list: string[], n: number, id: string): string[] {
  * tracker) are not here but in its runner's rows (RuleRunner.rows, at `num`): a 64-bit heap (Node has no
  * pointer compression) gives every field 8 bytes and every time a 16-byte box besides, and this object
  * was 264 bytes and two boxes on every active user's after-hours key (heap snapshot of
- * bench/detect.bench.ts), 168 now with the row beside it.
+ * bench/detect.bench.ts), 128 now, with a row of 64 beside it.
  */
 interface KeyState {
   /** The runner this key belongs to; null once forgotten (the actor's chain drops it lazily). */
@@ -541,7 +541,7 @@ export class RuleRunner {
       if (o.start === start) return o;
       last = o;
     }
-    const w: WindowAgg = { start, next: null, count: 0, records: 0, patients: null, bitmap: null, distinct: 0, patientIds: null, evidence: null, fired: false };
+    const w: WindowAgg = { start, next: null, count: 0, records: 0, patients: null, distinct: 0, patientIds: null, evidence: null, fired: false };
     if (last === null) ks.win = w;
     else last.next = w;
     this.scheduleClose(start + this.size, ks);
@@ -576,15 +576,16 @@ export class RuleRunner {
     }
     for (let i = from; i < to; i++) {
       const idx = idxs[i] as number;
-      const bitmap = w.bitmap;
-      if (bitmap !== null) {
+      const known = w.patients;
+      if (known instanceof Uint32Array) {
+        const bitmap = known;
         const word = idx >>> 5;
         const bit = 1 << (idx & 31);
         if (word < bitmap.length && ((bitmap[word] as number) & bit) !== 0) continue;
         const into = word < bitmap.length ? bitmap : this.growBitmap(w, word);
         into[word] = (into[word] as number) | bit;
       } else {
-        const set = w.patients as Set<number>;
+        const set = known as Set<number>;
         if (set.has(idx)) continue;
         set.add(idx);
         if (set.size > SET_LIMIT) this.toBitmap(w, set);
@@ -626,7 +627,6 @@ export class RuleRunner {
     }
     if (!this.keepsCounting) {
       w.patients = null;
-      w.bitmap = null;
       w.distinct = 0;
       w.patientIds = null;
       w.evidence = null;
@@ -638,16 +638,15 @@ export class RuleRunner {
     for (const idx of set) if (idx > max) max = idx;
     const bitmap = new Uint32Array((max >>> 5) + 1 + 64);
     for (const idx of set) bitmap[idx >>> 5] = (bitmap[idx >>> 5] as number) | (1 << (idx & 31));
-    w.bitmap = bitmap;
-    w.patients = null;
+    w.patients = bitmap;
   }
 
   /** The window's bitmap grown to hold `word` (by half again, so growth is amortised). */
   private growBitmap(w: WindowAgg, word: number): Uint32Array {
-    const old = w.bitmap as Uint32Array;
+    const old = w.patients as Uint32Array;
     const grown = new Uint32Array(Math.max(word + 1, old.length + (old.length >>> 1)));
     grown.set(old);
-    w.bitmap = grown;
+    w.patients = grown;
     return grown;
   }
 

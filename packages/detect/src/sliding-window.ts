@@ -28,8 +28,14 @@ export function ringShape(size: number, slide: number, records: boolean): RingSh
 const HEAD = 0;
 const SEEN_COUNT = 1;
 const PANES = 2;
-/** Room for patients a ring is made with (most rings hold about 4). */
-const SEEN_START = 4;
+/** Room for patients a ring is made with, doubled as they come (rings hold about 4, many 1 or 2). */
+const SEEN_START = 2;
+
+/** What few rings need: an index of the seen patients past SCAN_LIMIT, evidence once armed. */
+interface RingExtra {
+  seenAt: Map<number, number> | null;
+  evidence: string[] | null;
+}
 
 /**
  * Sliding windows of one key as a ring of panes (one pane per slide), so an
@@ -51,14 +57,14 @@ export class SlidingAgg {
    * One array of doubles: the start of the newest pane (ms), how many patients are seen, the panes
    * (shape.stride numbers each), then the seen patients, patientIdx × 2^26 + pane number, one per
    * distinct patient in the ring, with room to grow (doubled when full, halved when the ring forgets
-   * most of them). Every user with an after-hours read has a ring: as an object with a boxed head, a pane
-   * array (with a records column distinct-patients rules never read) and a pushed `seen` array (17
-   * slots at the first patient) it was ≈ 384 bytes on a 64-bit heap (heap snapshot of
-   * bench/detect.bench.ts), ≈ 250 like this.
+   * most of them). A user who read after hours in the last window size has a ring (28% of the bench's
+   * active users): as an object with a boxed head, a pane array (with a records column distinct-patients
+   * rules never read) and a pushed `seen` array (17 slots at the first patient) it was ≈ 384 bytes on a
+   * 64-bit heap (heap snapshot of bench/detect.bench.ts), ≈ 295 like this.
    */
   private data: number[];
-  private seenAt: Map<number, number> | null = null;
-  private evidence: string[] | null = null;
+  /** Null while neither is needed: two fields that are null on nearly every ring were 16 bytes each. */
+  private extra: RingExtra | null = null;
 
   constructor(private readonly shape: RingShape) {
     const panes = shape.size * shape.stride;
@@ -102,7 +108,7 @@ export class SlidingAgg {
     outer: for (let i = from; i < to; i++) {
       const idx = patients[i] as number;
       const n = data[SEEN_COUNT] as number;
-      const at = this.seenAt;
+      const at = this.extra === null ? null : this.extra.seenAt;
       if (at !== null) {
         const j = at.get(idx);
         if (j !== undefined) {
@@ -119,13 +125,13 @@ export class SlidingAgg {
           }
         }
         if (n >= SCAN_LIMIT) this.index();
-        this.seenAt?.set(idx, n);
+        this.extra?.seenAt?.set(idx, n);
       }
       if (base + n === data.length) data = this.resize(Math.max(SEEN_START, n * 2));
       data[base + n] = idx * PANE_BITS + paneNo;
       data[SEEN_COUNT] = n + 1;
     }
-    const evidence = this.evidence;
+    const evidence = this.extra === null ? null : this.extra.evidence;
     if (evidence !== null) {
       if (evidence.length >= MAX_EVIDENCE_IDS) evidence.shift();
       evidence.push(eventId);
@@ -145,11 +151,12 @@ export class SlidingAgg {
 
   /** Starts keeping evidence from this event on (the caller passes the event that armed it). */
   arm(eventId: string): void {
-    if (this.evidence === null) this.evidence = [eventId];
+    const extra = (this.extra ??= { seenAt: null, evidence: null });
+    if (extra.evidence === null) extra.evidence = [eventId];
   }
 
   get armed(): boolean {
-    return this.evidence !== null;
+    return this.extra !== null && this.extra.evidence !== null;
   }
 
   private advance(pane: number): void {
@@ -177,9 +184,13 @@ export class SlidingAgg {
     data[SEEN_COUNT] = w;
     const capacity = data.length - base;
     if (w * 4 <= capacity && capacity > SEEN_START) this.resize(Math.max(SEEN_START, w * 2));
-    this.seenAt = null;
+    const extra = this.extra;
+    if (extra !== null) {
+      extra.seenAt = null;
+      if (extra.evidence !== null && this.count() === 0) extra.evidence = null;
+      if (extra.evidence === null) this.extra = null;
+    }
     if (w > SCAN_LIMIT) this.index();
-    if (this.evidence !== null && this.count() === 0) this.evidence = null;
   }
 
   private index(): void {
@@ -187,7 +198,7 @@ export class SlidingAgg {
     const base = this.seenFrom;
     const n = this.data[SEEN_COUNT] as number;
     for (let j = 0; j < n; j++) at.set(Math.floor((this.data[base + j] as number) / PANE_BITS), j);
-    this.seenAt = at;
+    (this.extra ??= { seenAt: null, evidence: null }).seenAt = at;
   }
 
   private sum(offset: number): number {
@@ -232,6 +243,7 @@ export class SlidingAgg {
 
   /** The newest (up to 100) event ids since the window was armed. */
   evidenceIds(): string[] {
-    return this.evidence === null ? [] : this.evidence.slice();
+    const evidence = this.extra === null ? null : this.extra.evidence;
+    return evidence === null ? [] : evidence.slice();
   }
 }
