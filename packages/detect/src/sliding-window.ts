@@ -60,7 +60,7 @@ export class SlidingAgg {
    * most of them). A user who read after hours in the last window size has a ring (28% of the bench's
    * active users): as an object with a boxed head, a pane array (with a records column distinct-patients
    * rules never read) and a pushed `seen` array (17 slots at the first patient) it was ≈ 384 bytes on a
-   * 64-bit heap (heap snapshot of bench/detect.bench.ts), ≈ 295 like this.
+   * 64-bit heap (heap snapshot of bench/detect.bench.ts), ≈ 280 like this.
    */
   private data: number[];
   /** Null while neither is needed: two fields that are null on nearly every ring were 16 bytes each. */
