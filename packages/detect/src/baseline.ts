@@ -2,60 +2,86 @@ import { median, medianAbsoluteDeviation, quantile } from 'simple-statistics';
 import type { BaselineSpec } from './rule-schema.ts';
 
 /**
- * Baselines from per-key daily summaries. A key's history is a flat list of
- * pairs [day, value, day, value, …] where value is the largest window value
+ * Baselines from per-key daily summaries. A history is a run of pairs
+ * [day, value, day, value, …] where value is the largest window value
  * the key reached that local day (its daily peak) and day counts local days
  * since 1970-01-01. Only days with activity are kept, at most `historyDays`
  * of them, so a baseline costs 16 bytes a day a key.
+ *
+ * The two histories a key can have (its rule's windows, `self-match`) share
+ * one array, [n, first history (n numbers), second history] (HistoryPair,
+ * rule-runner.ts): each array has 48 bytes of headers on a 64-bit heap, and
+ * most active users have both histories (heap snapshot of
+ * bench/detect.bench.ts). Every function here works on one run, [from, to).
  */
 
-/** Records a closed window's value as the day's peak. */
-export function foldHistory(history: number[], day: number, value: number, historyDays: number): void {
-  const n = history.length;
-  if (n >= 2 && history[n - 2] === day) {
-    if (value > (history[n - 1] as number)) history[n - 1] = value;
-    return;
+/**
+ * Records a closed window's value as the day's peak in the run [from, to) of `list`; returns the list,
+ * a new array when a day was added or dropped. Arrays are exactly as long as their contents: a JS push
+ * on a two-element history reserved 22 slots (192 bytes for two pairs).
+ */
+export function foldHistory(list: number[], from: number, to: number, day: number, value: number, historyDays: number): number[] {
+  const n = to - from;
+  if (n >= 2 && list[to - 2] === day) {
+    if (value > (list[to - 1] as number)) list[to - 1] = value;
+    return list;
   }
-  if (n >= 2 && (history[n - 2] as number) > day) {
+  if (n >= 2 && (list[to - 2] as number) > day) {
     // A window of an earlier day closed late (sliding windows): find its day.
-    for (let i = 0; i < n; i += 2) {
-      if (history[i] === day) {
-        if (value > (history[i + 1] as number)) history[i + 1] = value;
-        return;
+    for (let i = from; i < to; i += 2) {
+      if (list[i] === day) {
+        if (value > (list[i + 1] as number)) list[i + 1] = value;
+        return list;
       }
     }
-    history.push(day, value);
-    sortPairs(history);
-  } else {
-    history.push(day, value);
   }
+  const out = spliced(list, to, 0, day, value);
+  const end = to + 2;
+  if (n >= 2 && (list[to - 2] as number) > day) sortPairs(out, from, end);
   const oldest = day - historyDays;
   let drop = 0;
-  while (drop < history.length && (history[drop] as number) < oldest) drop += 2;
-  if (drop > 0) history.splice(0, drop);
-  while (history.length > historyDays * 2) history.splice(0, 2);
+  while (from + drop < end && (out[from + drop] as number) < oldest) drop += 2;
+  if (end - from - drop > historyDays * 2) drop = end - from - historyDays * 2;
+  return drop > 0 ? spliced(out, from, drop) : out;
 }
 
-function sortPairs(history: number[]): void {
+/** A copy of `list` without `remove` numbers at `at` and with the pair (day, value) there if given, exactly as long as its contents. */
+export function spliced(list: readonly number[], at: number, remove: number, day?: number, value?: number): number[] {
+  const add = day === undefined ? 0 : 2;
+  const out = new Array<number>(list.length - remove + add).fill(0);
+  for (let i = 0; i < at; i++) out[i] = list[i] as number;
+  if (add > 0) {
+    out[at] = day as number;
+    out[at + 1] = value as number;
+  }
+  for (let i = at + remove; i < list.length; i++) out[i - remove + add] = list[i] as number;
+  return out;
+}
+
+/** Sorts the pairs of [from, to) by day, in place (stable, like the sort of the pairs it replaces). */
+function sortPairs(list: number[], from: number, to: number): void {
   const pairs: [number, number][] = [];
-  for (let i = 0; i < history.length; i += 2) pairs.push([history[i] as number, history[i + 1] as number]);
+  for (let i = from; i < to; i += 2) pairs.push([list[i] as number, list[i + 1] as number]);
   pairs.sort((a, b) => a[0] - b[0]);
-  history.length = 0;
-  for (const [d, v] of pairs) history.push(d, v);
-}
-
-/** Values of the days in [day − historyDays, day): the history before the day being judged. */
-export function valuesBefore(history: readonly number[], day: number, historyDays: number, out: number[]): void {
-  const from = day - historyDays;
-  for (let i = 0; i < history.length; i += 2) {
-    const d = history[i] as number;
-    if (d >= from && d < day) out.push(history[i + 1] as number);
+  for (let i = 0; i < pairs.length; i++) {
+    const [d, v] = pairs[i] as [number, number];
+    list[from + 2 * i] = d;
+    list[from + 2 * i + 1] = v;
   }
 }
 
-/** The latest day in a history, or -Infinity. */
-export function lastDay(history: readonly number[]): number {
-  return history.length >= 2 ? (history[history.length - 2] as number) : Number.NEGATIVE_INFINITY;
+/** Values of the days in [day − historyDays, day) of the run [from, to): the history before the day being judged. */
+export function valuesBefore(list: readonly number[], from: number, to: number, day: number, historyDays: number, out: number[]): void {
+  const first = day - historyDays;
+  for (let i = from; i < to; i += 2) {
+    const d = list[i] as number;
+    if (d >= first && d < day) out.push(list[i + 1] as number);
+  }
+}
+
+/** The latest day of the run [from, to), or -Infinity when it is empty. */
+export function lastDay(list: readonly number[], from: number, to: number): number {
+  return to - from >= 2 ? (list[to - 2] as number) : Number.NEGATIVE_INFINITY;
 }
 
 export interface RobustThreshold {

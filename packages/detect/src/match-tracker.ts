@@ -7,93 +7,81 @@ import type { Measure } from './rule-schema.ts';
  * hours at any hour, to judge how many they read after hours.
  *
  * Every active user has one, so it is a handful of numbers: distinct
- * patients are estimated by linear counting over a 128-bit bitmap (eight
- * 16-bit words) instead of a set. For the volumes a baseline sees (tens of
+ * patients are estimated by linear counting over a 128-bit bitmap instead
+ * of a set. For the volumes a baseline sees (tens of
  * patients) the estimate is within a few percent, and it never needs more
  * memory however many patients are read.
+ *
+ * The tracker of one key is matchFields(measure) doubles at `at` in its runner's key rows
+ * (rule-runner.ts): start of the window being counted (-Infinity when none), events, then what the
+ * measure needs: records, or the bitmap as four 32-bit words. In a Float64Array the words need no 2^30
+ * limit (an object field above it became a pointer to a boxed double) and the start no box: in the key
+ * state object these were eleven fields and a boxed double, 104 bytes a key on a 64-bit heap, against
+ * 48 here for distinct patients (heap snapshot of bench/detect.bench.ts; every active user has a tracker).
  */
-export interface MatchCounts {
-  /** Start of the window being counted; -Infinity when none (no tracker). */
-  matchStart: number;
-  matchCount: number;
-  matchRecords: number;
-  /**
-   * The bitmap, 16 bits a word: V8 keeps an integer field in the object itself only below 2^30, so
-   * 32-bit words (bit 31 set is a negative int32, bit 30 past the limit) made every key's words
-   * pointers to boxed doubles: 48 bytes more a key and a cache miss an event.
-   */
-  mb0: number;
-  mb1: number;
-  mb2: number;
-  mb3: number;
-  mb4: number;
-  mb5: number;
-  mb6: number;
-  mb7: number;
+const START = 0;
+const COUNT = 1;
+/** Records (measure records) or the first bitmap word (distinct-patients). */
+const MORE = 2;
+
+/** Numbers a tracker takes in its row. */
+export function matchFields(measure: Measure): number {
+  return measure === 'records' ? 3 : measure === 'distinct-patients' ? 6 : 2;
 }
 
-/**
- * The tracker's numbers live in the key state itself (rule-runner.ts KeyState), not in an object of
- * their own: every active user has one, and an object with its header, its pointer and two boxed
- * doubles was ≈120 bytes an actor (bench/detect.bench.ts, bytes per active actor).
- */
-export function resetMatch(s: MatchCounts): void {
-  s.matchStart = Number.NEGATIVE_INFINITY;
-  s.matchCount = 0;
-  s.matchRecords = 0;
-  s.mb0 = s.mb1 = s.mb2 = s.mb3 = s.mb4 = s.mb5 = s.mb6 = s.mb7 = 0;
+/** Start of the window being counted, -Infinity when none. */
+export function matchStart(rows: Float64Array, at: number): number {
+  return rows[at + START] as number;
+}
+
+export function resetMatch(rows: Float64Array, at: number, measure: Measure): void {
+  rows[at + START] = Number.NEGATIVE_INFINITY;
+  rows.fill(0, at + COUNT, at + matchFields(measure));
 }
 
 /**
  * Adds an event to the window starting at `start`. When the event opens a
  * later window, returns the finished window's value (its start was
- * `s.matchStart` before the call), else -1. Events of an earlier window are
+ * `matchStart` before the call), else -1. Events of an earlier window are
  * ignored.
  */
-export function addMatch(s: MatchCounts, measure: Measure, start: number, records: number, patients: readonly number[]): number {
+export function addMatch(rows: Float64Array, at: number, measure: Measure, start: number, records: number, patients: readonly number[]): number {
   let finished = -1;
-  if (start > s.matchStart) {
-    if (s.matchStart !== Number.NEGATIVE_INFINITY) finished = matchValue(s, measure);
-    s.matchStart = start;
-    s.matchCount = 0;
-    s.matchRecords = 0;
-    s.mb0 = s.mb1 = s.mb2 = s.mb3 = s.mb4 = s.mb5 = s.mb6 = s.mb7 = 0;
-  } else if (start < s.matchStart) {
+  const current = rows[at + START] as number;
+  if (start > current) {
+    if (current !== Number.NEGATIVE_INFINITY) finished = matchValue(rows, at, measure);
+    rows[at + START] = start;
+    rows.fill(0, at + COUNT, at + matchFields(measure));
+  } else if (start < current) {
     return -1;
   }
-  s.matchCount++;
-  s.matchRecords += records;
-  if (measure === 'distinct-patients') {
+  rows[at + COUNT] = (rows[at + COUNT] as number) + 1;
+  if (measure === 'records') rows[at + MORE] = (rows[at + MORE] as number) + records;
+  else if (measure === 'distinct-patients') {
     for (let i = 0; i < patients.length; i++) {
-      // Multiplicative hash of the patient number to one of 128 bits.
+      // Multiplicative hash of the patient number to one of 128 bits (only how many are set is read).
       const h = Math.imul((patients[i] as number) + 1, 0x9e3779b1) >>> 25;
-      const bit = 1 << (h & 15);
-      switch (h >>> 4) {
-        case 0: s.mb0 |= bit; break;
-        case 1: s.mb1 |= bit; break;
-        case 2: s.mb2 |= bit; break;
-        case 3: s.mb3 |= bit; break;
-        case 4: s.mb4 |= bit; break;
-        case 5: s.mb5 |= bit; break;
-        case 6: s.mb6 |= bit; break;
-        default: s.mb7 |= bit; break;
-      }
+      const w = at + MORE + (h >>> 5);
+      rows[w] = (rows[w] as number) | (1 << (h & 31));
     }
   }
   return finished;
 }
 
-export function matchValue(s: MatchCounts, measure: Measure): number {
-  if (measure === 'events') return s.matchCount;
-  if (measure === 'records') return s.matchRecords;
-  const set = popcount(s.mb0) + popcount(s.mb1) + popcount(s.mb2) + popcount(s.mb3) + popcount(s.mb4) + popcount(s.mb5) + popcount(s.mb6) + popcount(s.mb7);
-  if (set >= 128) return Math.max(s.matchCount, 128 * Math.log(128));
+export function matchValue(rows: Float64Array, at: number, measure: Measure): number {
+  const count = rows[at + COUNT] as number;
+  if (measure === 'events') return count;
+  if (measure === 'records') return rows[at + MORE] as number;
+  const w = at + MORE;
+  const set = popcount(rows[w] as number) + popcount(rows[w + 1] as number) + popcount(rows[w + 2] as number) + popcount(rows[w + 3] as number);
+  if (set >= 128) return Math.max(count, 128 * Math.log(128));
   // Linear counting: n ≈ −m ln(empty / m), never more than the events seen.
-  return Math.min(s.matchCount, Math.round(-128 * Math.log((128 - set) / 128)));
+  return Math.min(count, Math.round(-128 * Math.log((128 - set) / 128)));
 }
 
+/** Set bits of a 32-bit word (any sign: the arithmetic wraps like the bits). */
 function popcount(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
+  let v = (x >>> 0) - ((x >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }

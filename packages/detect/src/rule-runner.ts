@@ -2,7 +2,7 @@ import type { ActorKind } from '@chartwatch/event';
 import type { Alert } from './alert.ts';
 import { MAX_EVIDENCE_IDS } from './alert.ts';
 import { alertIdOf } from './alert-id.ts';
-import { foldHistory, lastDay, robustThreshold, valuesBefore } from './baseline.ts';
+import { foldHistory, lastDay, robustThreshold, spliced, valuesBefore } from './baseline.ts';
 import type { RobustThreshold } from './baseline.ts';
 import { compileConditions } from './conditions.ts';
 import type { EventPredicate, PatientPredicate } from './conditions.ts';
@@ -16,70 +16,121 @@ import { formatIso } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
 import type { LocalClock } from './local-clock.ts';
 import type { BaselineSpec, Measure } from './rule-schema.ts';
-import { addMatch, matchValue, resetMatch } from './match-tracker.ts';
-import type { MatchCounts } from './match-tracker.ts';
-import { SlidingAgg } from './sliding-window.ts';
+import { addMatch, matchFields, matchStart, matchValue, resetMatch } from './match-tracker.ts';
+import { ringShape, SlidingAgg } from './sliding-window.ts';
+import type { RingShape } from './sliding-window.ts';
 
 type ComparedWith = Alert['comparedWith'];
 
-/** One window of one key: running aggregates and the evidence an alert would cite. */
+/**
+ * One window of one key: running aggregates and the evidence an alert would cite. It ends at start + the
+ * rule's window size (an `end` field was 8 bytes and a 16-byte boxed double on every open window).
+ */
 interface WindowAgg {
   readonly start: number;
-  readonly end: number;
+  /** The key's next open window (a late event's window is still open beside the current one), in opening order. */
+  next: WindowAgg | null;
   count: number;
   records: number;
   /**
    * Distinct patients (as PatientFacts.idx): a Set while small, then a bitmap over idx (an application's
    * daily window sees tens of thousands: a Set insert there cost ≈10% of the core in bench/detect.bench.ts,
    * the bitmap is one load and one store, and 25 KB for 200,000 patients against ≈1 MB for the Set).
-   * Both null until the first patient, and again once an alert made them useless.
+   * One field for both forms (a second, null on nearly every window, was 8 bytes). Null until the first
+   * patient, and again once an alert made it useless.
    */
-  patients: Set<number> | null;
-  bitmap: Uint32Array | null;
+  patients: Set<number> | Uint32Array | null;
   /** How many distinct patients (either form). */
   distinct: number;
+  /**
+   * The first 100 patient ids and event ids: min(distinct, 100) and min(count, 100) of them are set, the
+   * arrays' lengths are their capacities (see putAt). Null until the first event, and again once an
+   * alert made them useless.
+   */
   patientIds: string[] | null;
   evidence: string[] | null;
   fired: boolean;
 }
 
-interface KeyState extends MatchCounts {
+/** The ids of a window with none yet: shared, never written (putAt allocates the window's own). */
+const NO_IDS: string[] = [];
+
+/**
+ * Stores `id` at `n` of a list whose length is its capacity, doubling it (from 2, up to 100) when full,
+ * and returns the list. A JS push reserves 17 slots at the first id: 184 bytes for the one or two ids most
+ * windows hold (heap snapshot of bench/detect.bench.ts: btg-abuse alone keeps a window open for one active
+ * actor in eight), 64 like this.
+ */
+function putAt(list: string[], n: number, id: string): string[] {
+  if (n < list.length) {
+    list[n] = id;
+    return list;
+  }
+  const grown = new Array<string>(Math.min(MAX_EVIDENCE_IDS, Math.max(2, n * 2))).fill('');
+  for (let i = 0; i < n; i++) grown[i] = list[i] as string;
+  grown[n] = id;
+  return grown;
+}
+
+/**
+ * One key of one rule. Its numbers that change on every event or are times (last alert, the self-match
+ * tracker) are not here but in its runner's rows (RuleRunner.rows, at `num`): a 64-bit heap (Node has no
+ * pointer compression) gives every field 8 bytes and every time a 16-byte box besides, and this object
+ * was 264 bytes and two boxes on every active user's after-hours key (heap snapshot of
+ * bench/detect.bench.ts), 128 now, with a row of 64 beside it.
+ */
+interface KeyState {
   /** The runner this key belongs to; null once forgotten (the actor's chain drops it lazily). */
   owner: RuleRunner | null;
   /** Next key state of the same actor (ActorState.ruleKeys), for keys that are the actor alone. */
   nextForActor: KeyState | null;
-  readonly mapKey: string;
+  /** The key's number in its runner: its row and its place in RuleRunner.keyList; reused once forgotten. */
+  readonly num: number;
   readonly actorId: string;
   readonly actorKind: ActorKind;
   readonly patientId: string | null;
   /** Peer group (normalised role), or null when unknown. */
   readonly role: string | null;
-  /** Tumbling rules: the open windows (usually one; more while a late event's window is still open). */
-  /** Null until the first window (sliding rules never have one): an empty array is 32 bytes a key. */
-  windows: WindowAgg[] | null;
-  /** Sliding rules: the pane ring, null until the first event and after it closed. */
-  sliding: SlidingAgg | null;
-  lastFiredMs: number;
-  /** Daily peaks of this rule's windows (see baseline.ts); only for baseline rules. */
-  history: number[] | null;
-  /** Daily peaks over every event passing `match`, for a `self-match` baseline. */
-  matchHistory: number[] | null;
-  /** Quota from the vendor list: undefined until looked up, null when the application has none. */
-  quota: number | null | undefined;
-  /** Threshold cached for one local day (history only changes when windows close), and hours band with sameHours. */
-  thresholdDay: number;
+  /**
+   * Tumbling rules: the first open window, chained (usually one; more while a late event's window is still
+   * open): an array around the one window was 56 bytes more. Sliding rules: the pane ring. Null when none is
+   * open. One field for both: a rule has one kind.
+   */
+  win: WindowAgg | SlidingAgg | null;
+  /**
+   * Baseline rules: [n, daily peaks of this rule's windows (n numbers), daily peaks over every event passing
+   * `match` (self-match)], runs of [day, value] pairs (see baseline.ts); null while both are empty.
+   */
+  days: number[] | null;
+  /**
+   * Threshold cached for one local day (history only changes when windows close): the day, or with sameHours
+   * day × BANDS² + the window's two hours bands (the day is then thresholdKey / BANDS², see cachedDay).
+   */
   thresholdKey: number;
-  threshold: number;
   center: number | null;
   spread: number | null;
   comparedWith: ComparedWith;
 }
 
 /**
- * KeyState.thresholdDay/Key when nothing is cached: below any day index, and a small integer, so the
+ * KeyState.thresholdKey when nothing is cached: below any day index, and a small integer, so the
  * fields stay in the key state (NaN made them pointers to boxed doubles: bytes and a miss per key).
  */
 const NO_DAY = -(2 ** 30);
+
+/**
+ * A key's row in RuleRunner.rows: the time of its last alert, its threshold (cached with thresholdKey: a
+ * fractional or NaN threshold once made the field a boxed double in every key, 16 bytes more each; for a
+ * quota rule the quota: NaN until looked up, -Infinity when the application has none), then (self-match
+ * rules) its tracker (match-tracker.ts).
+ */
+const LAST_FIRED = 0;
+const THRESHOLD = 1;
+const MATCH = 2;
+
+/** Keys a chunk of key rows holds (RuleRunner.chunks). */
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
 
 /** Distinct patients a window keeps in a Set before it switches to a bitmap (WindowAgg.patients). */
 const SET_LIMIT = 256;
@@ -88,13 +139,13 @@ const SET_LIMIT = 256;
 const BANDS = 32;
 
 /** Values of days in [day − historyDays, day) whose band is b1 or b2 (keys day × BANDS + band). */
-function valuesInBands(history: readonly number[], day: number, historyDays: number, b1: number, b2: number, out: number[]): void {
+function valuesInBands(list: readonly number[], start: number, end: number, day: number, historyDays: number, b1: number, b2: number, out: number[]): void {
   const from = day - historyDays;
-  for (let i = 0; i < history.length; i += 2) {
-    const key = history[i] as number;
+  for (let i = start; i < end; i += 2) {
+    const key = list[i] as number;
     const d = Math.floor(key / BANDS);
     const band = key - d * BANDS;
-    if (d >= from && d < day && (band === b1 || band === b2)) out.push(history[i + 1] as number);
+    if (d >= from && d < day && (band === b1 || band === b2)) out.push(list[i + 1] as number);
   }
 }
 
@@ -142,11 +193,30 @@ export class RuleRunner {
   private readonly matchChecks: EventPredicate[];
   private readonly checks: EventPredicate[];
   private readonly patientChecks: PatientPredicate[];
-  private readonly keys = new Map<string, KeyState>();
+  /**
+   * Live keys by number, undefined where a forgotten key's number waits in `free`. Keys that are the actor
+   * alone are found through the actor record (ActorState.ruleKeys); once that record was evicted, a self-match
+   * rule finds them by the actor's slot in `bySlot` (key number + 1, 0 for none; a forgotten key's entry is
+   * left and checked on use), other keys by string in `keyMap`. A Map of every key by string and a Set of keys
+   * per role (peer baselines) were ≈ 60 bytes an active user on a 64-bit heap; the list and the slot index
+   * are 8 and 4 (heap snapshot of bench/detect.bench.ts).
+   */
+  private readonly keyList: (KeyState | undefined)[] = [];
+  private readonly free: number[] = [];
+  private bySlot: Int32Array;
+  /** Actor+patient keys, and every key of a rule without self-match: those have keys for few actors, an index by every slot would cost more than they. */
+  private readonly keyMap = new Map<string, KeyState>();
+  private live = 0;
+  /**
+   * rowSize doubles per key number (LAST_FIRED, THRESHOLD, MATCH…), in chunks of CHUNK keys: a table grown by
+   * half had 16% of it unused at the bench's 34,048 after-hours keys (≈ 10 bytes an active actor), a chunk
+   * has less than one chunk unused, for one more load (the chunk, from a short array in cache).
+   */
+  private readonly chunks: Float64Array[] = [];
+  private readonly rowSize: number;
   /** Keys with a window ending at each pending end; `ends` is sorted ascending. */
   private readonly closing = new Map<number, KeyState[]>();
   private readonly ends: number[] = [];
-  private readonly peers: Map<string, Set<KeyState>> | null;
   /** Peer baselines by `${day}|${role}`: windows of two days (around midnight) alternate, so one entry per role would thrash. */
   private readonly peerCache = new Map<string, RobustThreshold | null>();
   /** Patients that passed the patient conditions, as idx and id. */
@@ -165,6 +235,8 @@ export class RuleRunner {
   /** Baseline rules keep counting after an alert: the window's final value feeds the history. */
   private readonly keepsCounting: boolean;
   private readonly suppressMs: number;
+  /** Sliding rules: what their pane rings share. */
+  private readonly ring: RingShape;
 
   constructor(
     readonly rule: LoadedRule,
@@ -185,8 +257,12 @@ export class RuleRunner {
     this.keepsCounting = this.historyDays > 0;
     this.sameHours = this.sources.some((b) => b.sameHours);
     this.combineMax = rule.threshold?.combine === 'max';
-    this.peers = this.sources.some((b) => b.of === 'peers') ? new Map() : null;
+    this.rowSize = tracks ? MATCH + matchFields(rule.measure) : MATCH;
+    this.chunks.push(new Float64Array(this.rowSize * CHUNK));
+    // A self-match rule has a key for nearly every active actor; other rules for few of them.
+    this.bySlot = new Int32Array(tracks ? 1024 : 0);
     // Overlapping sliding windows would each fire for one burst: "per window" means "per window size" there.
+    this.ring = ringShape(this.size / this.slide, this.slide, rule.measure === 'records');
     this.suppressMs = rule.suppress === 'window' ? (this.slide < this.size ? this.size : 0) : rule.suppress;
   }
 
@@ -200,12 +276,16 @@ export class RuleRunner {
   }
 
   get activeKeys(): number {
-    return this.keys.size;
+    return this.live;
   }
 
   activeWindows(): number {
     let n = 0;
-    for (const k of this.keys.values()) n += (k.windows?.length ?? 0) + (k.sliding === null ? 0 : 1);
+    for (const k of this.keyList) {
+      if (k === undefined || k.win === null) continue;
+      if (k.win instanceof SlidingAgg) n++;
+      else for (let w: WindowAgg | null = k.win; w !== null; w = w.next) n++;
+    }
     return n;
   }
 
@@ -253,8 +333,10 @@ export class RuleRunner {
   /** Feeds the self-match tracker of the event's key (actor or application: self-match needs a per-actor key). */
   private track(ctx: EventContext): void {
     const ks = this.keyState(ctx, ctx.actor.id, null);
-    const previous = ks.matchStart;
-    const finished = addMatch(ks, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
+    const rows = this.rowsOf(ks.num);
+    const at = this.rowAt(ks.num) + MATCH;
+    const previous = matchStart(rows, at);
+    const finished = addMatch(rows, at, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
     if (finished >= 0) this.foldMatch(ks, previous, finished);
   }
 
@@ -268,9 +350,41 @@ export class RuleRunner {
     const day = clock.dayIndex(start);
     const key = this.sameHours ? day * BANDS + this.band(start) : day;
     // A literal of two allocates two slots; [] then push would allocate seventeen.
-    if (ks.matchHistory === null) ks.matchHistory = [key, value];
-    else foldHistory(ks.matchHistory, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
-    if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
+    this.fold(ks, true, key, value, this.sameHours ? this.matchHistoryDays * BANDS : this.matchHistoryDays);
+    if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
+  }
+
+  /** The chunk of key rows that holds key `num`'s row. */
+  private rowsOf(num: number): Float64Array {
+    return this.chunks[num >>> CHUNK_BITS] as Float64Array;
+  }
+
+  /** Where key `num`'s row starts in its chunk. */
+  private rowAt(num: number): number {
+    return (num & (CHUNK - 1)) * this.rowSize;
+  }
+
+  /** Records a day's peak in the key's own history (match false) or its self-match history (KeyState.days). */
+  private fold(ks: KeyState, match: boolean, day: number, value: number, historyDays: number): void {
+    const list = ks.days;
+    // A literal of three allocates three slots; [] then push would allocate seventeen.
+    if (list === null) {
+      ks.days = match ? [0, day, value] : [2, day, value];
+      return;
+    }
+    const n = list[0] as number;
+    if (match) {
+      ks.days = foldHistory(list, 1 + n, list.length, day, value, historyDays);
+      return;
+    }
+    const folded = foldHistory(list, 1, 1 + n, day, value, historyDays);
+    if (folded !== list) folded[0] = n + folded.length - list.length;
+    ks.days = folded;
+  }
+
+  /** The day of the key's cached threshold (NO_DAY / BANDS² when none: below any day too). */
+  private cachedDay(ks: KeyState): number {
+    return this.sameHours ? Math.floor(ks.thresholdKey / (BANDS * BANDS)) : ks.thresholdKey;
   }
 
   private band(t: number): number {
@@ -306,7 +420,16 @@ export class RuleRunner {
         ks = next;
       }
     }
-    let ks = this.keys.get(mapKey);
+    let ks: KeyState | undefined;
+    if (patientId === null && this.bySlot.length > 0) {
+      const slot = actor.slot;
+      const n = slot < this.bySlot.length ? (this.bySlot[slot] as number) : 0;
+      const found = n === 0 ? undefined : this.keyList[n - 1];
+      // The number may be another key's since (forget leaves bySlot as it is).
+      if (found !== undefined && found.patientId === null && found.actorId === actor.id) ks = found;
+    } else {
+      ks = this.keyMap.get(mapKey);
+    }
     if (ks !== undefined) {
       // Known to the rule but not to this actor record (the actor was evicted as idle and came back).
       if (patientId === null) {
@@ -314,57 +437,61 @@ export class RuleRunner {
         actor.ruleKeys = ks;
       }
     } else {
-      const role = ctx.actor.role ?? ctx.eventRole;
-      ks = {
-        owner: this,
-        nextForActor: null,
-        mapKey,
-        actorId: ctx.actor.id,
-        actorKind: ctx.event.actor.kind,
-        patientId,
-        role,
-        windows: null,
-        sliding: null,
-        lastFiredMs: Number.NEGATIVE_INFINITY,
-        history: null,
-        matchHistory: null,
-        matchStart: Number.NEGATIVE_INFINITY,
-        matchCount: 0,
-        matchRecords: 0,
-        mb0: 0,
-        mb1: 0,
-        mb2: 0,
-        mb3: 0,
-        mb4: 0,
-        mb5: 0,
-        mb6: 0,
-        mb7: 0,
-        quota: undefined,
-        thresholdDay: NO_DAY,
-        thresholdKey: NO_DAY,
-        threshold: 0,
-        center: null,
-        spread: null,
-        comparedWith: 'fixed',
-      };
-      this.keys.set(mapKey, ks);
-      if (patientId === null) {
-        ks.nextForActor = actor.ruleKeys as KeyState | null;
-        actor.ruleKeys = ks;
+      ks = this.createKey(ctx, mapKey, patientId);
+    }
+    return ks;
+  }
+
+  private createKey(ctx: EventContext, mapKey: string, patientId: string | null): KeyState {
+    const actor = ctx.actor;
+    const num = this.free.length > 0 ? (this.free.pop() as number) : this.keyList.length;
+    const ks: KeyState = {
+      owner: this,
+      nextForActor: null,
+      num,
+      actorId: actor.id,
+      actorKind: ctx.event.actor.kind,
+      patientId,
+      role: actor.role ?? ctx.eventRole,
+      win: null,
+      days: null,
+      thresholdKey: NO_DAY,
+      center: null,
+      spread: null,
+      comparedWith: 'fixed',
+    };
+    if (num === this.keyList.length) this.keyList.push(ks);
+    else this.keyList[num] = ks;
+    this.live++;
+    // Numbers are dense (forgotten ones are reused first): a new number is in the last chunk or the next one.
+    if (num >>> CHUNK_BITS === this.chunks.length) this.chunks.push(new Float64Array(this.rowSize * CHUNK));
+    const rows = this.rowsOf(num);
+    const at = this.rowAt(num);
+    rows[at + LAST_FIRED] = Number.NEGATIVE_INFINITY;
+    rows[at + THRESHOLD] = this.rule.threshold?.quota === undefined ? 0 : Number.NaN;
+    if (this.rowSize > MATCH) resetMatch(rows, at + MATCH, this.rule.measure);
+    if (patientId === null && this.bySlot.length > 0) {
+      const slot = actor.slot;
+      if (slot >= this.bySlot.length) {
+        const grown = new Int32Array(Math.max(slot + 1, Math.ceil(this.bySlot.length * 1.5)));
+        grown.set(this.bySlot);
+        this.bySlot = grown;
       }
-      if (this.peers !== null && role !== null) {
-        let group = this.peers.get(role);
-        if (group === undefined) this.peers.set(role, (group = new Set()));
-        group.add(ks);
-      }
+      this.bySlot[slot] = num + 1;
+    } else {
+      this.keyMap.set(mapKey, ks);
+    }
+    if (patientId === null) {
+      ks.nextForActor = actor.ruleKeys as KeyState | null;
+      actor.ruleKeys = ks;
     }
     return ks;
   }
 
   private updateSliding(ctx: EventContext, ks: KeyState, pane: number, idxs: readonly number[], from: number, to: number, out: Alert[] | null): void {
-    let agg = ks.sliding;
+    let agg = ks.win as SlidingAgg | null;
     if (agg === null) {
-      agg = ks.sliding = new SlidingAgg(this.size / this.slide, this.slide);
+      agg = ks.win = new SlidingAgg(this.ring);
       this.scheduleClose(pane + this.size, ks);
     }
     const eventId = ctx.event.eventId;
@@ -377,20 +504,21 @@ export class RuleRunner {
     if (this.historyDays > 0) {
       // The newest window's value so far is a lower bound of the day's peak: record it now, there is no per-window close.
       const day = this.deps.clock.dayIndex(start);
-      if (ks.history === null) ks.history = [day, observed];
-      else foldHistory(ks.history, day, observed, this.historyDays);
-      if (day < ks.thresholdDay) ks.thresholdDay = NO_DAY;
+      this.fold(ks, false, day, observed, this.historyDays);
+      if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
     }
     const threshold = this.thresholdFor(ks, start);
     if (threshold === null) return;
     if (!agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId);
     if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
-    if (Math.abs(t - ks.lastFiredMs) < this.suppressMs) {
+    const rows = this.rowsOf(ks.num);
+    const fired = this.rowAt(ks.num) + LAST_FIRED;
+    if (Math.abs(t - (rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;
       return;
     }
-    ks.lastFiredMs = t;
+    rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       const directory = ctx.directory;
@@ -408,12 +536,15 @@ export class RuleRunner {
   }
 
   private windowAt(ks: KeyState, start: number): WindowAgg {
-    let ws = ks.windows;
-    if (ws === null) ws = ks.windows = [];
-    for (let i = 0; i < ws.length; i++) if ((ws[i] as WindowAgg).start === start) return ws[i] as WindowAgg;
-    const w: WindowAgg = { start, end: start + this.size, count: 0, records: 0, patients: null, bitmap: null, distinct: 0, patientIds: null, evidence: null, fired: false };
-    ws.push(w);
-    this.scheduleClose(w.end, ks);
+    let last: WindowAgg | null = null;
+    for (let o = ks.win as WindowAgg | null; o !== null; o = o.next) {
+      if (o.start === start) return o;
+      last = o;
+    }
+    const w: WindowAgg = { start, next: null, count: 0, records: 0, patients: null, distinct: 0, patientIds: null, evidence: null, fired: false };
+    if (last === null) ks.win = w;
+    else last.next = w;
+    this.scheduleClose(start + this.size, ks);
     return w;
   }
 
@@ -440,30 +571,30 @@ export class RuleRunner {
     w.records += ctx.event.records;
     if (w.evidence === null) {
       w.patients = new Set();
-      w.patientIds = [];
-      w.evidence = [];
+      w.patientIds = NO_IDS;
+      w.evidence = NO_IDS;
     }
-    const ids = w.patientIds as string[];
     for (let i = from; i < to; i++) {
       const idx = idxs[i] as number;
-      const bitmap = w.bitmap;
-      if (bitmap !== null) {
+      const known = w.patients;
+      if (known instanceof Uint32Array) {
+        const bitmap = known;
         const word = idx >>> 5;
         const bit = 1 << (idx & 31);
         if (word < bitmap.length && ((bitmap[word] as number) & bit) !== 0) continue;
         const into = word < bitmap.length ? bitmap : this.growBitmap(w, word);
         into[word] = (into[word] as number) | bit;
       } else {
-        const set = w.patients as Set<number>;
+        const set = known as Set<number>;
         if (set.has(idx)) continue;
         set.add(idx);
         if (set.size > SET_LIMIT) this.toBitmap(w, set);
       }
+      if (w.distinct < MAX_EVIDENCE_IDS) w.patientIds = putAt(w.patientIds as string[], w.distinct, patientIds[i] as string);
       w.distinct++;
-      if (ids.length < MAX_EVIDENCE_IDS) ids.push(patientIds[i] as string);
     }
-    const evidence = w.evidence as string[];
-    if (evidence.length < MAX_EVIDENCE_IDS) evidence.push(ctx.event.eventId);
+    // count was incremented above: this event's id goes at count − 1.
+    if (w.count <= MAX_EVIDENCE_IDS) w.evidence = putAt(w.evidence as string[], w.count - 1, ctx.event.eventId);
     if (w.fired) {
       this.counters.suppressed++;
       return;
@@ -473,28 +604,29 @@ export class RuleRunner {
     const observed = this.observe(w);
     if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
-    if (this.suppressMs > 0 && Math.abs(t - ks.lastFiredMs) < this.suppressMs) {
+    const rows = this.rowsOf(ks.num);
+    const fired = this.rowAt(ks.num) + LAST_FIRED;
+    if (this.suppressMs > 0 && Math.abs(t - (rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;
       return;
     }
     w.fired = true;
-    ks.lastFiredMs = t;
+    rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       out.push(
         this.buildAlert(ctx, ks, observed, {
           start: w.start,
-          end: w.end,
+          end: w.start + this.size,
           evidenceCount: w.count,
           patientCount: w.distinct,
-          patientIds: (w.patientIds ?? []).slice(),
-          evidenceIds: (w.evidence ?? []).slice(),
+          patientIds: (w.patientIds ?? NO_IDS).slice(0, Math.min(w.distinct, MAX_EVIDENCE_IDS)),
+          evidenceIds: (w.evidence ?? NO_IDS).slice(0, Math.min(w.count, MAX_EVIDENCE_IDS)),
         }),
       );
     }
     if (!this.keepsCounting) {
       w.patients = null;
-      w.bitmap = null;
       w.distinct = 0;
       w.patientIds = null;
       w.evidence = null;
@@ -506,16 +638,15 @@ export class RuleRunner {
     for (const idx of set) if (idx > max) max = idx;
     const bitmap = new Uint32Array((max >>> 5) + 1 + 64);
     for (const idx of set) bitmap[idx >>> 5] = (bitmap[idx >>> 5] as number) | (1 << (idx & 31));
-    w.bitmap = bitmap;
-    w.patients = null;
+    w.patients = bitmap;
   }
 
   /** The window's bitmap grown to hold `word` (by half again, so growth is amortised). */
   private growBitmap(w: WindowAgg, word: number): Uint32Array {
-    const old = w.bitmap as Uint32Array;
+    const old = w.patients as Uint32Array;
     const grown = new Uint32Array(Math.max(word + 1, old.length + (old.length >>> 1)));
     grown.set(old);
-    w.bitmap = grown;
+    w.patients = grown;
     return grown;
   }
 
@@ -543,20 +674,22 @@ export class RuleRunner {
     }
     if (spec.above !== undefined) {
       ks.comparedWith = 'fixed';
-      ks.threshold = spec.above;
+      this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] = spec.above;
       return spec.above;
     }
     if (spec.quota !== undefined) {
-      if (ks.quota === undefined) ks.quota = this.deps.vendorQuota(ks.actorId);
+      const rows = this.rowsOf(ks.num);
+      const at = this.rowAt(ks.num) + THRESHOLD;
+      let quota = rows[at] as number;
+      if (Number.isNaN(quota)) rows[at] = quota = this.deps.vendorQuota(ks.actorId) ?? Number.NEGATIVE_INFINITY;
       ks.comparedWith = 'quota';
-      if (ks.quota !== null) ks.threshold = ks.quota;
-      return ks.quota;
+      return quota === Number.NEGATIVE_INFINITY ? null : quota;
     }
     const day = this.deps.clock.dayIndex(windowStart);
     // With sameHours the threshold depends on the hours of the window too: cache per (day, band pair).
     const cacheKey = this.sameHours ? day * BANDS * BANDS + this.band(windowStart) * BANDS + this.band(windowStart + this.size - 1) : day;
-    if (ks.thresholdDay !== day || ks.thresholdKey !== cacheKey) {
-      ks.thresholdDay = day;
+    // The key holds the day: a different day is a different key.
+    if (ks.thresholdKey !== cacheKey) {
       ks.thresholdKey = cacheKey;
       let best: RobustThreshold | null = null;
       let comparedWith: ComparedWith = 'fixed';
@@ -567,8 +700,13 @@ export class RuleRunner {
         if (b.of === 'peers') {
           if (ks.role !== null) result = this.peerThreshold(i, ks.role, day, b);
         } else {
-          const history = b.of === 'self' ? ks.history : ks.matchHistory;
-          if (history === null) continue;
+          const list = ks.days;
+          if (list === null) continue;
+          const n = list[0] as number;
+          const from = b.of === 'self' ? 1 : 1 + n;
+          const to = b.of === 'self' ? 1 + n : list.length;
+          // An empty run is a history the key does not have (runs are never emptied, they are dropped).
+          if (from === to) continue;
           const values = this.scratch;
           values.length = 0;
           if (b.sameHours) {
@@ -577,13 +715,13 @@ export class RuleRunner {
             const b2 = this.band(windowStart + this.size - 1);
             for (const band of b1 === b2 ? [b1] : [b1, b2]) {
               values.length = 0;
-              valuesInBands(history, day, b.historyDays, band, band, values);
+              valuesInBands(list, from, to, day, b.historyDays, band, band, values);
               if (values.length < b.minHistoryDays) continue;
               const r = robustThreshold(values, b);
               if (result === null || r.threshold > result.threshold) result = r;
             }
           } else {
-            valuesBefore(history, day, b.historyDays, values);
+            valuesBefore(list, from, to, day, b.historyDays, values);
             if (values.length >= b.minHistoryDays) result = robustThreshold(values, b);
           }
         }
@@ -595,30 +733,35 @@ export class RuleRunner {
       ks.comparedWith = comparedWith;
       const fallback = spec.fallback ?? (this.sources[0] as BaselineSpec).minimum;
       // NaN: no baseline and fallback "none", the rule stays silent for this key today.
-      ks.threshold = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
+      this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
       ks.center = best === null ? null : best.center;
       ks.spread = best === null ? null : best.spread;
     }
-    return Number.isNaN(ks.threshold) ? null : ks.threshold;
+    const threshold = this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] as number;
+    return Number.isNaN(threshold) ? null : threshold;
   }
 
   private peerThreshold(source: number, role: string, day: number, b: BaselineSpec): RobustThreshold | null {
     const cacheKey = `${source}|${day}|${role}`;
     const cached = this.peerCache.get(cacheKey);
     if (cached !== undefined) return cached;
-    const group = this.peers?.get(role);
+    // The role's keys are found by a walk over all keys, once per role and day (peerCache): the statistics
+    // sort their values, so the order of the pool does not matter, and no Set per role is kept per key.
     let result: RobustThreshold | null = null;
-    if (group !== undefined) {
-      const pool: number[] = [];
-      let contributors = 0;
-      for (const member of group) {
-        if (member.history === null) continue;
-        const before = pool.length;
-        valuesBefore(member.history, day, b.historyDays, pool);
-        if (pool.length > before) contributors++;
-      }
-      if (contributors >= b.minPeers && pool.length >= b.minHistoryDays) result = robustThreshold(pool, b);
+    const pool: number[] = [];
+    let contributors = 0;
+    const list = this.keyList;
+    for (let i = 0; i < list.length; i++) {
+      const member = list[i];
+      if (member === undefined || member.role !== role || member.days === null) continue;
+      const days = member.days;
+      const n = days[0] as number;
+      if (n === 0) continue;
+      const before = pool.length;
+      valuesBefore(days, 1, 1 + n, day, b.historyDays, pool);
+      if (pool.length > before) contributors++;
     }
+    if (contributors >= b.minPeers && pool.length >= b.minHistoryDays) result = robustThreshold(pool, b);
     this.peerCache.set(cacheKey, result);
     return result;
   }
@@ -636,61 +779,100 @@ export class RuleRunner {
   }
 
   private closeKey(ks: KeyState, watermark: number): void {
-    const agg = ks.sliding;
-    if (agg !== null) {
-      const end = agg.head + this.size;
+    const win = ks.win;
+    if (win === null) {
+      if (this.forgettable(ks, watermark)) this.forget(ks);
+      return;
+    }
+    if (win instanceof SlidingAgg) {
+      const end = win.head + this.size;
       if (end > watermark) {
         this.scheduleClose(end, ks);
         return;
       }
-      ks.sliding = null;
+      ks.win = null;
+      if (this.forgettable(ks, watermark)) this.forget(ks);
+      return;
     }
-    const ws = ks.windows ?? [];
-    let w = 0;
-    for (let r = 0; r < ws.length; r++) {
-      const win = ws[r] as WindowAgg;
-      if (win.end <= watermark) {
+    // Keeps the windows still open, in order.
+    let first: WindowAgg | null = null;
+    let last: WindowAgg | null = null;
+    for (let one: WindowAgg | null = win; one !== null; ) {
+      const next: WindowAgg | null = one.next;
+      if (one.start + this.size <= watermark) {
         if (this.historyDays > 0) {
-          const day = this.deps.clock.dayIndex(win.start);
-          if (ks.history === null) ks.history = [day, this.observe(win)];
-          else foldHistory(ks.history, day, this.observe(win), this.historyDays);
-          ks.thresholdDay = NO_DAY;
+          const day = this.deps.clock.dayIndex(one.start);
+          this.fold(ks, false, day, this.observe(one), this.historyDays);
+          ks.thresholdKey = NO_DAY;
         }
       } else {
-        ws[w++] = win;
+        one.next = null;
+        if (last === null) first = one;
+        else last.next = one;
+        last = one;
       }
+      one = next;
     }
-    ws.length = w;
-    if (w === 0 && this.forgettable(ks, watermark)) this.forget(ks);
+    ks.win = first;
+    if (first === null && this.forgettable(ks, watermark)) this.forget(ks);
   }
 
   private forgettable(ks: KeyState, watermark: number): boolean {
-    if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) return false;
-    if (ks.history !== null && ks.history.length > 0) return false;
-    if (ks.matchHistory !== null && ks.matchHistory.length > 0) return false;
-    if (ks.matchStart !== Number.NEGATIVE_INFINITY && ks.matchStart + this.size > watermark) return false;
-    return this.suppressMs === 0 || ks.lastFiredMs + this.suppressMs <= watermark;
+    if (ks.win !== null) return false;
+    if (ks.days !== null && ks.days.length > 1) return false;
+    const rows = this.rowsOf(ks.num);
+    const at = this.rowAt(ks.num);
+    if (this.rowSize > MATCH) {
+      const start = matchStart(rows, at + MATCH);
+      if (start !== Number.NEGATIVE_INFINITY && start + this.size > watermark) return false;
+    }
+    return this.suppressMs === 0 || (rows[at + LAST_FIRED] as number) + this.suppressMs <= watermark;
   }
 
   private forget(ks: KeyState): void {
+    // A key can be forgotten twice (closed again from a pending window end): its number may be another key's by then.
+    if (ks.owner === null) return;
     ks.owner = null;
-    if (this.keys.get(ks.mapKey) === ks) this.keys.delete(ks.mapKey);
-    if (this.peers !== null && ks.role !== null) this.peers.get(ks.role)?.delete(ks);
+    this.keyList[ks.num] = undefined;
+    this.free.push(ks.num);
+    this.live--;
+    if (ks.patientId !== null || this.bySlot.length === 0) {
+      const mapKey = ks.patientId === null ? ks.actorId : `${ks.actorId}\u0000${ks.patientId}`;
+      if (this.keyMap.get(mapKey) === ks) this.keyMap.delete(mapKey);
+    }
   }
 
   /** Daily housekeeping: closes idle trackers, drops keys whose history has aged out and expired suppressions. */
   sweep(watermark: number): void {
     const today = this.deps.clock.dayIndex(watermark);
-    for (const ks of this.keys.values()) {
-      if (ks.matchStart !== Number.NEGATIVE_INFINITY && ks.matchStart + this.size <= watermark) {
-        this.foldMatch(ks, ks.matchStart, matchValue(ks, this.rule.measure));
-        resetMatch(ks);
+    const list = this.keyList;
+    for (let i = 0; i < list.length; i++) {
+      const ks = list[i];
+      if (ks === undefined) continue;
+      if (this.rowSize > MATCH) {
+        const rows = this.rowsOf(ks.num);
+        const at = this.rowAt(ks.num) + MATCH;
+        const start = matchStart(rows, at);
+        if (start !== Number.NEGATIVE_INFINITY && start + this.size <= watermark) {
+          this.foldMatch(ks, start, matchValue(rows, at, this.rule.measure));
+          resetMatch(rows, at, this.rule.measure);
+        }
       }
-      if ((ks.windows !== null && ks.windows.length > 0) || ks.sliding !== null) continue;
-      if (ks.history !== null && lastDay(ks.history) < today - this.historyDays) ks.history = null;
-      if (ks.matchHistory !== null) {
-        const last = lastDay(ks.matchHistory);
-        if ((this.sameHours ? Math.floor(last / BANDS) : last) < today - this.matchHistoryDays) ks.matchHistory = null;
+      if (ks.win !== null) continue;
+      const days = ks.days;
+      if (days !== null) {
+        const n = days[0] as number;
+        const dropOwn = n > 0 && lastDay(days, 1, 1 + n) < today - this.historyDays;
+        let dropMatch = false;
+        if (days.length > 1 + n) {
+          const last = lastDay(days, 1 + n, days.length);
+          dropMatch = (this.sameHours ? Math.floor(last / BANDS) : last) < today - this.matchHistoryDays;
+        }
+        if (dropOwn || dropMatch) {
+          const rest = dropOwn && dropMatch ? [0] : dropOwn ? spliced(days, 1, n) : spliced(days, 1 + n, days.length - 1 - n);
+          if (dropOwn) rest[0] = 0;
+          ks.days = rest.length > 1 ? rest : null;
+        }
       }
       if (this.forgettable(ks, watermark)) this.forget(ks);
     }
@@ -714,7 +896,7 @@ export class RuleRunner {
     const patientIds = w.patientIds;
     const patientCount = w.patientCount;
     const evidenceEventIds = w.evidenceIds;
-    const threshold = ks.comparedWith === 'condition' ? null : ks.threshold;
+    const threshold = ks.comparedWith === 'condition' ? null : (this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] as number);
     const baseline = ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
     const shown = patientIds.slice(0, 5).join(', ') + (patientCount > 5 ? ` and ${patientCount - 5} more` : '');
     const explanation = rule.template.render({
@@ -735,7 +917,8 @@ export class RuleRunner {
       baseline: formatNumber(baseline),
       spread: formatNumber(ks.spread),
       comparedWith: ks.comparedWith,
-      quota: formatNumber(ks.quota ?? null),
+      // A quota rule fires only for an application with a quota, its threshold.
+      quota: formatNumber(rule.threshold?.quota !== undefined ? threshold : null),
       window: formatDuration(this.size),
       // The alert's fields stay ISO UTC for machines; its words are on the hospital's clock.
       windowStart: this.deps.clock.readable(w.start),

@@ -10,6 +10,33 @@ function paneOf(v: number): number {
   return v - Math.floor(v / PANE_BITS) * PANE_BITS;
 }
 
+/** What every ring of one rule shares. */
+export interface RingShape {
+  /** Panes in the ring (window size / slide). */
+  readonly size: number;
+  /** Pane length, ms. */
+  readonly slide: number;
+  /** Numbers a pane takes in `data`: [start, events] or, when the rule measures records, [start, events, records]. */
+  readonly stride: number;
+}
+
+export function ringShape(size: number, slide: number, records: boolean): RingShape {
+  return { size, slide, stride: records ? 3 : 2 };
+}
+
+/** Where things are in SlidingAgg.data. */
+const HEAD = 0;
+const SEEN_COUNT = 1;
+const PANES = 2;
+/** Room for patients a ring is made with, doubled as they come (rings hold about 4, many 1 or 2). */
+const SEEN_START = 2;
+
+/** What few rings need: an index of the seen patients past SCAN_LIMIT, evidence once armed. */
+interface RingExtra {
+  seenAt: Map<number, number> | null;
+  evidence: string[] | null;
+}
+
 /**
  * Sliding windows of one key as a ring of panes (one pane per slide), so an
  * event updates one pane instead of every overlapping window: with a 4h
@@ -26,66 +53,85 @@ function paneOf(v: number): number {
  * never come near an alert hold none.
  */
 export class SlidingAgg {
-  /** Start of the newest pane, ms. */
-  head = Number.NEGATIVE_INFINITY;
-  /** Per pane slot: [start, events, records]. */
-  private readonly panes: number[];
-  /** patientIdx × 2^26 + pane number, one per distinct patient seen in the ring. */
-  private seen: number[] = [];
-  private seenAt: Map<number, number> | null = null;
-  private evidence: string[] | null = null;
+  /**
+   * One array of doubles: the start of the newest pane (ms), how many patients are seen, the panes
+   * (shape.stride numbers each), then the seen patients, patientIdx × 2^26 + pane number, one per
+   * distinct patient in the ring, with room to grow (doubled when full, halved when the ring forgets
+   * most of them). A user who read after hours in the last window size has a ring (28% of the bench's
+   * active users): as an object with a boxed head, a pane array (with a records column distinct-patients
+   * rules never read) and a pushed `seen` array (17 slots at the first patient) it was ≈ 384 bytes on a
+   * 64-bit heap (heap snapshot of bench/detect.bench.ts), ≈ 280 like this.
+   */
+  private data: number[];
+  /** Null while neither is needed: two fields that are null on nearly every ring were 16 bytes each. */
+  private extra: RingExtra | null = null;
 
-  constructor(
-    private readonly size: number,
-    private readonly slide: number,
-  ) {
-    this.panes = new Array<number>(size * 3).fill(0);
-    for (let s = 0; s < size; s++) this.panes[s * 3] = -1;
+  constructor(private readonly shape: RingShape) {
+    const panes = shape.size * shape.stride;
+    const data = new Array<number>(PANES + panes + SEEN_START).fill(0);
+    for (let s = 0; s < shape.size; s++) data[PANES + s * shape.stride] = -1;
+    data[HEAD] = Number.NEGATIVE_INFINITY;
+    this.data = data;
+  }
+
+  /** Start of the newest pane, ms. */
+  get head(): number {
+    return this.data[HEAD] as number;
   }
 
   /** Start of the newest window. */
   get windowStart(): number {
-    return this.head - (this.size - 1) * this.slide;
+    return (this.data[HEAD] as number) - (this.shape.size - 1) * this.shape.slide;
+  }
+
+  private get seenFrom(): number {
+    return PANES + this.shape.size * this.shape.stride;
   }
 
   private slot(start: number): number {
-    const n = Math.round(start / this.slide) % this.size;
-    return n < 0 ? n + this.size : n;
+    const size = this.shape.size;
+    const n = Math.round(start / this.shape.slide) % size;
+    return n < 0 ? n + size : n;
   }
 
   /** Adds an event to the pane starting at `pane`; false when that pane already left the ring. */
   add(pane: number, records: number, eventId: string, patients: readonly number[], from: number, to: number): boolean {
-    if (pane > this.head) this.advance(pane);
-    const s = this.slot(pane) * 3;
-    if (this.panes[s] !== pane) return false;
-    this.panes[s + 1] = (this.panes[s + 1] as number) + 1;
-    this.panes[s + 2] = (this.panes[s + 2] as number) + records;
-    const paneNo = Math.round(pane / this.slide) % PANE_BITS;
-    const seen = this.seen;
+    if (pane > (this.data[HEAD] as number)) this.advance(pane);
+    const stride = this.shape.stride;
+    const s = PANES + this.slot(pane) * stride;
+    let data = this.data;
+    if (data[s] !== pane) return false;
+    data[s + 1] = (data[s + 1] as number) + 1;
+    if (stride === 3) data[s + 2] = (data[s + 2] as number) + records;
+    const paneNo = Math.round(pane / this.shape.slide) % PANE_BITS;
+    const base = this.seenFrom;
     outer: for (let i = from; i < to; i++) {
       const idx = patients[i] as number;
-      const at = this.seenAt;
+      const n = data[SEEN_COUNT] as number;
+      const at = this.extra === null ? null : this.extra.seenAt;
       if (at !== null) {
         const j = at.get(idx);
         if (j !== undefined) {
-          if (paneOf(seen[j] as number) < paneNo) seen[j] = idx * PANE_BITS + paneNo;
+          if (paneOf(data[base + j] as number) < paneNo) data[base + j] = idx * PANE_BITS + paneNo;
           continue;
         }
-        at.set(idx, seen.length);
+        at.set(idx, n);
       } else {
-        for (let j = 0; j < seen.length; j++) {
-          const v = seen[j] as number;
+        for (let j = base; j < base + n; j++) {
+          const v = data[j] as number;
           if (Math.floor(v / PANE_BITS) === idx) {
-            if (paneOf(v) < paneNo) seen[j] = idx * PANE_BITS + paneNo;
+            if (paneOf(v) < paneNo) data[j] = idx * PANE_BITS + paneNo;
             continue outer;
           }
         }
-        if (seen.length >= SCAN_LIMIT) this.index();
-        this.seenAt?.set(idx, seen.length);
+        if (n >= SCAN_LIMIT) this.index();
+        this.extra?.seenAt?.set(idx, n);
       }
-      seen.push(idx * PANE_BITS + paneNo);
+      if (base + n === data.length) data = this.resize(Math.max(SEEN_START, n * 2));
+      data[base + n] = idx * PANE_BITS + paneNo;
+      data[SEEN_COUNT] = n + 1;
     }
-    const evidence = this.evidence;
+    const evidence = this.extra === null ? null : this.extra.evidence;
     if (evidence !== null) {
       if (evidence.length >= MAX_EVIDENCE_IDS) evidence.shift();
       evidence.push(eventId);
@@ -93,49 +139,74 @@ export class SlidingAgg {
     return true;
   }
 
+  /** Room for `capacity` seen patients; returns the new data array. */
+  private resize(capacity: number): number[] {
+    const old = this.data;
+    const keep = this.seenFrom + (old[SEEN_COUNT] as number);
+    const grown = new Array<number>(this.seenFrom + capacity).fill(0);
+    for (let j = 0; j < keep; j++) grown[j] = old[j] as number;
+    this.data = grown;
+    return grown;
+  }
+
   /** Starts keeping evidence from this event on (the caller passes the event that armed it). */
   arm(eventId: string): void {
-    if (this.evidence === null) this.evidence = [eventId];
+    const extra = (this.extra ??= { seenAt: null, evidence: null });
+    if (extra.evidence === null) extra.evidence = [eventId];
   }
 
   get armed(): boolean {
-    return this.evidence !== null;
+    return this.extra !== null && this.extra.evidence !== null;
   }
 
   private advance(pane: number): void {
-    const steps = this.head === Number.NEGATIVE_INFINITY ? this.size : Math.min(this.size, Math.round((pane - this.head) / this.slide));
+    const { size, slide, stride } = this.shape;
+    const data = this.data;
+    const head = data[HEAD] as number;
+    const steps = head === Number.NEGATIVE_INFINITY ? size : Math.min(size, Math.round((pane - head) / slide));
     for (let k = steps - 1; k >= 0; k--) {
-      const start = pane - k * this.slide;
-      const s = this.slot(start) * 3;
-      this.panes[s] = start;
-      this.panes[s + 1] = 0;
-      this.panes[s + 2] = 0;
+      const start = pane - k * slide;
+      const s = PANES + this.slot(start) * stride;
+      data[s] = start;
+      data[s + 1] = 0;
+      if (stride === 3) data[s + 2] = 0;
     }
-    this.head = pane;
+    data[HEAD] = pane;
     // Forget patients no longer in the ring, so the list stays as short as the window.
-    const oldest = Math.round(this.windowStart / this.slide) % PANE_BITS;
-    const seen = this.seen;
+    const oldest = Math.round(this.windowStart / slide) % PANE_BITS;
+    const base = this.seenFrom;
+    const n = data[SEEN_COUNT] as number;
     let w = 0;
-    for (let r = 0; r < seen.length; r++) {
-      const v = seen[r] as number;
-      if (paneOf(v) >= oldest) seen[w++] = v;
+    for (let r = 0; r < n; r++) {
+      const v = data[base + r] as number;
+      if (paneOf(v) >= oldest) data[base + w++] = v;
     }
-    seen.length = w;
-    this.seenAt = null;
+    data[SEEN_COUNT] = w;
+    const capacity = data.length - base;
+    if (w * 4 <= capacity && capacity > SEEN_START) this.resize(Math.max(SEEN_START, w * 2));
+    const extra = this.extra;
+    if (extra !== null) {
+      extra.seenAt = null;
+      if (extra.evidence !== null && this.count() === 0) extra.evidence = null;
+      if (extra.evidence === null) this.extra = null;
+    }
     if (w > SCAN_LIMIT) this.index();
-    if (this.evidence !== null && this.count() === 0) this.evidence = null;
   }
 
   private index(): void {
     const at = new Map<number, number>();
-    for (let j = 0; j < this.seen.length; j++) at.set(Math.floor((this.seen[j] as number) / PANE_BITS), j);
-    this.seenAt = at;
+    const base = this.seenFrom;
+    const n = this.data[SEEN_COUNT] as number;
+    for (let j = 0; j < n; j++) at.set(Math.floor((this.data[base + j] as number) / PANE_BITS), j);
+    (this.extra ??= { seenAt: null, evidence: null }).seenAt = at;
   }
 
   private sum(offset: number): number {
     const from = this.windowStart;
+    const { size, stride } = this.shape;
+    const data = this.data;
     let n = 0;
-    for (let s = 0; s < this.size; s++) if ((this.panes[s * 3] as number) >= from) n += this.panes[s * 3 + offset] as number;
+    for (let s = PANES; s < PANES + size * stride; s += stride) if ((data[s] as number) >= from) n += data[s + offset] as number;
     return n;
   }
 
@@ -143,23 +214,28 @@ export class SlidingAgg {
     return this.sum(1);
   }
 
+  /** Records in the newest window; only for a ring whose shape has records. */
   records(): number {
     return this.sum(2);
   }
 
   distinctPatients(): number {
-    const from = Math.round(this.windowStart / this.slide) % PANE_BITS;
+    const from = Math.round(this.windowStart / this.shape.slide) % PANE_BITS;
+    const base = this.seenFrom;
+    const end = base + (this.data[SEEN_COUNT] as number);
     let n = 0;
-    for (let j = 0; j < this.seen.length; j++) if (paneOf(this.seen[j] as number) >= from) n++;
+    for (let j = base; j < end; j++) if (paneOf(this.data[j] as number) >= from) n++;
     return n;
   }
 
   /** Up to 100 patient numbers in the newest window, in first-seen order. */
   patientIdxs(): number[] {
-    const from = Math.round(this.windowStart / this.slide) % PANE_BITS;
+    const from = Math.round(this.windowStart / this.shape.slide) % PANE_BITS;
+    const base = this.seenFrom;
+    const end = base + (this.data[SEEN_COUNT] as number);
     const out: number[] = [];
-    for (let j = 0; j < this.seen.length && out.length < MAX_EVIDENCE_IDS; j++) {
-      const v = this.seen[j] as number;
+    for (let j = base; j < end && out.length < MAX_EVIDENCE_IDS; j++) {
+      const v = this.data[j] as number;
       if (paneOf(v) >= from) out.push(Math.floor(v / PANE_BITS));
     }
     return out;
@@ -167,6 +243,7 @@ export class SlidingAgg {
 
   /** The newest (up to 100) event ids since the window was armed. */
   evidenceIds(): string[] {
-    return this.evidence === null ? [] : this.evidence.slice();
+    const evidence = this.extra === null ? null : this.extra.evidence;
+    return evidence === null ? [] : evidence.slice();
   }
 }
