@@ -107,6 +107,22 @@ type Access = {
   networkAddress: string | null;
 };
 
+/** An event as the access report shows it. */
+const asAccess = (e: AccessEvent) => ({
+  time: e.time,
+  eventId: e.eventId,
+  actor: e.actor,
+  action: e.action,
+  resourceTypes: e.resourceTypes,
+  sensitivity: e.sensitivity,
+  purposeOfUse: e.purposeOfUse,
+  breakTheGlass: e.breakTheGlass,
+  outcome: e.outcome,
+  records: e.records,
+  sourceSystem: e.sourceSystem,
+  networkAddress: e.networkAddress,
+  patientsInAccess: e.patientIds.length,
+});
 const byTimeDesc = (a: AccessEvent, b: AccessEvent) => (a.time === b.time ? (a.eventId < b.eventId ? 1 : -1) : a.time < b.time ? 1 : -1);
 
 describe('patient access report', () => {
@@ -133,21 +149,7 @@ describe('patient access report', () => {
       } while (cursor !== null);
 
       expect(got).toEqual(
-        stored.map((e) => ({
-          time: e.time,
-          eventId: e.eventId,
-          actor: e.actor,
-          action: e.action,
-          resourceTypes: e.resourceTypes,
-          sensitivity: e.sensitivity,
-          purposeOfUse: e.purposeOfUse,
-          breakTheGlass: e.breakTheGlass,
-          outcome: e.outcome,
-          records: e.records,
-          sourceSystem: e.sourceSystem,
-          networkAddress: e.networkAddress,
-          patientsInAccess: e.patientIds.length,
-        })),
+        stored.map(asAccess),
       );
     }
   });
@@ -218,21 +220,7 @@ describe('patient access report over duplicate stored rows', () => {
 
       const from = '2025-03-01T00:00:00.000Z';
       const to = '2025-03-20T00:00:00.000Z';
-      const expected = [...mine].sort(byTimeDesc).map((e) => ({
-        time: e.time,
-        eventId: e.eventId,
-        actor: e.actor,
-        action: e.action,
-        resourceTypes: e.resourceTypes,
-        sensitivity: e.sensitivity,
-        purposeOfUse: e.purposeOfUse,
-        breakTheGlass: e.breakTheGlass,
-        outcome: e.outcome,
-        records: e.records,
-        sourceSystem: e.sourceSystem,
-        networkAddress: e.networkAddress,
-        patientsInAccess: e.patientIds.length,
-      }));
+      const expected = [...mine].sort(byTimeDesc).map(asAccess);
       for (const limit of [1, 2, 7, 44, 45, 200]) {
         const got: Access[] = [];
         let pages = 0;
