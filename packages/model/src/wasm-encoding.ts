@@ -20,10 +20,12 @@ export const OP = {
   localTee: 0x22,
   i32Load: 0x28,
   f64Load: 0x2b,
+  i32Store: 0x36,
   f64Store: 0x39,
   i32Const: 0x41,
   i32Eqz: 0x45,
   i32GeU: 0x4f,
+  f64Ne: 0x62,
   f64Gt: 0x64,
   i32Add: 0x6a,
   i32Sub: 0x6b,
@@ -123,6 +125,11 @@ export class FunctionBody {
 
   storeF64(offset: number): this {
     return this.emit(OP.f64Store, 3, ...unsignedLeb(offset));
+  }
+
+  /** i32.store with a byte offset; align 2^2. */
+  storeI32(offset: number): this {
+    return this.emit(OP.i32Store, 2, ...unsignedLeb(offset));
   }
 
   /** `block (loop …) end end`: br 1 leaves the loop, br 0 repeats it. */

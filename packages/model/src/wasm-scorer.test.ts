@@ -72,6 +72,17 @@ describe('WasmScorer', () => {
     expect(() => scorer.pathLengths(rows, 20, 10)).toThrow(/score: row 23 column 2 is NaN/);
     rows[23] = [0, 1];
     expect(() => scorer.pathLengths(rows, 20, 10)).toThrow(/score: row 23 has 2 columns, the model was fitted on 4/);
+    // The first bad row is the one named, whichever its fault: NaN is looked for per block, widths per row.
+    rows[21] = [0, Number.NaN, 2, Number.NaN];
+    expect(() => scorer.pathLengths(rows, 20, 10)).toThrow(/score: row 21 column 1 is NaN/);
+    rows[21] = [0, 1, 2, 3];
+    rows[25] = [Number.NaN, 1, 2, 3];
+    expect(() => scorer.pathLengths(rows, 20, 10)).toThrow(/score: row 23 has 2 columns/);
+    // A NaN after the rows scored is not looked at (row 30 is outside [20, 28)).
+    rows[23] = [0, 1, 2, 3];
+    rows[25] = [0, 1, 2, 3];
+    rows[30] = [Number.NaN, 1, 2, 3];
+    expect(() => scorer.pathLengths(rows, 20, 8)).not.toThrow();
     data[27 * 4 + 3] = Number.NaN;
     expect(() => scorer.pathLengths({ data, rows: 40, cols: 4 }, 20, 10)).toThrow(/score: row 27 column 3 is NaN/);
   });
