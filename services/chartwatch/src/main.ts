@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { isChartwatchError } from '@chartwatch/errors';
+import { describeFailure } from './cli-error.ts';
 import type { CommandModule } from './command.ts';
 
 /**
@@ -45,12 +45,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (isChartwatchError(err)) {
-      console.error(`chartwatch: ${err.message}`);
-      process.exitCode = err.code === 'CW_ERR_CONFIG' ? 2 : 1;
-    } else {
-      console.error(err);
-      process.exitCode = 1;
-    }
+    const { message, exitCode } = describeFailure(process.argv[2], err);
+    console.error(message);
+    process.exitCode = exitCode;
   },
 );
