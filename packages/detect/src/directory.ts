@@ -179,18 +179,12 @@ export class PatientDirectory {
   }
 
   get(id: string): PatientFacts {
-    return this.getCoded(id, shortIdCode(id));
+    return this.factsAt(this.numbers.intern(id));
   }
 
   /** The patient's idx alone, without resolving its facts (window counts need no more). */
   idxOf(id: string, code: number = shortIdCode(id)): number {
     return this.numbers.intern(id, code);
-  }
-
-  /** get() for a caller that already has the id's shortIdCode. */
-  getCoded(id: string, code: number): PatientFacts {
-    const idx = this.numbers.intern(id, code);
-    return this.facts[idx] ?? this.resolve(id, idx);
   }
 
   private resolve(id: string, idx: number): PatientFacts {
@@ -241,11 +235,6 @@ export class PatientDirectory {
       this.spanTable = grown;
     }
     return r;
-  }
-
-  /** The facts of a numbered patient if resolved (since the last setReference). */
-  factsOf(idx: number): PatientFacts | undefined {
-    return this.facts[idx];
   }
 
   /** The patient id a number stands for. */
@@ -382,11 +371,6 @@ export class ActorDirectory {
   touch(a: ActorState, t: number): void {
     const r = a.slot * ROW + LAST_SEEN;
     if (t > (this.rows[r] as number)) this.rows[r] = t;
-  }
-
-  /** The newest event time of the actor, -Infinity before its first. */
-  lastSeenMs(a: ActorState): number {
-    return this.rows[a.slot * ROW + LAST_SEEN] as number;
   }
 
   /**
