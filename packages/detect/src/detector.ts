@@ -217,7 +217,7 @@ class DetectorImpl implements Detector {
     const wrote = WRITE_ACTIONS.has(event.action);
     const dept = this.labels.get(event.actor.department);
     const ids = event.patientIds;
-    for (let i = 0; i < ids.length; i++) this.care.record(dept, actor, this.patients.get(ids[i] as string), t, wrote);
+    for (let i = 0; i < ids.length; i++) this.care.recordAt(dept, actor, this.patients.idxOf(ids[i] as string), t, wrote);
   }
 
   private takePending(): readonly Alert[] {
