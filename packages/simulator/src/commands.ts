@@ -9,9 +9,25 @@ import type { OutputFormat } from './output.ts';
 import { OUTPUT_FORMATS, writeSimulation } from './output.ts';
 import { formatScoreTable, scoreAlerts } from './score.ts';
 
-export const SIMULATOR_USAGE = `usage:
-  simulate --seed N --staff N --days N --start YYYY-MM-DD --format fhir|csv|json --out DIR [--timezone ZONE] [--no-incidents]
-  score --alerts FILE --labels FILE [--actor-days N]`;
+export const SIMULATE_USAGE = `usage: simulate --seed N --start YYYY-MM-DD --out DIR [--staff N] [--days N] [--format fhir|csv|json]
+                [--timezone ZONE] [--no-incidents]
+
+  --seed N            the hospital and its week are a function of the seed (required)
+  --start YYYY-MM-DD  first simulated day (required)
+  --out DIR           writes events, staff/patients/encounters/vendors CSVs, labels.jsonl, summary.json
+  --staff N           staff members (default 300)
+  --days N            days simulated (default 7)
+  --format F          events as fhir (AuditEvent NDJSON), csv or json (canonical events; default json)
+  --timezone ZONE     the hospital's IANA zone for shifts and business hours (default UTC)
+  --no-incidents      ordinary work only, no injected incidents`;
+
+export const SCORE_USAGE = `usage: score --alerts FILE --labels FILE [--actor-days N]
+
+  --alerts FILE       alerts as JSON lines or a JSON array (replay --alerts-out)
+  --labels FILE       labels.jsonl from simulate
+  --actor-days N      for false alerts per 1,000 actor-days (default: summary.json beside the labels)`;
+
+export const SIMULATOR_USAGE = `${SIMULATE_USAGE}\n\n${SCORE_USAGE}`;
 
 function integer(name: string, value: string | undefined, fallback?: number): number {
   if (value === undefined) {
@@ -36,9 +52,14 @@ export async function simulateCommand(args: string[], print: (line: string) => v
       out: { type: 'string' },
       timezone: { type: 'string' },
       'no-incidents': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  if (values.help) {
+    print(SIMULATE_USAGE);
+    return;
+  }
   const format = values.format ?? 'json';
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new ConfigError('--format', `expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   if (!values.out) throw new ConfigError('--out', 'is required: the directory to write into');
@@ -68,9 +89,13 @@ export async function simulateCommand(args: string[], print: (line: string) => v
 export async function scoreCommand(args: string[], print: (line: string) => void): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { alerts: { type: 'string' }, labels: { type: 'string' }, 'actor-days': { type: 'string' } },
+    options: { alerts: { type: 'string' }, labels: { type: 'string' }, 'actor-days': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     strict: true,
   });
+  if (values.help) {
+    print(SCORE_USAGE);
+    return;
+  }
   if (!values.alerts) throw new ConfigError('--alerts', 'is required: a file of alerts (JSON lines or a JSON array)');
   if (!values.labels) throw new ConfigError('--labels', 'is required: labels.jsonl from simulate');
   const alerts = parseAlerts(await readFile(values.alerts, 'utf8'), values.alerts);
