@@ -48,4 +48,27 @@ describe('SlidingAgg', () => {
     expect(agg.armed).toBe(false);
     expect(agg.evidenceIds()).toEqual([]);
   });
+
+  it('counts distinct patients as a recount of the events would, late panes and long gaps included', () => {
+    // Seeded walk: mostly forward by 0-2 panes, sometimes back inside the ring (a late event), sometimes far ahead.
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const agg = new SlidingAgg(ringShape(8, SLIDE, false));
+    const seen: { pane: number; patient: number }[] = [];
+    let head = 0;
+    for (let i = 0; i < 3000; i++) {
+      const r = rnd(100);
+      head += r < 60 ? 0 : r < 95 ? 1 : r < 98 ? 2 : 12;
+      const k = rnd(4) === 0 ? head - rnd(10) : head;
+      const patients = Array.from({ length: 1 + rnd(3) }, () => rnd(60));
+      if (!agg.add(pane(k), 1, `e${i}`, patients, 0, patients.length)) continue;
+      for (const p of patients) seen.push({ pane: k, patient: p });
+      const from = (agg.windowStart - T0) / SLIDE;
+      const expected = new Set(seen.filter((s) => s.pane >= from).map((s) => s.patient)).size;
+      expect(agg.distinctPatients()).toBe(expected);
+    }
+  });
 });
