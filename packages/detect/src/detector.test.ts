@@ -119,4 +119,39 @@ describe('createDetector', () => {
     d.process(access({ time: T0, actor: 'u1' }));
     expect(d.stats()).toMatchObject({ maxEventTime: T0, watermark: plus(T0, -1) });
   });
+
+  it('feeds a self-match baseline when no match predicate is left to run (no match block, or one the prefilter decides)', () => {
+    // The after-hours rule's shape without its match: the tracker must still see every read (it once ran only
+    // after a match predicate had passed, so a rule with none never built the history).
+    const nights = (match: string) => parseRule({
+      file: 'nights.yaml',
+      text: `
+id: nights
+version: 1
+title: Night reads
+severity: low
+MATCH
+conditions:
+  - after-hours: { start: "07:00", end: "19:00", days: [mon, tue, wed, thu, fri] }
+key: actor
+measure: distinct-patients
+window: { size: 1h }
+threshold:
+  baseline: { of: self-match, k: 0, ratio: 1.5, minimum: 5, minHistoryDays: 2, historyDays: 28 }
+  fallback: 5
+explain: "{observed}/{threshold}"
+`.replace('MATCH', match),
+    });
+    const hour = (actor: string, from: string, n: number, prefix: string) => Array.from({ length: n }, (_, i) => access({ time: plus(from, i * 2), actor, patients: [`${prefix}${i}`] }));
+    const days = ['2026-03-02', '2026-03-03', '2026-03-04'];
+    // u1 reads 20 charts in an hour on three working days; on the fourth day both read 12 at night.
+    const history = days.flatMap((d, k) => hour('u1', `${d}T10:00:00.000Z`, 20, `d${k}-`));
+    const night = [...hour('u1', '2026-03-05T22:00:00.000Z', 12, 'n'), ...hour('u2', '2026-03-05T22:00:00.000Z', 12, 'm')];
+    const events = [...history, ...night].sort((a, b) => a.time.localeCompare(b.time));
+    const ref = reference({ staff: [staff('u1'), staff('u2')] });
+    // u1's usual hour allows 30; u2 has no history, so the fallback of 5 applies.
+    for (const match of ['', 'match: { actorKind: user }', 'match: { actorKind: user, outcomes: success }', 'match: { actions: [read] }']) {
+      expect(run(nights(match), ref, events).alerts.map((a) => a.actorId), match).toEqual(['u2']);
+    }
+  });
 });

@@ -8,20 +8,32 @@ function anyIn(values: readonly string[], set: ReadonlySet<string>): boolean {
 }
 
 /**
+ * Which of the `match:` fields the prefilter's bits (prefilter.ts) already decide exactly, so their predicates
+ * are left out: the detector offers a rule an event only when the event has the rule's bits.
+ */
+export interface MatchPrefiltered {
+  actorKind: boolean;
+  breakTheGlass: boolean;
+  outcomes: boolean;
+}
+
+const NOT_PREFILTERED: MatchPrefiltered = { actorKind: false, breakTheGlass: false, outcomes: false };
+
+/**
  * The `match:` block as a list of predicates on the event's own fields,
  * cheapest and most selective first (actor kind, action, break-the-glass),
  * so most events leave a rule after one or two comparisons.
  */
-export function compileMatch(spec: MatchSpec): EventPredicate[] {
+export function compileMatch(spec: MatchSpec, prefiltered: MatchPrefiltered = NOT_PREFILTERED): EventPredicate[] {
   const out: EventPredicate[] = [];
-  if (spec.actorKind !== undefined) {
+  if (spec.actorKind !== undefined && !prefiltered.actorKind) {
     const kinds = new Set<string>(spec.actorKind);
     if (kinds.size === 1) {
       const only = spec.actorKind[0];
       out.push((ctx) => ctx.event.actor.kind === only);
     } else out.push((ctx) => kinds.has(ctx.event.actor.kind));
   }
-  if (spec.breakTheGlass !== undefined) {
+  if (spec.breakTheGlass !== undefined && !prefiltered.breakTheGlass) {
     const want = spec.breakTheGlass;
     out.push((ctx) => ctx.event.breakTheGlass === want);
   }
@@ -33,7 +45,7 @@ export function compileMatch(spec: MatchSpec): EventPredicate[] {
     const set = new Set<string>(spec.actions);
     out.push((ctx) => set.has(ctx.event.action));
   }
-  if (spec.outcomes !== undefined) {
+  if (spec.outcomes !== undefined && !prefiltered.outcomes) {
     const set = new Set<string>(spec.outcomes);
     out.push((ctx) => set.has(ctx.event.outcome));
   }

@@ -1,4 +1,5 @@
 import type { ConditionSpec } from './rule-schema.ts';
+import type { MatchPrefiltered } from './event-filter.ts';
 import type { LoadedRule } from './load-rules.ts';
 
 /**
@@ -56,6 +57,19 @@ function conditionBits(c: ConditionSpec): number {
     default:
       return 0;
   }
+}
+
+/**
+ * The `match:` fields the bits of requiredBits decide exactly (not only necessarily): one actor kind,
+ * break-the-glass required, success as the only outcome. Their predicates need not run again.
+ */
+export function prefilteredMatch(rule: LoadedRule): MatchPrefiltered {
+  const m = rule.match;
+  return {
+    actorKind: m.actorKind !== undefined && m.actorKind.length === 1,
+    breakTheGlass: m.breakTheGlass === true,
+    outcomes: m.outcomes !== undefined && m.outcomes.length === 1 && m.outcomes[0] === 'success',
+  };
 }
 
 /** `matchOnly`: the rule must see every event its `match` lets through (a self-match baseline), so conditions add no bits. */

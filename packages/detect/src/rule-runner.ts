@@ -10,7 +10,7 @@ import type { PatientFacts } from './directory.ts';
 import { formatDuration } from './duration.ts';
 import type { EventContext } from './event-context.ts';
 import { compileMatch } from './event-filter.ts';
-import { requiredBits } from './prefilter.ts';
+import { prefilteredMatch, requiredBits } from './prefilter.ts';
 import { formatNumber } from './explanation.ts';
 import { formatIso } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
@@ -189,8 +189,10 @@ export class RuleRunner {
   readonly counters: RuleCounters = { fired: 0, suppressed: 0, outsideWindow: 0 };
   /** Prefilter bits the event must have for this rule to look at it (prefilter.ts). */
   readonly required: number;
-  /** `match:` predicates, then event conditions. */
+  /** `match:` predicates (those the prefilter bits do not decide), then event conditions. */
   private readonly matchChecks: EventPredicate[];
+  /** Has a self-match baseline: every event passing `match` feeds its tracker, before the conditions. */
+  private readonly tracks: boolean;
   private readonly checks: EventPredicate[];
   private readonly patientChecks: PatientPredicate[];
   /**
@@ -247,8 +249,10 @@ export class RuleRunner {
     const tracks = this.sources.some((b) => b.of === 'self-match');
     // A self-match baseline watches every event that passes match, so only match can gate the rule.
     this.required = requiredBits(rule, tracks);
-    this.matchChecks = tracks ? compileMatch(rule.match) : [];
-    this.checks = tracks ? conditions.event : [...compileMatch(rule.match), ...conditions.event];
+    const prefiltered = prefilteredMatch(rule);
+    this.matchChecks = tracks ? compileMatch(rule.match, prefiltered) : [];
+    this.checks = tracks ? conditions.event : [...compileMatch(rule.match, prefiltered), ...conditions.event];
+    this.tracks = tracks;
     this.patientChecks = conditions.patient;
     this.size = rule.window.size;
     this.slide = rule.window.slide ?? rule.window.size;
@@ -290,10 +294,11 @@ export class RuleRunner {
   }
 
   offer(ctx: EventContext, out: Alert[] | null): void {
-    const mchecks = this.matchChecks;
-    if (mchecks.length > 0) {
+    let tracked: KeyState | null = null;
+    if (this.tracks) {
+      const mchecks = this.matchChecks;
       for (let i = 0; i < mchecks.length; i++) if (!(mchecks[i] as EventPredicate)(ctx)) return;
-      this.track(ctx);
+      tracked = this.track(ctx);
     }
     const checks = this.checks;
     for (let i = 0; i < checks.length; i++) if (!(checks[i] as EventPredicate)(ctx)) return;
@@ -326,18 +331,20 @@ export class RuleRunner {
         this.add(ctx, `${actorId}\u0000${id}`, id, idxs, ids, i, i + 1, out);
       }
     } else {
-      this.add(ctx, actorId, null, idxs, ids, 0, idxs.length, out);
+      // The tracker's key is this key: found once (a walk of the actor's keys, or a miss) for both.
+      this.add(ctx, actorId, null, idxs, ids, 0, idxs.length, out, tracked);
     }
   }
 
   /** Feeds the self-match tracker of the event's key (actor or application: self-match needs a per-actor key). */
-  private track(ctx: EventContext): void {
+  private track(ctx: EventContext): KeyState {
     const ks = this.keyState(ctx, ctx.actor.id, null);
     const rows = this.rowsOf(ks.num);
     const at = this.rowAt(ks.num) + MATCH;
     const previous = matchStart(rows, at);
     const finished = addMatch(rows, at, this.rule.measure, this.deps.clock.alignedStart(ctx.t, this.size), ctx.event.records, ctx.patientIdxs());
     if (finished >= 0) this.foldMatch(ks, previous, finished);
+    return ks;
   }
 
   /**
@@ -391,8 +398,8 @@ export class RuleRunner {
     return Math.floor(this.deps.clock.minuteOfDay(t) / (this.size / 60_000));
   }
 
-  private add(ctx: EventContext, mapKey: string, patientId: string | null, idxs: readonly number[], ids: readonly string[], from: number, to: number, out: Alert[] | null): void {
-    const ks = this.keyState(ctx, mapKey, patientId);
+  private add(ctx: EventContext, mapKey: string, patientId: string | null, idxs: readonly number[], ids: readonly string[], from: number, to: number, out: Alert[] | null, known: KeyState | null = null): void {
+    const ks = known ?? this.keyState(ctx, mapKey, patientId);
     const t = ctx.t;
     const clock = this.deps.clock;
     if (this.slide === this.size) {
