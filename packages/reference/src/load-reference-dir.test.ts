@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileContentError } from '@chartwatch/errors';
+import { ConfigError, FileContentError } from '@chartwatch/errors';
 import { loadReferenceDir } from './load-reference-dir.ts';
 
 describe('loadReferenceDir', () => {
@@ -31,10 +31,19 @@ describe('loadReferenceDir', () => {
     expect((err as FileContentError).file).toBe(join(dir, 'patients.csv'));
   });
 
-  it('returns an empty set for a directory with no files', async () => {
+  it('refuses a directory that does not exist, a file, and a directory with none of the four files, naming the path', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'cw-ref-empty-'));
     try {
-      expect(await loadReferenceDir(empty)).toEqual({ staff: [], patients: [], vendors: [], encounters: [] });
+      const refused = async (path: string) => {
+        const err = await loadReferenceDir(path).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).setting).toBe('reference');
+        expect((err as Error).message).toContain(JSON.stringify(path));
+        return (err as Error).message;
+      };
+      expect(await refused(join(empty, 'missing'))).toMatch(/does not exist .*staff\.csv/);
+      expect(await refused(join(dir, 'staff.csv'))).toMatch(/is a file/);
+      expect(await refused(empty)).toMatch(/holds none of staff\.csv, patients\.csv, vendors\.csv, encounters\.csv/);
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ChartwatchError } from '@chartwatch/errors';
+import { ChartwatchError, ConfigError } from '@chartwatch/errors';
 import type { ReferenceSet } from './records.ts';
 import { parseEncountersCsv, parsePatientsCsv, parseStaffCsv, parseVendorsCsv } from './reference-csv.ts';
 
@@ -21,8 +21,20 @@ async function readIfPresent(path: string): Promise<string | null> {
   }
 }
 
-/** Reads staff.csv, patients.csv, vendors.csv and encounters.csv from one directory. */
+const EXPECTED = Object.values(REFERENCE_FILES).join(', ');
+
+/**
+ * Reads staff.csv, patients.csv, vendors.csv and encounters.csv from one directory. One file may be missing
+ * (an empty list), but not the directory or all four: a mistyped path once ran detection with no staff,
+ * patients or encounters, so no access had a care relationship and every sensitive read alerted.
+ */
 export async function loadReferenceDir(dir: string): Promise<ReferenceSet> {
+  const info = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw new ConfigError('reference', `${JSON.stringify(dir)} cannot be read: ${err.message}`);
+  });
+  if (info === null) throw new ConfigError('reference', `directory ${JSON.stringify(dir)} does not exist (it should hold ${EXPECTED})`);
+  if (!info.isDirectory()) throw new ConfigError('reference', `${JSON.stringify(dir)} is a file, not a directory holding ${EXPECTED}`);
   const paths = {
     staff: join(dir, REFERENCE_FILES.staff),
     patients: join(dir, REFERENCE_FILES.patients),
@@ -35,6 +47,9 @@ export async function loadReferenceDir(dir: string): Promise<ReferenceSet> {
     readIfPresent(paths.vendors),
     readIfPresent(paths.encounters),
   ]);
+  if (staff === null && patients === null && vendors === null && encounters === null) {
+    throw new ConfigError('reference', `directory ${JSON.stringify(dir)} holds none of ${EXPECTED}`);
+  }
   return {
     staff: staff === null ? [] : parseStaffCsv(staff, paths.staff),
     patients: patients === null ? [] : parsePatientsCsv(patients, paths.patients),
