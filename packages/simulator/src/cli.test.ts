@@ -62,4 +62,14 @@ describe('cli', () => {
     expect(missing.err.join('\n')).toContain('--actor-days');
     expect((await run(['frobnicate'])).code).toBe(2);
   });
+
+  it('names the flag and the path of a file score cannot read, exit 2 and no stack trace', async () => {
+    const gone = join(dir, 'no-such-alerts.jsonl');
+    const missing = await run(['score', '--alerts', gone, '--labels', fixture('score-labels.jsonl'), '--actor-days', '500']);
+    expect(missing.code).toBe(2);
+    expect(missing.err.join('\n')).toBe(`CW_ERR_CONFIG: --alerts: ${JSON.stringify(gone)} does not exist`);
+    const notAFile = await run(['score', '--alerts', fixture('score-alerts.jsonl'), '--labels', dir, '--actor-days', '500']);
+    expect(notAFile.code).toBe(2);
+    expect(notAFile.err.join('\n')).toMatch(/^CW_ERR_CONFIG: --labels: ".*" cannot be read: EISDIR/);
+  });
 });

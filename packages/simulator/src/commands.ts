@@ -39,6 +39,16 @@ function integer(name: string, value: string | undefined, fallback?: number): nu
   return n;
 }
 
+/** A file a flag names, or a one-line error naming the flag and the path (a stack trace told the operator nothing more). */
+async function readNamed(flag: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(flag, code === 'ENOENT' ? `${JSON.stringify(path)} does not exist` : `${JSON.stringify(path)} cannot be read: ${(err as Error).message}`);
+  }
+}
+
 /** `simulate …`: writes a simulated hospital week into --out and prints a summary through `print`. */
 export async function simulateCommand(args: string[], print: (line: string) => void): Promise<void> {
   const { values } = parseArgs({
@@ -98,8 +108,8 @@ export async function scoreCommand(args: string[], print: (line: string) => void
   }
   if (!values.alerts) throw new ConfigError('--alerts', 'is required: a file of alerts (JSON lines or a JSON array)');
   if (!values.labels) throw new ConfigError('--labels', 'is required: labels.jsonl from simulate');
-  const alerts = parseAlerts(await readFile(values.alerts, 'utf8'), values.alerts);
-  const labels = parseLabels(await readFile(values.labels, 'utf8'), values.labels);
+  const alerts = parseAlerts(await readNamed('--alerts', values.alerts), values.alerts);
+  const labels = parseLabels(await readNamed('--labels', values.labels), values.labels);
   let actorDays: number;
   if (values['actor-days'] !== undefined) {
     actorDays = integer('actor-days', values['actor-days']);
