@@ -5,7 +5,7 @@ export { createDetector } from './detector.ts';
 export type { Detector, DetectorOptions, DetectorStats, LateEvent } from './detector.ts';
 export { DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
 export type { CareOptions } from './care-relationship.ts';
-export { parseRule, parseRules, loadRulesDir } from './load-rules.ts';
+export { parseRule, parseRules, loadRulesDir, readRuleSources } from './load-rules.ts';
 export type { LoadedRule, RuleSource } from './load-rules.ts';
 export { ruleFileSchema, KEY_KINDS, MEASURES, FLAG_CONDITIONS } from './rule-schema.ts';
 export type { RuleDefinition, ConditionSpec, MatchSpec, ThresholdSpec, BaselineSpec, BusinessHours, KeyKind, Measure } from './rule-schema.ts';

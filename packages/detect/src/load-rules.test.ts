@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FileContentError } from '@chartwatch/errors';
+import { ConfigError, FileContentError } from '@chartwatch/errors';
 import { loadRulesDir, parseRule, parseRules } from './load-rules.ts';
 
 const GOOD = `
@@ -105,6 +105,21 @@ describe('parseRules / loadRulesDir', () => {
     const rules = await loadRulesDir(dir);
     expect(rules.length).toBeGreaterThanOrEqual(12);
     for (const r of rules) expect(r.file).toBe(join(dir, `${r.id}.yaml`));
+  });
+
+  it('refuses a rules directory that does not exist, a file, and a directory with no rule file, naming the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-rules-none-'));
+    await writeFile(join(dir, 'README.md'), 'no rules here');
+    const refused = async (path: string) => {
+      const err = await loadRulesDir(path).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).setting).toBe('rules');
+      expect((err as Error).message).toContain(JSON.stringify(path));
+      return (err as Error).message;
+    };
+    expect(await refused(join(dir, 'missing'))).toMatch(/does not exist/);
+    expect(await refused(join(dir, 'README.md'))).toMatch(/is a file/);
+    expect(await refused(dir)).toMatch(/holds no rule files/);
   });
 
   it('reads only YAML files of a directory', async () => {

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { FileContentError } from '@chartwatch/errors';
+import { ConfigError, FileContentError } from '@chartwatch/errors';
 import { compileTemplate, PLACEHOLDERS } from './explanation.ts';
 import type { Template } from './explanation.ts';
 import { ruleFileSchema } from './rule-schema.ts';
@@ -118,9 +118,27 @@ export function parseRules(sources: readonly RuleSource[]): LoadedRule[] {
   return [...byId.values()].filter((r) => r.enabled).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/**
+ * The *.yaml / *.yml files of a rules directory (not recursive), sorted by name. A directory that does not exist
+ * or holds no rule file is refused, naming it: a mistyped path once gave a stack trace, and an empty directory
+ * would have run detection with no rules at all. (A pack whose rules are all `enabled: false` is allowed.)
+ */
+export async function readRuleSources(dir: string): Promise<RuleSource[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ConfigError('rules', `directory ${JSON.stringify(dir)} does not exist`);
+    if (code === 'ENOTDIR') throw new ConfigError('rules', `${JSON.stringify(dir)} is a file, not a directory of rule files`);
+    throw new ConfigError('rules', `directory ${JSON.stringify(dir)} cannot be read: ${(err as Error).message}`);
+  }
+  const files = names.filter((n) => /\.ya?ml$/.test(n)).sort();
+  if (files.length === 0) throw new ConfigError('rules', `directory ${JSON.stringify(dir)} holds no rule files (*.yaml, *.yml)`);
+  return Promise.all(files.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })));
+}
+
 /** Reads every *.yaml / *.yml file of a directory (not recursive) as one rule each. */
 export async function loadRulesDir(dir: string): Promise<LoadedRule[]> {
-  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
-  const sources = await Promise.all(names.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })));
-  return parseRules(sources);
+  return parseRules(await readRuleSources(dir));
 }

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from '@chartwatch/logger';
-import { parseRules } from '@chartwatch/detect';
-import type { LoadedRule, RuleSource } from '@chartwatch/detect';
+import { parseRules, readRuleSources } from '@chartwatch/detect';
+import type { LoadedRule } from '@chartwatch/detect';
 import { FileContentError } from '@chartwatch/errors';
 
 export interface RulePack {
@@ -35,8 +33,7 @@ export interface RulesWatcherOptions {
 }
 
 async function readPack(dir: string): Promise<RulePack> {
-  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
-  const sources: RuleSource[] = await Promise.all(names.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })));
+  const sources = await readRuleSources(dir);
   const rules = parseRules(sources);
   const hash = createHash('sha256');
   for (const s of sources) hash.update(`${s.file}\u0000${s.text}\u0000`);
