@@ -47,4 +47,19 @@ describe('chartwatch replay', () => {
     await expect(run(['--input', 'x', '--format', 'xml', '--reference', 'r', '--alerts-out', 'o'])).rejects.toThrow(/--format: value "xml"/);
     await expect(run(['--input', 'x', '--format', 'json', '--reference', 'r', '--alerts-out', 'o', '--allowed-lateness', 'soon'])).rejects.toThrow(/--allowed-lateness/);
   });
+
+  it('refuses an output it could not write before reading anything, and a rules or reference directory that is not there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-replay-paths-'));
+    await writeFile(join(dir, 'staff.csv'), 'actor_id,role\nu1,nurse\n');
+    await writeFile(join(dir, 'events.jsonl'), `${event('a1', '2026-03-03T10:00:00.000Z', 'p1')}\n`);
+    const args = (over: Record<string, string>) =>
+      Object.entries({ '--input': join(dir, 'events.jsonl'), '--format': 'json', '--reference': dir, '--alerts-out': join(dir, 'alerts.ndjson'), '--rules': RULES, ...over }).flat();
+    // The input does not exist either: the output is checked first, so the message names the output.
+    await expect(run(args({ '--input': join(dir, 'missing.jsonl'), '--alerts-out': join(dir, 'no-dir', 'alerts.ndjson') }))).rejects.toThrow(/^CW_ERR_CONFIG: --alerts-out: .*no-dir.* does not exist$/);
+    await expect(run(args({ '--alerts-out': dir }))).rejects.toThrow(/--alerts-out: .* is a directory, not a file/);
+    await expect(run(args({ '--summary-out': join(dir, 'no-dir', 's.json') }))).rejects.toThrow(/--summary-out: /);
+    await expect(run(args({ '--rules': join(dir, 'no-rules') }))).rejects.toThrow(/^CW_ERR_CONFIG: rules: directory ".*no-rules" does not exist$/);
+    await expect(run(args({ '--reference': join(dir, 'no-reference') }))).rejects.toThrow(/^CW_ERR_CONFIG: reference: directory ".*no-reference" does not exist/);
+    expect(await run(args({}))).toBe(0);
+  });
 });

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import type { InputFormat, ParseResult } from '@chartwatch/event';
 import { INPUT_FORMATS, parseCanonicalLine, parseFhirLine } from '@chartwatch/event';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
 import { loadModelScorers } from '../model-scorers.ts';
+import { checkOutputPath, writeOutput } from '../output-file.ts';
 
 export const summary = 'replay a file of access events through the rules; write alerts as JSON lines';
 
@@ -151,6 +152,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  await checkOutputPath('--alerts-out', flags.alertsOut);
+  if (flags.summaryOut !== null) await checkOutputPath('--summary-out', flags.summaryOut);
   const started = performance.now();
   const [rules, referenceSet, parsed] = await Promise.all([loadRulesDir(resolve(flags.rules)), loadReferenceDir(flags.reference), readParsed(flags.input, flags.format)]);
   const reference = new ReferenceIndex(referenceSet);
@@ -167,8 +170,8 @@ export async function run(argv: string[]): Promise<number> {
     collect: false,
     onAlert: (a: Alert) => lines.push(JSON.stringify(a)),
   });
-  await writeFile(flags.alertsOut, lines.length > 0 ? `${lines.join('\n')}\n` : '');
-  if (flags.summaryOut !== null) await writeFile(flags.summaryOut, `${JSON.stringify(s, null, 2)}\n`);
+  await writeOutput('--alerts-out', flags.alertsOut, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  if (flags.summaryOut !== null) await writeOutput('--summary-out', flags.summaryOut, `${JSON.stringify(s, null, 2)}\n`);
   printSummary(s, flags, (performance.now() - started) / 1000, flags.alertsOut);
   return 0;
 }

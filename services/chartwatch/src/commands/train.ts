@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseInput } from '@chartwatch/detect';
 import { ConfigError, FileContentError } from '@chartwatch/errors';
@@ -7,6 +7,7 @@ import { INPUT_FORMATS } from '@chartwatch/event';
 import type { AlertedWindow, FeatureName, PeerGrouping, WindowKind } from '@chartwatch/model';
 import { APPLICATION_GROUP_PREFIX, DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_MODEL_FEATURES, DEFAULT_PEER_GROUPING, DEFAULT_REFERENCE_SHARE, FEATURE_NAMES, overlapsAlerts, PEER_GROUPINGS, WINDOWS, sortForFeatures, trainFromEvents } from '@chartwatch/model';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
+import { checkOutputPath, writeOutput } from '../output-file.ts';
 
 export const summary = 'train a behavioural model (isolation forest per peer group) from a file of access events';
 
@@ -132,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   if (options.referenceShare >= 1) throw new ConfigError('--reference-share', `value "${values['reference-share']}" is not below 1`);
   if (!isTimeZone(options.timezone)) throw new ConfigError('--timezone', `"${options.timezone}" is not an IANA time zone like UTC, Europe/Paris, America/New_York`);
+  await checkOutputPath('--model-out', modelOut);
   const started = performance.now();
 
   let text: string;
@@ -154,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(exclude === undefined ? {} : { exclude }),
   });
   const json = model.toJSON();
-  await writeFile(modelOut, `${JSON.stringify(json)}\n`);
+  await writeOutput('--model-out', modelOut, `${JSON.stringify(json)}\n`);
   const t = json.training;
   const own = json.groups.filter((g) => g.forest !== null);
   console.log(

@@ -1,0 +1,25 @@
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '@chartwatch/errors';
+
+/**
+ * Checks, before any work, that the file a flag names can be created: its directory exists. A replay of a large
+ * file used to run to the end and then die on the write with a stack trace.
+ */
+export async function checkOutputPath(flag: string, path: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const info = await stat(dir).catch(() => null);
+  if (info === null) throw new ConfigError(flag, `${JSON.stringify(path)}: directory ${JSON.stringify(dir)} does not exist`);
+  if (!info.isDirectory()) throw new ConfigError(flag, `${JSON.stringify(path)}: ${JSON.stringify(dir)} is not a directory`);
+  const target = await stat(path).catch(() => null);
+  if (target?.isDirectory() === true) throw new ConfigError(flag, `${JSON.stringify(path)} is a directory, not a file`);
+}
+
+/** Writes the file a flag names; a failure (permissions, a full disk) is one line naming the flag and the path. */
+export async function writeOutput(flag: string, path: string, text: string): Promise<void> {
+  try {
+    await writeFile(path, text);
+  } catch (err) {
+    throw new ConfigError(flag, `cannot write ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+}
