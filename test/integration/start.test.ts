@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,5 +135,19 @@ describe('pnpm start (embedded)', () => {
     const { code } = await third.exit;
     expect(code).toBe(2);
     expect(third.stderr).toMatch(/CW_ERR_CONFIG: --seed: 8 differs from the simulation this data directory holds \(seed 7/);
+  });
+
+  it('refuses a file to feed when neither --reference nor the data directory brings reference data', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'chartwatch-start-noref-'));
+    try {
+      const file = join(fresh, 'events.jsonl');
+      await writeFile(file, '');
+      const p = spawnStart(['--data-dir', join(fresh, 'data'), '--port', '0', '--input', file, '--format', 'json'], EMBEDDED);
+      const { code } = await p.exit;
+      expect(code).toBe(2);
+      expect(p.stderr).toMatch(/CW_ERR_CONFIG: --reference: is needed: the data directory holds no reference data/);
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
   });
 });

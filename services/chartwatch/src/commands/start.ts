@@ -111,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
       logger,
       lifecycle,
       reference: loadReference,
+      ...(flags.input !== null && referenceDir === null ? { requireReference: '--reference' } : {}),
       ...(model === null ? {} : { model: createModelSeam(model) }),
       onStep: (s) => logger.info(s),
       rawSent: () => rawSent,

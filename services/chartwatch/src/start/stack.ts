@@ -19,6 +19,7 @@ import type { ModelSeam } from './model-seam.ts';
 import { createModelSeam } from './model-seam.ts';
 import { listenOnFreePort } from './listen.ts';
 import type { StartConfig } from './start-config.ts';
+import { ConfigError } from '@chartwatch/errors';
 
 export interface StackOptions {
   config: StartConfig;
@@ -26,6 +27,12 @@ export interface StackOptions {
   lifecycle: Lifecycle;
   /** Reference data to load into the store before the detector reads it; null = keep what is stored. */
   reference: () => Promise<ReferenceSet | null>;
+  /**
+   * The flag that brings reference data (`--reference`), when keeping what is stored is only right if something
+   * is stored: a file fed with no staff, patients or encounters anywhere has no care relationships, and every
+   * sensitive read in it would alert. Then the start is refused, naming the flag.
+   */
+  requireReference?: string;
   /**
    * A model pinned beside the rules (`--model FILE`): scored with as it is,
    * no trainer. Absent = the in-process trainer trains from the store's
@@ -114,6 +121,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   if (reference !== null) {
     await store.replaceReference(reference);
     logger.info({ staff: reference.staff.length, patients: reference.patients.length, vendors: reference.vendors.length, encounters: reference.encounters.length }, 'reference data loaded into the store');
+  } else if (options.requireReference !== undefined) {
+    const stored = await store.referenceSet();
+    if (stored.staff.length === 0 && stored.patients.length === 0 && stored.encounters.length === 0) {
+      throw new ConfigError(
+        options.requireReference,
+        `is needed: the data directory holds no reference data (staff, patients, encounters), and without it no access has a care relationship (give a directory of staff.csv, patients.csv, vendors.csv, encounters.csv)`,
+      );
+    }
   }
 
   const busConfig = config.detector.bus;
