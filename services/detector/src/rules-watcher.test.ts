@@ -77,4 +77,14 @@ describe('rules watcher', () => {
     await until(() => packs.length === 1);
     expect(packs[0]?.rules.map((r) => r.id)).toEqual(['vip-snoop']);
   });
+
+  it('a directory emptied of rule files keeps the last good rules and says so', async () => {
+    const good = await watcher.load();
+    for (const f of ['vip-snoop.yaml', 'after-hours-bulk.yaml']) await rm(join(dir, f));
+    expect(await watcher.reload()).toBe('failed');
+    expect(watcher.current()).toBe(good);
+    const line = lines.find((l) => l.includes('rules reload failed')) as string;
+    expect(line).toContain('holds no rule files');
+    expect(packs).toEqual([]);
+  });
 });
