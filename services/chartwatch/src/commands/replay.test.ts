@@ -62,4 +62,15 @@ describe('chartwatch replay', () => {
     await expect(run(args({ '--reference': join(dir, 'no-reference') }))).rejects.toThrow(/^CW_ERR_CONFIG: reference: directory ".*no-reference" does not exist/);
     expect(await run(args({}))).toBe(0);
   });
+
+  it('fails a replay in which no record is a valid event (a wrong --format), after writing what it found', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-replay-format-'));
+    await writeFile(join(dir, 'staff.csv'), 'actor_id,role\nu1,nurse\n');
+    await writeFile(join(dir, 'events.jsonl'), `${event('a1', '2026-03-03T10:00:00.000Z', 'p1')}\n${event('a2', '2026-03-03T10:01:00.000Z', 'p1')}\n`);
+    const out = join(dir, 'alerts.ndjson');
+    const base = ['--input', join(dir, 'events.jsonl'), '--reference', dir, '--alerts-out', out, '--rules', RULES];
+    await expect(run([...base, '--format', 'fhir'])).rejects.toThrow(/^CW_ERR_CONFIG: --format: none of the 2 record\(s\) of .*events\.jsonl is a valid fhir event \(line 1: .*\); is the format right\?$/);
+    expect(await readFile(out, 'utf8')).toBe('');
+    expect(await run([...base, '--format', 'json'])).toBe(0);
+  });
 });

@@ -173,5 +173,12 @@ export async function run(argv: string[]): Promise<number> {
   await writeOutput('--alerts-out', flags.alertsOut, lines.length > 0 ? `${lines.join('\n')}\n` : '');
   if (flags.summaryOut !== null) await writeOutput('--summary-out', flags.summaryOut, `${JSON.stringify(s, null, 2)}\n`);
   printSummary(s, flags, (performance.now() - started) / 1000, flags.alertsOut);
+  if (s.events === 0 && s.invalid > 0) {
+    // Every record refused is a wrong --format or the wrong file far more often than a log of nothing but bad
+    // lines: a script running replay must not take it for a quiet day.
+    const first = s.invalidSamples[0];
+    const why = first === undefined ? '' : ` (line ${first.line ?? '?'}: ${first.field}: ${first.reason})`;
+    throw new ConfigError('--format', `none of the ${s.invalid} record(s) of ${flags.input} is a valid ${flags.format} event${why}; is the format right?`);
+  }
   return 0;
 }
