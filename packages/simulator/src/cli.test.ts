@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +61,14 @@ describe('cli', () => {
     expect(missing.code).toBe(2);
     expect(missing.err.join('\n')).toContain('--actor-days');
     expect((await run(['frobnicate'])).code).toBe(2);
+  });
+
+  it('refuses an --out that is a file before generating anything, exit 2 and no stack trace', async () => {
+    const file = join(dir, 'not-a-dir');
+    await writeFile(file, '');
+    const refused = await run(['simulate', '--seed', '1', '--staff', '60', '--days', '1', '--start', '2026-03-02', '--out', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.err.join('\n')).toBe(`CW_ERR_CONFIG: --out: ${JSON.stringify(file)} is a file, not a directory to write into`);
   });
 
   it('names the flag and the path of a file score cannot read, exit 2 and no stack trace', async () => {

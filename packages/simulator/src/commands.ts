@@ -74,6 +74,9 @@ export async function simulateCommand(args: string[], print: (line: string) => v
   if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) throw new ConfigError('--format', `expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   if (!values.out) throw new ConfigError('--out', 'is required: the directory to write into');
   if (!values.start) throw new ConfigError('--start', 'is required: the first simulated day, YYYY-MM-DD');
+  // Before the hospital is generated (seconds for a large one): a path that cannot become the directory fails now.
+  const existing = await stat(values.out).catch(() => null);
+  if (existing !== null && !existing.isDirectory()) throw new ConfigError('--out', `${JSON.stringify(values.out)} is a file, not a directory to write into`);
   const t0 = performance.now();
   const hospital = generateHospital({
     seed: integer('seed', values.seed),
@@ -84,7 +87,9 @@ export async function simulateCommand(args: string[], print: (line: string) => v
     ...(values['no-incidents'] ? { incidents: false } : {}),
   });
   const t1 = performance.now();
-  const summary = await writeSimulation(hospital, values.out, format as OutputFormat);
+  const summary = await writeSimulation(hospital, values.out, format as OutputFormat).catch((err: unknown) => {
+    throw new ConfigError('--out', `cannot write into ${JSON.stringify(values.out)}: ${(err as Error).message}`);
+  });
   const t2 = performance.now();
   print(`hospital: ${summary.staff} staff, ${summary.patients} patients, ${summary.encounters} encounters, ${hospital.vendors.length} applications (${Math.round(t1 - t0)} ms)`);
   print(`events: ${summary.events} from ${summary.firstEvent ?? '-'} to ${summary.lastEvent ?? '-'} (${summary.days} days from ${summary.start}, ${summary.timezone})`);
