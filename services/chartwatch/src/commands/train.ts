@@ -145,9 +145,17 @@ export async function run(argv: string[]): Promise<number> {
   const [referenceSet, parsed] = [await loadReferenceDir(referenceDir), parseInput(text, format)];
   const events: AccessEvent[] = [];
   let invalid = 0;
+  let firstFailure: string | null = null;
   for (const r of parsed) {
     if (r.ok) events.push(r.event);
-    else invalid++;
+    else {
+      invalid++;
+      firstFailure ??= `line ${r.line ?? '?'}: ${r.field}: ${r.reason}`;
+    }
+  }
+  // As replay: nothing valid is a wrong --format or the wrong file, not an empty history to train on.
+  if (events.length === 0 && invalid > 0) {
+    throw new ConfigError('--format', `none of the ${invalid} record(s) of ${input} is a valid ${format} event (${firstFailure ?? ''}); is the format right?`);
   }
   const exclude = values['exclude-alerts'] === undefined ? undefined : overlapsAlerts(await readAlertWindows(values['exclude-alerts']));
   const { model, rows, excluded } = await trainFromEvents(sortForFeatures(events), {
