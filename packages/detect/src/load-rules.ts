@@ -123,22 +123,22 @@ export function parseRules(sources: readonly RuleSource[]): LoadedRule[] {
  * or holds no rule file is refused, naming it: a mistyped path once gave a stack trace, and an empty directory
  * would have run detection with no rules at all. (A pack whose rules are all `enabled: false` is allowed.)
  */
-export async function readRuleSources(dir: string): Promise<RuleSource[]> {
+export async function readRuleSources(dir: string, setting = 'rules'): Promise<RuleSource[]> {
   let names: string[];
   try {
     names = await readdir(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ConfigError('rules', `directory ${JSON.stringify(dir)} does not exist`);
-    if (code === 'ENOTDIR') throw new ConfigError('rules', `${JSON.stringify(dir)} is a file, not a directory of rule files`);
-    throw new ConfigError('rules', `directory ${JSON.stringify(dir)} cannot be read: ${(err as Error).message}`);
+    if (code === 'ENOENT') throw new ConfigError(setting, `directory ${JSON.stringify(dir)} does not exist`);
+    if (code === 'ENOTDIR') throw new ConfigError(setting, `${JSON.stringify(dir)} is a file, not a directory of rule files`);
+    throw new ConfigError(setting, `directory ${JSON.stringify(dir)} cannot be read: ${(err as Error).message}`);
   }
   const files = names.filter((n) => /\.ya?ml$/.test(n)).sort();
-  if (files.length === 0) throw new ConfigError('rules', `directory ${JSON.stringify(dir)} holds no rule files (*.yaml, *.yml)`);
+  if (files.length === 0) throw new ConfigError(setting, `directory ${JSON.stringify(dir)} holds no rule files (*.yaml, *.yml)`);
   return Promise.all(files.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })));
 }
 
-/** Reads every *.yaml / *.yml file of a directory (not recursive) as one rule each. */
-export async function loadRulesDir(dir: string): Promise<LoadedRule[]> {
-  return parseRules(await readRuleSources(dir));
+/** Reads every *.yaml / *.yml file of a directory (not recursive) as one rule each; `setting` names the flag or variable in errors. */
+export async function loadRulesDir(dir: string, setting = 'rules'): Promise<LoadedRule[]> {
+  return parseRules(await readRuleSources(dir, setting));
 }

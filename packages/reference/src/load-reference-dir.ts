@@ -26,15 +26,16 @@ const EXPECTED = Object.values(REFERENCE_FILES).join(', ');
 /**
  * Reads staff.csv, patients.csv, vendors.csv and encounters.csv from one directory. One file may be missing
  * (an empty list), but not the directory or all four: a mistyped path once ran detection with no staff,
- * patients or encounters, so no access had a care relationship and every sensitive read alerted.
+ * patients or encounters, so no access had a care relationship and every sensitive read alerted. `setting` is
+ * the flag or variable that gave the path, named in the error.
  */
-export async function loadReferenceDir(dir: string): Promise<ReferenceSet> {
+export async function loadReferenceDir(dir: string, setting = 'reference'): Promise<ReferenceSet> {
   const info = await stat(dir).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
-    throw new ConfigError('reference', `${JSON.stringify(dir)} cannot be read: ${err.message}`);
+    throw new ConfigError(setting, `${JSON.stringify(dir)} cannot be read: ${err.message}`);
   });
-  if (info === null) throw new ConfigError('reference', `directory ${JSON.stringify(dir)} does not exist (it should hold ${EXPECTED})`);
-  if (!info.isDirectory()) throw new ConfigError('reference', `${JSON.stringify(dir)} is a file, not a directory holding ${EXPECTED}`);
+  if (info === null) throw new ConfigError(setting, `directory ${JSON.stringify(dir)} does not exist (it should hold ${EXPECTED})`);
+  if (!info.isDirectory()) throw new ConfigError(setting, `${JSON.stringify(dir)} is a file, not a directory holding ${EXPECTED}`);
   const paths = {
     staff: join(dir, REFERENCE_FILES.staff),
     patients: join(dir, REFERENCE_FILES.patients),
@@ -48,7 +49,7 @@ export async function loadReferenceDir(dir: string): Promise<ReferenceSet> {
     readIfPresent(paths.encounters),
   ]);
   if (staff === null && patients === null && vendors === null && encounters === null) {
-    throw new ConfigError('reference', `directory ${JSON.stringify(dir)} holds none of ${EXPECTED}`);
+    throw new ConfigError(setting, `directory ${JSON.stringify(dir)} holds none of ${EXPECTED}`);
   }
   return {
     staff: staff === null ? [] : parseStaffCsv(staff, paths.staff),

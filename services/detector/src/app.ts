@@ -481,6 +481,7 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
     async start(): Promise<void> {
       watcher = createRulesWatcher({
         dir: config.rulesDir,
+        setting: 'CHARTWATCH_RULES_DIR',
         debounceMs: config.rulesDebounceMs,
         logger: log,
         onRules: (pack) => run?.setRules(pack.rules),

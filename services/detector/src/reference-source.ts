@@ -12,7 +12,7 @@ export interface ReferenceSource {
 }
 
 export function referenceSource(dir: string | null, store: ReferenceStore): ReferenceSource {
-  if (dir !== null) return { description: `directory ${dir}`, load: () => loadReferenceDir(dir) };
+  if (dir !== null) return { description: `directory ${dir}`, load: () => loadReferenceDir(dir, 'CHARTWATCH_REFERENCE_DIR') };
   return { description: 'ClickHouse reference tables', load: () => store.referenceSet() };
 }
 

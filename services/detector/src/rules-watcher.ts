@@ -30,10 +30,12 @@ export interface RulesWatcherOptions {
   debounceMs: number;
   logger: Logger;
   onRules: (pack: RulePack) => void;
+  /** The flag or variable that names `dir`, for errors (default `rules`). */
+  setting?: string;
 }
 
-async function readPack(dir: string): Promise<RulePack> {
-  const sources = await readRuleSources(dir);
+async function readPack(dir: string, setting?: string): Promise<RulePack> {
+  const sources = await readRuleSources(dir, setting);
   const rules = parseRules(sources);
   const hash = createHash('sha256');
   for (const s of sources) hash.update(`${s.file}\u0000${s.text}\u0000`);
@@ -58,7 +60,7 @@ export function createRulesWatcher(options: RulesWatcherOptions): RulesWatcher {
   async function reloadOnce(): Promise<ReloadOutcome> {
     let pack: RulePack;
     try {
-      pack = await readPack(options.dir);
+      pack = await readPack(options.dir, options.setting);
     } catch (err) {
       const where = err instanceof FileContentError ? { file: err.file, field: err.field } : { dir: options.dir };
       log.error({ err, ...where, keeping: last?.rules.map((r) => `${r.id}@${r.version}`) }, 'rules reload failed; the last good rules stay in force');
@@ -102,7 +104,7 @@ export function createRulesWatcher(options: RulesWatcherOptions): RulesWatcher {
 
   return {
     async load(): Promise<RulePack> {
-      last = await readPack(options.dir);
+      last = await readPack(options.dir, options.setting);
       return last;
     },
     start(): void {

@@ -71,7 +71,7 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
     const fromMs = clock.alignedStart(toMs - config.historyMs + DAY_MS / 2, DAY_MS);
     const from = new Date(fromMs).toISOString();
     const to = new Date(toMs).toISOString();
-    const referenceSet = config.referenceDir === null ? await store.referenceSet() : await loadReferenceDir(config.referenceDir);
+    const referenceSet = config.referenceDir === null ? await store.referenceSet() : await loadReferenceDir(config.referenceDir, 'CHARTWATCH_REFERENCE_DIR');
     const alerted = config.excludeAlerted ? await alertedWindows(store, from, to) : [];
     const registryVersion = await nextModelVersion(store);
     const version = registryModelVersion(registryVersion);

@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
 
   const events: AccessEvent[] = [];
   for (const r of parseInput(await readFile(values.input as string, 'utf8'), values.format as InputFormat)) if (r.ok) events.push(r.event);
-  const reference = new ReferenceIndex(await loadReferenceDir(values.reference as string));
+  const reference = new ReferenceIndex(await loadReferenceDir(values.reference as string, '--reference'));
   const labels = readLabels(await readFile(values.labels as string, 'utf8'), values.labels as string).filter((l) => values.kind === 'all' || l.kind === 'behavioural');
   const rows = extractFeatures(sortForFeatures(events), { facts: createAccessFacts({ reference, timezone: values.timezone }) }).filter(
     (r) => r.complete && !r.group.startsWith(APPLICATION_GROUP_PREFIX),

@@ -58,8 +58,8 @@ describe('chartwatch replay', () => {
     await expect(run(args({ '--input': join(dir, 'missing.jsonl'), '--alerts-out': join(dir, 'no-dir', 'alerts.ndjson') }))).rejects.toThrow(/^CW_ERR_CONFIG: --alerts-out: .*no-dir.* does not exist$/);
     await expect(run(args({ '--alerts-out': dir }))).rejects.toThrow(/--alerts-out: .* is a directory, not a file/);
     await expect(run(args({ '--summary-out': join(dir, 'no-dir', 's.json') }))).rejects.toThrow(/--summary-out: /);
-    await expect(run(args({ '--rules': join(dir, 'no-rules') }))).rejects.toThrow(/^CW_ERR_CONFIG: rules: directory ".*no-rules" does not exist$/);
-    await expect(run(args({ '--reference': join(dir, 'no-reference') }))).rejects.toThrow(/^CW_ERR_CONFIG: reference: directory ".*no-reference" does not exist/);
+    await expect(run(args({ '--rules': join(dir, 'no-rules') }))).rejects.toThrow(/^CW_ERR_CONFIG: --rules: directory ".*no-rules" does not exist$/);
+    await expect(run(args({ '--reference': join(dir, 'no-reference') }))).rejects.toThrow(/^CW_ERR_CONFIG: --reference: directory ".*no-reference" does not exist/);
     expect(await run(args({}))).toBe(0);
   });
 

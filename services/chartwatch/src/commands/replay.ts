@@ -155,7 +155,7 @@ export async function run(argv: string[]): Promise<number> {
   await checkOutputPath('--alerts-out', flags.alertsOut);
   if (flags.summaryOut !== null) await checkOutputPath('--summary-out', flags.summaryOut);
   const started = performance.now();
-  const [rules, referenceSet, parsed] = await Promise.all([loadRulesDir(resolve(flags.rules)), loadReferenceDir(flags.reference), readParsed(flags.input, flags.format)]);
+  const [rules, referenceSet, parsed] = await Promise.all([loadRulesDir(resolve(flags.rules), '--rules'), loadReferenceDir(flags.reference, '--reference'), readParsed(flags.input, flags.format)]);
   const reference = new ReferenceIndex(referenceSet);
   const scorers: ReplayScorer[] = flags.model === null ? [] : await loadModelScorers(flags.model, { reference, timezone: flags.timezone });
   const lines: string[] = [];

@@ -103,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     if (sim !== null) await saveSimulationState(config.simulationFile, sim.state);
 
     const referenceDir = flags.input?.reference ?? null;
-    const loadReference = async (): Promise<ReferenceSet | null> => (hospital !== null ? hospital.reference : referenceDir !== null ? loadReferenceDir(referenceDir) : null);
+    const loadReference = async (): Promise<ReferenceSet | null> => (hospital !== null ? hospital.reference : referenceDir !== null ? loadReferenceDir(referenceDir, '--reference') : null);
     const model = flags.model === null ? null : await loadModelFile(flags.model);
     let rawSent = 0;
     const stack = await startStack({

@@ -142,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     throw new ConfigError('--input', `cannot read ${input}: ${(err as Error).message}`);
   }
-  const [referenceSet, parsed] = [await loadReferenceDir(referenceDir), parseInput(text, format)];
+  const [referenceSet, parsed] = [await loadReferenceDir(referenceDir, '--reference'), parseInput(text, format)];
   const events: AccessEvent[] = [];
   let invalid = 0;
   let firstFailure: string | null = null;
