@@ -59,4 +59,24 @@ describe('chartwatch api-key', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--role');
   }, 60_000);
+
+  it('refuses to list or revoke in a directory with no store (a mistyped --data-dir), and says so when create makes one', async () => {
+    const fresh = await mkdtemp(join(tmpdir(), 'chartwatch-api-key-fresh-'));
+    const at = (...args: string[]) => run(process.execPath, ['--import', 'tsx', join(ROOT, 'services/chartwatch/src/main.ts'), 'api-key', ...args, '--data-dir', join(fresh, 'typo')], { cwd: ROOT, env: ENV }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    try {
+      const listed = await at('list');
+      expect(listed.code).toBe(2);
+      expect(listed.stderr).toMatch(/--data-dir: no chartwatch store in ".*typo\/clickhouse"/);
+      expect((await at('revoke', '--id', 'k_0123456789abcdef')).code).toBe(2);
+      const created = await at('create', '--role', 'analyst', '--name', 'carol');
+      expect(created.code).toBe(0);
+      expect(created.stderr).toMatch(/held no store; one was created there/);
+      expect((await at('list')).stdout).toContain('carol');
+    } finally {
+      await rm(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

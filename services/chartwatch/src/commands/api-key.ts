@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { API_KEY_USAGE, runApiKeyCommand } from '@chartwatch/api';
 import { ConfigError } from '@chartwatch/errors';
@@ -51,11 +52,20 @@ export async function run(argv: string[]): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   const { dataDir, rest } = splitDataDir(argv);
-  const store = await openStore(apiKeyStoreConfig(process.env, dataDir));
+  const config = apiKeyStoreConfig(process.env, dataDir);
+  // Embedded: a directory with no store yet. `create` may make one (a key before the first start); `list` and
+  // `revoke` there are a mistyped --data-dir, which used to answer "No API keys" from a store made on the spot.
+  const fresh = config.url === undefined && !existsSync(config.dataDir);
+  if (fresh && rest[0] !== 'create') {
+    throw new ConfigError('--data-dir', `no chartwatch store in ${JSON.stringify(config.dataDir)}: is the directory the one chartwatch start uses?`);
+  }
+  const store = await openStore(config);
   try {
     // The tables start creates, so a key can be made before the first start (the API's need the store's migration record).
     await store.migrate(modelRegistryMigrations);
-    return await runApiKeyCommand(rest, { store, out: process.stdout });
+    const code = await runApiKeyCommand(rest, { store, out: process.stdout });
+    if (fresh) process.stderr.write(`note: ${config.dataDir} held no store; one was created there. chartwatch start must use the same --data-dir for this key to work.\n`);
+    return code;
   } finally {
     await store.close();
   }
