@@ -1,3 +1,4 @@
+import { ConfigError } from '@chartwatch/errors';
 import type { ApiApp, ConsumerLagSource, WebhookFeed } from '@chartwatch/api';
 import { activeSuppressions, buildApi, createApiMetrics, createIncidentFeed, isSuppressed, kafkaConsumerLag } from '@chartwatch/api';
 import type { Bus, BusProducer } from '@chartwatch/bus';
@@ -19,7 +20,6 @@ import type { ModelSeam } from './model-seam.ts';
 import { createModelSeam } from './model-seam.ts';
 import { listenOnFreePort } from './listen.ts';
 import type { StartConfig } from './start-config.ts';
-import { ConfigError } from '@chartwatch/errors';
 
 export interface StackOptions {
   config: StartConfig;
