@@ -1,17 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { ReferenceLookup, ReplayScorer } from '@chartwatch/detect';
-import { ConfigError } from '@chartwatch/errors';
 import { BehaviourModel, createModelScorer } from '@chartwatch/model';
+import { readFlagFile } from './cli-files.ts';
 
 /** Reads a model file; a missing file is a ConfigError on --model, a bad one CW_ERR_MODEL naming the field. */
 export async function loadModelFile(path: string): Promise<BehaviourModel> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--model', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  return BehaviourModel.fromJSON(text, path);
+  return BehaviourModel.fromJSON(await readFlagFile('--model', path), path);
 }
 
 /**

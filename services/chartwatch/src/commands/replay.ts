@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -10,7 +9,7 @@ import type { InputFormat, ParseResult } from '@chartwatch/event';
 import { INPUT_FORMATS, parseCanonicalLine, parseFhirLine } from '@chartwatch/event';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
 import { loadModelScorers } from '../model-scorers.ts';
-import { checkOutputPath, writeOutput } from '../output-file.ts';
+import { checkOutputPath, readFlagFile, writeOutput } from '../cli-files.ts';
 
 export const summary = 'replay a file of access events through the rules; write alerts as JSON lines';
 
@@ -95,11 +94,11 @@ function parseFlagValues(argv: string[]) {
 
 /** NDJSON is parsed line by line as it streams in, so a large file never has to fit in one string. */
 async function readParsed(path: string, format: InputFormat): Promise<ParseResult[]> {
-  if (format === 'csv') return parseInput(await readText(path), format);
+  if (format === 'csv') return parseInput(await readFlagFile('--input', path), format);
   const head = await readHead(path);
   if (head.startsWith('[') || (format === 'fhir' && head.startsWith('{') && !/^\{[^\n]*\}\s*(\n|$)/.test(head))) {
     // One JSON document (array, or a pretty-printed Bundle).
-    return parseInput(await readText(path), format);
+    return parseInput(await readFlagFile('--input', path), format);
   }
   const out: ParseResult[] = [];
   const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
@@ -112,14 +111,6 @@ async function readParsed(path: string, format: InputFormat): Promise<ParseResul
     else out.push(parseCanonicalLine(line, n));
   }
   return out;
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--input', `cannot read ${path}: ${(err as Error).message}`);
-  }
 }
 
 async function readHead(path: string): Promise<string> {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseInput } from '@chartwatch/detect';
 import { ConfigError, FileContentError } from '@chartwatch/errors';
@@ -7,7 +6,7 @@ import { INPUT_FORMATS } from '@chartwatch/event';
 import type { AlertedWindow, FeatureName, PeerGrouping, WindowKind } from '@chartwatch/model';
 import { APPLICATION_GROUP_PREFIX, DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_MODEL_FEATURES, DEFAULT_PEER_GROUPING, DEFAULT_REFERENCE_SHARE, FEATURE_NAMES, overlapsAlerts, PEER_GROUPINGS, WINDOWS, sortForFeatures, trainFromEvents } from '@chartwatch/model';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
-import { checkOutputPath, writeOutput } from '../output-file.ts';
+import { checkOutputPath, readFlagFile, writeOutput } from '../cli-files.ts';
 
 export const summary = 'train a behavioural model (isolation forest per peer group) from a file of access events';
 
@@ -88,12 +87,7 @@ function isTimeZone(zone: string): boolean {
 
 /** actorId and window of each alert in a JSON-lines (or JSON array) file. */
 async function readAlertWindows(path: string): Promise<AlertedWindow[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--exclude-alerts', `cannot read ${path}: ${(err as Error).message}`);
-  }
+  const text = await readFlagFile('--exclude-alerts', path);
   const trimmed = text.trimStart();
   const items: unknown[] = trimmed.startsWith('[') ? (JSON.parse(trimmed) as unknown[]) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
   return items.map((item, i) => {
@@ -136,12 +130,7 @@ export async function run(argv: string[]): Promise<number> {
   await checkOutputPath('--model-out', modelOut);
   const started = performance.now();
 
-  let text: string;
-  try {
-    text = await readFile(input, 'utf8');
-  } catch (err) {
-    throw new ConfigError('--input', `cannot read ${input}: ${(err as Error).message}`);
-  }
+  const text = await readFlagFile('--input', input);
   const [referenceSet, parsed] = [await loadReferenceDir(referenceDir, '--reference'), parseInput(text, format)];
   const events: AccessEvent[] = [];
   let invalid = 0;

@@ -1,6 +1,15 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '@chartwatch/errors';
+
+/** The text of the file a flag names; a failure is one line naming the flag and the path. */
+export async function readFlagFile(flag: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(flag, `cannot read ${path}: ${(err as Error).message}`);
+  }
+}
 
 /**
  * Checks, before any work, that the file a flag names can be created: its directory exists. A replay of a large
