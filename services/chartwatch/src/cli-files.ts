@@ -12,6 +12,17 @@ export async function readFlagFile(flag: string, path: string): Promise<string> 
 }
 
 /**
+ * Refuses an input file none of whose records is a valid event, naming --format and the first reason: that is a
+ * wrong --format or the wrong file far more often than a log of nothing but bad lines, and a script running
+ * replay or train must not take it for a quiet day or an empty history.
+ */
+export function refuseIfNothingValid(valid: number, invalid: number, first: { line?: number | null; field: string; reason: string } | undefined, input: string, format: string): void {
+  if (valid > 0 || invalid === 0) return;
+  const why = first === undefined ? '' : ` (line ${first.line ?? '?'}: ${first.field}: ${first.reason})`;
+  throw new ConfigError('--format', `none of the ${invalid} record(s) of ${input} is a valid ${format} event${why}; is the format right?`);
+}
+
+/**
  * Checks, before any work, that the file a flag names can be created: its directory exists. A replay of a large
  * file used to run to the end and then die on the write with a stack trace.
  */

@@ -9,7 +9,7 @@ import type { InputFormat, ParseResult } from '@chartwatch/event';
 import { INPUT_FORMATS, parseCanonicalLine, parseFhirLine } from '@chartwatch/event';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
 import { loadModelScorers } from '../model-scorers.ts';
-import { checkOutputPath, readFlagFile, writeOutput } from '../cli-files.ts';
+import { checkOutputPath, readFlagFile, refuseIfNothingValid, writeOutput } from '../cli-files.ts';
 
 export const summary = 'replay a file of access events through the rules; write alerts as JSON lines';
 
@@ -164,12 +164,6 @@ export async function run(argv: string[]): Promise<number> {
   await writeOutput('--alerts-out', flags.alertsOut, lines.length > 0 ? `${lines.join('\n')}\n` : '');
   if (flags.summaryOut !== null) await writeOutput('--summary-out', flags.summaryOut, `${JSON.stringify(s, null, 2)}\n`);
   printSummary(s, flags, (performance.now() - started) / 1000, flags.alertsOut);
-  if (s.events === 0 && s.invalid > 0) {
-    // Every record refused is a wrong --format or the wrong file far more often than a log of nothing but bad
-    // lines: a script running replay must not take it for a quiet day.
-    const first = s.invalidSamples[0];
-    const why = first === undefined ? '' : ` (line ${first.line ?? '?'}: ${first.field}: ${first.reason})`;
-    throw new ConfigError('--format', `none of the ${s.invalid} record(s) of ${flags.input} is a valid ${flags.format} event${why}; is the format right?`);
-  }
+  refuseIfNothingValid(s.events, s.invalid, s.invalidSamples[0], flags.input, flags.format);
   return 0;
 }

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { parseInput } from '@chartwatch/detect';
 import { ConfigError, FileContentError } from '@chartwatch/errors';
-import type { AccessEvent, InputFormat } from '@chartwatch/event';
+import type { AccessEvent, InputFormat, ParseFailure } from '@chartwatch/event';
 import { INPUT_FORMATS } from '@chartwatch/event';
 import type { AlertedWindow, FeatureName, PeerGrouping, WindowKind } from '@chartwatch/model';
 import { APPLICATION_GROUP_PREFIX, DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_MODEL_FEATURES, DEFAULT_PEER_GROUPING, DEFAULT_REFERENCE_SHARE, FEATURE_NAMES, overlapsAlerts, PEER_GROUPINGS, WINDOWS, sortForFeatures, trainFromEvents } from '@chartwatch/model';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
-import { checkOutputPath, readFlagFile, writeOutput } from '../cli-files.ts';
+import { checkOutputPath, readFlagFile, refuseIfNothingValid, writeOutput } from '../cli-files.ts';
 
 export const summary = 'train a behavioural model (isolation forest per peer group) from a file of access events';
 
@@ -134,18 +134,15 @@ export async function run(argv: string[]): Promise<number> {
   const [referenceSet, parsed] = [await loadReferenceDir(referenceDir, '--reference'), parseInput(text, format)];
   const events: AccessEvent[] = [];
   let invalid = 0;
-  let firstFailure: string | null = null;
+  let firstFailure: ParseFailure | undefined;
   for (const r of parsed) {
     if (r.ok) events.push(r.event);
     else {
       invalid++;
-      firstFailure ??= `line ${r.line ?? '?'}: ${r.field}: ${r.reason}`;
+      firstFailure ??= r;
     }
   }
-  // As replay: nothing valid is a wrong --format or the wrong file, not an empty history to train on.
-  if (events.length === 0 && invalid > 0) {
-    throw new ConfigError('--format', `none of the ${invalid} record(s) of ${input} is a valid ${format} event (${firstFailure ?? ''}); is the format right?`);
-  }
+  refuseIfNothingValid(events.length, invalid, firstFailure, input, format);
   const exclude = values['exclude-alerts'] === undefined ? undefined : overlapsAlerts(await readAlertWindows(values['exclude-alerts']));
   const { model, rows, excluded } = await trainFromEvents(sortForFeatures(events), {
     ...options,
