@@ -154,4 +154,35 @@ explain: "{observed}/{threshold}"
       expect(run(nights(match), ref, events).alerts.map((a) => a.actorId), match).toEqual(['u2']);
     }
   });
+
+  it("a peers-now baseline on tumbling windows: the role's windows of the same start, other members only", () => {
+    const daily = parseRule({
+      file: 'daily.yaml',
+      text: `
+id: daily
+version: 1
+title: Daily
+severity: low
+key: actor
+measure: distinct-patients
+window: { size: 1d }
+threshold:
+  baseline:
+    - of: peers-now
+      ratio: 2
+      minPeers: 2
+  fallback: 10
+explain: "{observed} {threshold} {comparedWith} {baseline}"
+`,
+    });
+    const team = reference({ staff: ['a', 'b', 'c', 'd'].map((id) => staff(id, { role: 'clerk' })) });
+    const day = (actor: string, n: number, from = T0) => Array.from({ length: n }, (_, i) => access({ time: plus(from, i), actor, patients: [`${actor}-${i}`] }));
+    // Yesterday's windows are not today's: b and c read 20 each yesterday, a alone today passes the fallback.
+    expect(run(daily, team, [...day('b', 20, '2026-03-02T10:00:00.000Z'), ...day('c', 20, '2026-03-02T10:30:00.000Z'), ...day('a', 12)]).alerts.map((x) => x.actorId)).toEqual(['b', 'c', 'a']);
+    // Today b and c read 9 and 12 first. c passes the fallback at 11 with b alone beside it (its own count is
+    // not a peer's). The pool read then (b 9, c 11) holds 30 minutes of event time; read again at 10:50, an
+    // alerted window still counts in full (b 9, c 12): a is allowed 2 × 10.5.
+    const out = run(daily, team, [...day('b', 9), ...day('c', 12, plus(T0, 10)), ...day('a', 30, plus(T0, 30))]).alerts;
+    expect(out.map((x) => [x.actorId, x.observed, x.threshold, x.comparedWith, x.baseline])).toEqual([['c', 11, 10, 'fixed', null], ['a', 22, 21, 'baseline-peers', 10.5]]);
+  });
 });

@@ -135,6 +135,9 @@ const CHUNK = 1 << CHUNK_BITS;
 /** Distinct patients a window keeps in a Set before it switches to a bitmap (WindowAgg.patients). */
 const SET_LIMIT = 256;
 
+/** How long a peers-now pool stands for its window start, in event time (RuleRunner.peersNow). */
+const NOW_REFRESH_MS = 30 * 60_000;
+
 /** Bands of the day for sameHours baselines: at most 24 (1h windows); keys are day × 32 + band. */
 const BANDS = 32;
 
@@ -227,14 +230,23 @@ export class RuleRunner {
   private readonly scratch: number[] = [];
   private readonly size: number;
   private readonly slide: number;
-  /** Baseline sources in the order they are tried; empty for other rules. */
+  /** Baseline sources with a history, in the order they are tried; empty for other rules. */
   private readonly sources: readonly BaselineSpec[];
+  /** `peers-now` sources: judged only when a window crosses the threshold of the others (peersNow). */
+  private readonly nowSources: readonly BaselineSpec[];
+  /** The threshold when no source has enough history: the rule's fallback, else its first source's minimum. */
+  private readonly fallback: number | 'none';
+  /** The window start `nowPools` holds the role's open windows for, and the event time they were read at (see peersNow). */
+  private nowStart = Number.NaN;
+  private nowAt = Number.NaN;
+  /** By role: [key number, value, key number, value, …] of the windows open at nowStart. */
+  private readonly nowPools = new Map<string, number[]>();
   /** History spans kept for the rule's windows and for `self-match`. */
   private readonly historyDays: number;
   private readonly matchHistoryDays: number;
   private readonly sameHours: boolean;
   private readonly combineMax: boolean;
-  /** Baseline rules keep counting after an alert: the window's final value feeds the history. */
+  /** Baseline rules keep counting after an alert: the window's final value feeds the history (or a peers-now pool). */
   private readonly keepsCounting: boolean;
   private readonly suppressMs: number;
   /** Sliding rules: what their pane rings share. */
@@ -245,7 +257,10 @@ export class RuleRunner {
     private readonly deps: RuleRunnerDeps,
   ) {
     const conditions = compileConditions(rule.conditions);
-    this.sources = rule.threshold?.baselines ?? [];
+    const baselines = rule.threshold?.baselines ?? [];
+    this.sources = baselines.filter((b) => b.of !== 'peers-now');
+    this.nowSources = baselines.filter((b) => b.of === 'peers-now');
+    this.fallback = rule.threshold?.fallback ?? baselines[0]?.minimum ?? 0;
     const tracks = this.sources.some((b) => b.of === 'self-match');
     // A self-match baseline watches every event that passes match, so only match can gate the rule.
     this.required = requiredBits(rule, tracks);
@@ -258,7 +273,8 @@ export class RuleRunner {
     this.slide = rule.window.slide ?? rule.window.size;
     this.historyDays = Math.max(0, ...this.sources.filter((b) => b.of !== 'self-match').map((b) => b.historyDays));
     this.matchHistoryDays = Math.max(0, ...this.sources.filter((b) => b.of === 'self-match').map((b) => b.historyDays));
-    this.keepsCounting = this.historyDays > 0;
+    // Peers-now reads the other keys' windows as they stand: an alerted window still counts there.
+    this.keepsCounting = this.historyDays > 0 || this.nowSources.length > 0;
     this.sameHours = this.sources.some((b) => b.sameHours);
     this.combineMax = rule.threshold?.combine === 'max';
     this.rowSize = tracks ? MATCH + matchFields(rule.measure) : MATCH;
@@ -525,12 +541,14 @@ export class RuleRunner {
       this.counters.suppressed++;
       return;
     }
+    const now = this.nowSources.length > 0 ? this.peersNow(ks, start, threshold, t) : null;
+    if (now !== null && observed <= now.threshold) return;
     rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       const directory = ctx.directory;
       out.push(
-        this.buildAlert(ctx, ks, observed, {
+        this.buildAlert(ctx, ks, observed, now, {
           start,
           end: agg.head + this.slide,
           evidenceCount: agg.count(),
@@ -617,12 +635,14 @@ export class RuleRunner {
       this.counters.suppressed++;
       return;
     }
+    const now = this.nowSources.length > 0 ? this.peersNow(ks, w.start, threshold, t) : null;
+    if (now !== null && observed <= now.threshold) return;
     w.fired = true;
     rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
       out.push(
-        this.buildAlert(ctx, ks, observed, {
+        this.buildAlert(ctx, ks, observed, now, {
           start: w.start,
           end: w.start + this.size,
           evidenceCount: w.count,
@@ -738,7 +758,7 @@ export class RuleRunner {
         }
       }
       ks.comparedWith = comparedWith;
-      const fallback = spec.fallback ?? (this.sources[0] as BaselineSpec).minimum;
+      const fallback = this.fallback;
       // NaN: no baseline and fallback "none", the rule stays silent for this key today.
       this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] = best !== null ? best.threshold : fallback === 'none' ? Number.NaN : fallback;
       ks.center = best === null ? null : best.center;
@@ -746,6 +766,55 @@ export class RuleRunner {
     }
     const threshold = this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] as number;
     return Number.isNaN(threshold) ? null : threshold;
+  }
+
+  /**
+   * The threshold the other keys of ks's role set with the windows they have open at `start` (peers-now
+   * sources), when it is above `threshold` (the other sources'), else null. Called only for a window that
+   * crossed `threshold` and is not suppressed, so the walk over the rule's keys is paid for the rare window
+   * about to fire, once per role and window start: the pool is kept until a window of another start asks,
+   * or for at most NOW_REFRESH_MS of event time (a day's tumbling window would otherwise keep its morning's pool).
+   * A peer's window counts if the peer is at work now, with its value then: sliding, an event in the judged
+   * window's last two panes (the end of a night shift still inside a morning window would pull the pool
+   * down to its tail); tumbling, an event in the window of the same start.
+   */
+  private peersNow(ks: KeyState, start: number, threshold: number, t: number): RobustThreshold | null {
+    const role = ks.role;
+    if (role === null) return null;
+    if (start !== this.nowStart || !(Math.abs(t - this.nowAt) < NOW_REFRESH_MS)) {
+      this.nowStart = start;
+      this.nowAt = t;
+      this.nowPools.clear();
+    }
+    let pool = this.nowPools.get(role);
+    if (pool === undefined) {
+      pool = [];
+      const recent = start + this.size - 2 * this.slide;
+      const list = this.keyList;
+      for (let i = 0; i < list.length; i++) {
+        const member = list[i];
+        if (member === undefined || member.role !== role || member.win === null) continue;
+        let value = -1;
+        if (member.win instanceof SlidingAgg) {
+          const ring = member.win;
+          if (ring.head >= recent) value = this.rule.measure === 'events' ? ring.count() : this.rule.measure === 'records' ? ring.records() : ring.distinctPatients();
+        } else {
+          for (let w: WindowAgg | null = member.win; w !== null; w = w.next) if (w.start === start) value = this.observe(w);
+        }
+        if (value >= 0) pool.push(member.num, value);
+      }
+      this.nowPools.set(role, pool);
+    }
+    let best: RobustThreshold | null = null;
+    const values = this.scratch;
+    for (const b of this.nowSources) {
+      values.length = 0;
+      for (let i = 0; i < pool.length; i += 2) if (pool[i] !== ks.num) values.push(pool[i + 1] as number);
+      if (values.length < b.minPeers) continue;
+      const r = robustThreshold(values, b);
+      if (r.threshold > threshold && (best === null || r.threshold > best.threshold)) best = r;
+    }
+    return best;
   }
 
   private peerThreshold(source: number, role: string, day: number, b: BaselineSpec): RobustThreshold | null {
@@ -889,7 +958,8 @@ export class RuleRunner {
     }
   }
 
-  private buildAlert(ctx: EventContext, ks: KeyState, observed: number, w: WindowView): Alert {
+  /** `now`: the peers-now threshold when it is the one crossed (above the key's own), else null. */
+  private buildAlert(ctx: EventContext, ks: KeyState, observed: number, now: RobustThreshold | null, w: WindowView): Alert {
     const rule = this.rule;
     const keyText =
       rule.key === 'actor+patient'
@@ -903,8 +973,10 @@ export class RuleRunner {
     const patientIds = w.patientIds;
     const patientCount = w.patientCount;
     const evidenceEventIds = w.evidenceIds;
-    const threshold = ks.comparedWith === 'condition' ? null : (this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] as number);
-    const baseline = ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
+    const comparedWith: ComparedWith = now !== null ? 'baseline-peers' : ks.comparedWith;
+    const threshold = now !== null ? now.threshold : ks.comparedWith === 'condition' ? null : (this.rowsOf(ks.num)[this.rowAt(ks.num) + THRESHOLD] as number);
+    const baseline = now !== null ? now.center : ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
+    const spread = now !== null ? now.spread : ks.spread;
     const shown = patientIds.slice(0, 5).join(', ') + (patientCount > 5 ? ` and ${patientCount - 5} more` : '');
     const explanation = rule.template.render({
       rule: rule.id,
@@ -922,8 +994,8 @@ export class RuleRunner {
       observed: formatNumber(observed),
       threshold: formatNumber(threshold),
       baseline: formatNumber(baseline),
-      spread: formatNumber(ks.spread),
-      comparedWith: ks.comparedWith,
+      spread: formatNumber(spread),
+      comparedWith,
       // A quota rule fires only for an application with a quota, its threshold.
       quota: formatNumber(rule.threshold?.quota !== undefined ? threshold : null),
       window: formatDuration(this.size),
@@ -950,7 +1022,7 @@ export class RuleRunner {
       measure: MEASURE_LABEL[rule.measure],
       observed,
       threshold,
-      comparedWith: ks.comparedWith,
+      comparedWith,
       baseline,
       evidenceEventIds,
       evidenceCount: w.evidenceCount,

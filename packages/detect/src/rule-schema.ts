@@ -148,9 +148,14 @@ const baselineSourceSchema = z.strictObject({
    * Whose history: `self`, the key's own values of this rule's windows;
    * `self-match`, the key's values over every event that passes `match`
    * (conditions ignored, e.g. their volume at any hour); `peers`, the values
-   * of this rule's windows of every key with the same role.
+   * of this rule's windows of every key with the same role; `peers-now`, the
+   * values of the windows the other keys of the same role have open at the
+   * same time (a weekend skeleton crew all reading twice their weekday
+   * volume is workload, one of them alone is not). `peers-now` needs no
+   * history (minHistoryDays and historyDays do not apply), is judged when a
+   * window crosses the threshold of the other sources, and can only raise it.
    */
-  of: z.enum(['self', 'self-match', 'peers']),
+  of: z.enum(['self', 'self-match', 'peers', 'peers-now']),
   statistic: z.enum(['mad', 'quantile']).default('mad'),
   /** mad: threshold = median + k × MAD. */
   k: z.number().min(0).default(5),
@@ -164,7 +169,7 @@ const baselineSourceSchema = z.strictObject({
   /** Days of history this source needs before it is used. */
   minHistoryDays: z.number().int().min(1).default(3),
   historyDays: z.number().int().min(1).max(366).default(28),
-  /** peers: how many peers must have history. */
+  /** peers: how many peers must have history; peers-now: how many other keys of the role must have a window open now. */
   minPeers: z.number().int().min(1).default(5),
   /**
    * self-match only: compare with the key's values at the same hours of the

@@ -4,9 +4,19 @@ import { access, packRule, plus, reference, run, staff } from './rule-fixture.ts
 
 const rule = packRule('after-hours-bulk');
 const DAY = 24 * 60;
+const PHARMACISTS = ['ph1', 'ph2', 'ph3', 'ph4', 'ph5'];
 const ref = reference({
-  staff: [staff('nn', { role: 'nurse', department: 'icu' }), staff('dd', { role: 'physician', department: 'cardiology' })],
+  staff: [
+    staff('nn', { role: 'nurse', department: 'icu' }),
+    staff('dd', { role: 'physician', department: 'cardiology' }),
+    ...PHARMACISTS.map((id) => staff(id, { role: 'pharmacist', department: 'pharmacy' })),
+  ],
 });
+
+/** Several actors' reads merged in time order (the detector's input order). */
+function together(...streams: AccessEvent[][]): AccessEvent[] {
+  return streams.flat().sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+}
 
 /** `count` reads of distinct patients by one actor, one every `every` minutes from `from`. */
 function reads(actor: string, from: string, count: number, every: number, tag: string): AccessEvent[] {
@@ -62,6 +72,29 @@ describe('rule after-hours-bulk', () => {
     const out = light.feed(reads('nn', '2026-03-07T08:00:00.000Z', 45, 4, 'sat'));
     expect(out).toHaveLength(1);
     expect(out[0]).toMatchObject({ threshold: 30, comparedWith: 'baseline-self', baseline: 8 });
+  });
+
+  it("a weekend crew of one role all reading a heavy volume is workload, with no history yet; one of them far above the others is not", () => {
+    // Saturday morning, the detector's first day: no baseline, so the floor of 30 is all the history can say.
+    const crew = (n: number) => PHARMACISTS.slice(0, n).map((id, k) => reads(id, plus('2026-03-07T08:00:00.000Z', k), 40, 3, `${id}-`));
+    expect(run(rule, ref, together(...crew(4))).alerts).toEqual([]);
+    // The same reads by one of them alone pass the floor.
+    expect(run(rule, ref, crew(1)[0] as AccessEvent[]).alerts).toHaveLength(1);
+    // A fifth starts an hour later and reads a patient a minute: when it passes 30 (09:30), the four others
+    // have read 30 each, and 1.5 × their median is what is allowed.
+    const out = run(rule, ref, together(...crew(4), reads('ph5', '2026-03-07T09:00:30.000Z', 100, 1, 'bulk'))).alerts;
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ actorId: 'ph5', comparedWith: 'baseline-peers', baseline: 30, threshold: 45, observed: 46 });
+  });
+
+  it('colleagues whose shift ended hours ago in the window are not at work now', () => {
+    // Three night pharmacists read 40 patients each until 06:00 on Saturday; the day pharmacist starts at 07:00.
+    const night = PHARMACISTS.slice(0, 3).map((id, k) => reads(id, plus('2026-03-07T04:00:00.000Z', k), 40, 3, `${id}-`));
+    const day = reads('ph4', '2026-03-07T07:00:00.000Z', 40, 4, 'day');
+    const out = run(rule, ref, together(...night, day)).alerts.filter((a) => a.actorId === 'ph4');
+    // At its 31st patient (09:00), in the window from 05:30 that still holds the night's reads.
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ comparedWith: 'fixed', threshold: 30, observed: 31, windowStart: '2026-03-07T05:30:00.000Z' });
   });
 
   it('one burst is one alert, however many overlapping windows it spans', () => {
