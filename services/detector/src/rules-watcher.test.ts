@@ -69,7 +69,9 @@ describe('rules watcher', () => {
     const line = JSON.parse(lines.find((l) => l.includes('rules reload failed')) as string) as Record<string, unknown>;
     expect(line['file']).toBe(file);
     expect(line['field']).toBe('rules[after-hours-bulk].window.size');
-    expect(line['keeping']).toEqual(['after-hours-bulk@1', 'vip-snoop@1']);
+    // The pack's versions as loaded: the log names what is kept, id@version.
+    expect(line['keeping']).toEqual(good.rules.map((r) => `${r.id}@${r.version}`));
+    expect(line['keeping']).toHaveLength(2);
     expect(packs).toEqual([]);
     expect(watcher.current()).toBe(good);
     // Fixing the file (here: removing it) reloads.
