@@ -85,7 +85,8 @@ export function generateHospital(options: HospitalOptions): Hospital {
 
   // Leavers: some left before the window (no activity at all), a few leave during it.
   const leaveBefore = rng.sample(staff.filter((s) => s.role !== 'it-analyst'), Math.max(1, Math.round(staff.length * 0.02)));
-  for (const s of leaveBefore) s.terminatedAt = Math.round(-rng.uniform(3, 200) * DAY);
+  // Never before they were hired (staff hired 0.3 years ago or more, so a day after hiring is still before the window).
+  for (const s of leaveBefore) s.terminatedAt = Math.round(Math.max(-rng.uniform(3, 200) * DAY, s.hiredAt + DAY));
   if (days >= 2) {
     const leaveDuring = rng.sample(staff.filter((s) => s.terminatedAt === null), Math.max(1, Math.round(staff.length * 0.01)));
     for (const s of leaveDuring) s.terminatedAt = Math.round(rng.int(1, days - 1) * DAY + rng.uniform(16, 18) * HOUR);
