@@ -109,4 +109,25 @@ describe('care relationship', () => {
     patients.setReference(reference({ staff: [], patients: [patient('p4')], encounters: [] }));
     expect(care.has(null, null, u1, patients.get('p4'), at('2026-03-17T00:00:00.000Z'))).toBe(false);
   });
+
+  it("an operational role's write builds no memory: its window is the encounter's (rule 3)", () => {
+    const ops = reference({
+      staff: [staff('reg', { role: 'Registrar', department: 'registration' }), staff('nurse', { role: 'nurse', department: 'registration' })],
+      patients: [patient('p1')],
+      encounters: [encounter('p1', 'cardiology', '2026-03-05T13:00:00.000Z', '2026-03-05T17:00:00.000Z')],
+    });
+    const patients = new PatientDirectory(ops);
+    const actors = new ActorDirectory(ops);
+    const care = new CareRelationships(DEFAULT_CARE_OPTIONS, patients);
+    const p1 = patients.get('p1');
+    const checkIn = at('2026-03-05T13:10:00.000Z');
+    const sunday = at('2026-03-08T17:00:00.000Z');
+    // At check-in the registrar is in the registration window, and writes; three days later neither holds.
+    expect(care.has('registrar', null, actors.get('reg'), p1, checkIn)).toBe(true);
+    care.record(null, actors.get('reg'), p1, checkIn, true);
+    expect(care.has('registrar', null, actors.get('reg'), p1, sunday)).toBe(false);
+    // The same write by a clinical role is remembered.
+    care.record(null, actors.get('nurse'), p1, checkIn, true);
+    expect(care.has('nurse', null, actors.get('nurse'), p1, sunday)).toBe(true);
+  });
 });

@@ -12,7 +12,9 @@ import { normalizeLabel } from './label.ts';
  *     (no end) extends to t. Defaults: 7 days before, 7 days after.
  *  2. TREATED BEFORE: within `memory` (default 90 days) before t, the actor
  *     either wrote to the patient's chart (a successful create or update) or
- *     opened it successfully while rule 1 held.
+ *     opened it successfully while rule 1 held. Not for the operational roles of
+ *     rule 3 (by the staff directory's role): their writes belong to a
+ *     transaction whose window rule 3 already gives.
  *  3. OPERATIONS: staff who serve every department work from encounters of
  *     any department, each at its own moment (roles are matched on the
  *     event's role or the directory's, ignoring case, blanks and dashes):
@@ -180,6 +182,9 @@ export class CareRelationships {
   /** record() by the patient's number (PatientFacts.idx). */
   recordAt(eventDepartment: string | null, actor: ActorState, idx: number, t: number, wrote: boolean): void {
     if (!wrote && !this.viaEncounterAt(eventDepartment, actor, idx, t)) return;
+    // An operational role's write (a check-in, a claim) is bounded by its encounter window (rule 3), not a
+    // lasting relationship: a registrar who registered a coworker on Thursday has no reason in the chart on Sunday.
+    if (actor.role !== null && this.purposes.has(actor.role)) return;
     const minute = Math.floor(t / MINUTE_MS) % MINUTES;
     const memory = actor.treated;
     const n = actor.treatedCount;

@@ -10,7 +10,7 @@ describe('generateHospital', () => {
       for (const s of staff) {
         if (s.terminatedAt === null) continue;
         leavers++;
-        expect(Date.parse(s.terminatedAt), `seed ${seed} ${s.actorId}`).toBeGreaterThan(Date.parse(s.hiredAt));
+        expect(Date.parse(s.terminatedAt), `seed ${seed} ${s.actorId}`).toBeGreaterThan(Date.parse(s.hiredAt ?? 'never hired'));
       }
     }
     expect(leavers).toBeGreaterThan(25);
