@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, FileContentError } from '@chartwatch/errors';
+import { readFlagFile } from '@chartwatch/errors/flag-file';
 import { parseAlerts } from './alerts-file.ts';
 import { generateHospital } from './hospital.ts';
 import { parseLabels } from './label.ts';
@@ -37,16 +38,6 @@ function integer(name: string, value: string | undefined, fallback?: number): nu
   const n = Number(value);
   if (!Number.isInteger(n)) throw new ConfigError(`--${name}`, `expected an integer, got ${JSON.stringify(value)}`);
   return n;
-}
-
-/** A file a flag names, or a one-line error naming the flag and the path (a stack trace told the operator nothing more). */
-async function readNamed(flag: string, path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(flag, code === 'ENOENT' ? `${JSON.stringify(path)} does not exist` : `${JSON.stringify(path)} cannot be read: ${(err as Error).message}`);
-  }
 }
 
 /** `simulate …`: writes a simulated hospital week into --out and prints a summary through `print`. */
@@ -113,8 +104,8 @@ export async function scoreCommand(args: string[], print: (line: string) => void
   }
   if (!values.alerts) throw new ConfigError('--alerts', 'is required: a file of alerts (JSON lines or a JSON array)');
   if (!values.labels) throw new ConfigError('--labels', 'is required: labels.jsonl from simulate');
-  const alerts = parseAlerts(await readNamed('--alerts', values.alerts), values.alerts);
-  const labels = parseLabels(await readNamed('--labels', values.labels), values.labels);
+  const alerts = parseAlerts(await readFlagFile('--alerts', values.alerts), values.alerts);
+  const labels = parseLabels(await readFlagFile('--labels', values.labels), values.labels);
   let actorDays: number;
   if (values['actor-days'] !== undefined) {
     actorDays = integer('actor-days', values['actor-days']);

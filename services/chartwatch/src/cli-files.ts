@@ -1,15 +1,6 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '@chartwatch/errors';
-
-/** The text of the file a flag names; a failure is one line naming the flag and the path. */
-export async function readFlagFile(flag: string, path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(flag, `cannot read ${path}: ${(err as Error).message}`);
-  }
-}
 
 /**
  * Refuses an input file none of whose records is a valid event, naming --format and the first reason: that is a
