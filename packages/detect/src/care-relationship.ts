@@ -1,5 +1,6 @@
 import { NO_MEMORY } from './directory.ts';
 import type { ActorState, PatientDirectory, PatientFacts } from './directory.ts';
+import { DEFAULT_ROLE_VOCABULARY } from '@chartwatch/reference';
 import { normalizeLabel } from './label.ts';
 
 /**
@@ -16,8 +17,9 @@ import { normalizeLabel } from './label.ts';
  *     rule 3 (by the staff directory's role): their writes belong to a
  *     transaction whose window rule 3 already gives.
  *  3. OPERATIONS: staff who serve every department work from encounters of
- *     any department, each at its own moment (roles are matched on the
- *     event's role or the directory's, ignoring case, blanks and dashes):
+ *     any department, each at its own moment (by the categories of the
+ *     event's role or the directory's, from the hospital's role vocabulary,
+ *     roles.csv; the option lists of local codes add to it):
  *     - registration roles: an encounter starts within `registrationMs`
  *       (default 1 day) before or after t (pre-registration, check-in);
  *     - billing roles: an encounter ended within `billingMs` (default 45
@@ -36,6 +38,11 @@ export interface CareOptions {
   afterMs: number;
   memoryMs: number;
   maxPatientsPerActor: number;
+  /** Role categories (roles.csv) of each operational relationship. */
+  registrationCategories: readonly string[];
+  billingCategories: readonly string[];
+  recordsCategories: readonly string[];
+  /** Local role codes added to the categories' roles, for a deployment without a roles.csv entry for them. */
   registrationRoles: readonly string[];
   registrationMs: number;
   billingRoles: readonly string[];
@@ -43,16 +50,31 @@ export interface CareOptions {
   recordsRoles: readonly string[];
 }
 
+/** Where the care relationship reads a role's categories: the detector's ActorDirectory. */
+export interface RoleCategorySource {
+  /** Changes whenever the vocabulary may have: cached answers are dropped. */
+  readonly vocabularyVersion: number;
+  categoriesOf(role: string | null): readonly string[];
+}
+
+const DEFAULT_ROLE_SOURCE: RoleCategorySource = {
+  vocabularyVersion: 0,
+  categoriesOf: (role) => (role === null ? [] : DEFAULT_ROLE_VOCABULARY.categoriesOf(role)),
+};
+
 export const DEFAULT_CARE_OPTIONS: CareOptions = {
   beforeMs: 7 * 86_400_000,
   afterMs: 7 * 86_400_000,
   memoryMs: 90 * 86_400_000,
   maxPatientsPerActor: 256,
-  registrationRoles: ['registrar', 'registration clerk', 'admissions clerk', 'patient access representative', 'front desk', 'scheduler'],
+  registrationCategories: ['registration'],
+  billingCategories: ['billing'],
+  recordsCategories: ['him'],
+  registrationRoles: [],
   registrationMs: 86_400_000,
-  billingRoles: ['billing clerk', 'billing specialist', 'biller', 'coder', 'medical coder', 'patient financial services', 'revenue cycle specialist'],
+  billingRoles: [],
   billingMs: 45 * 86_400_000,
-  recordsRoles: ['him clerk', 'him analyst', 'him specialist', 'health information management', 'medical records clerk', 'records clerk', 'release of information specialist', 'roi specialist'],
+  recordsRoles: [],
 };
 
 const REGISTRATION = 1;
@@ -79,27 +101,52 @@ function minuteOf(v: number): number {
 }
 
 export class CareRelationships {
-  /** Normalised role → which operational relationships it has (0 for clinical and unknown roles). */
+  /** Local codes of the options' role lists → operational bits. */
+  private readonly extraRoles = new Map<string, number>();
+  /** Category → operational bits. */
+  private readonly categoryBits = new Map<string, number>();
+  /** Normalised role → which operational relationships it has (0 for clinical and unknown roles), as asked. */
   private readonly purposes = new Map<string, number>();
+  private purposesVersion = -1;
 
   constructor(
     readonly options: CareOptions,
     private readonly patients: PatientDirectory,
+    private readonly roles: RoleCategorySource = DEFAULT_ROLE_SOURCE,
   ) {
-    const add = (roles: readonly string[], bit: number) => {
-      for (const r of roles) {
-        const key = normalizeLabel(r);
-        this.purposes.set(key, (this.purposes.get(key) ?? 0) | bit);
+    const add = (map: Map<string, number>, names: readonly string[], bit: number, normalize: boolean) => {
+      for (const r of names) {
+        const key = normalize ? normalizeLabel(r) : r;
+        map.set(key, (map.get(key) ?? 0) | bit);
       }
     };
-    add(options.registrationRoles, REGISTRATION);
-    add(options.billingRoles, BILLING);
-    add(options.recordsRoles, RECORDS);
+    add(this.extraRoles, options.registrationRoles, REGISTRATION, true);
+    add(this.extraRoles, options.billingRoles, BILLING, true);
+    add(this.extraRoles, options.recordsRoles, RECORDS, true);
+    add(this.categoryBits, options.registrationCategories, REGISTRATION, false);
+    add(this.categoryBits, options.billingCategories, BILLING, false);
+    add(this.categoryBits, options.recordsCategories, RECORDS, false);
+  }
+
+  /** The operational bits of a normalised role, cached until the vocabulary changes (a reference reload). */
+  private purposeOf(role: string | null): number {
+    if (role === null) return 0;
+    if (this.purposesVersion !== this.roles.vocabularyVersion) {
+      this.purposes.clear();
+      this.purposesVersion = this.roles.vocabularyVersion;
+    }
+    let bits = this.purposes.get(role);
+    if (bits === undefined) {
+      bits = this.extraRoles.get(role) ?? 0;
+      for (const c of this.roles.categoriesOf(role)) bits |= this.categoryBits.get(c) ?? 0;
+      this.purposes.set(role, bits);
+    }
+    return bits;
   }
 
   /** Rule 3, for actors in an operational role. */
   viaOperations(eventRole: string | null, actor: ActorState, patient: PatientFacts, t: number): boolean {
-    const bits = (eventRole === null ? 0 : (this.purposes.get(eventRole) ?? 0)) | (actor.role === null ? 0 : (this.purposes.get(actor.role) ?? 0));
+    const bits = this.purposeOf(eventRole) | this.purposeOf(actor.role);
     if (bits === 0) return false;
     const list = patient.encounters ?? this.patients.encounters(patient);
     const { registrationMs, billingMs } = this.options;
@@ -184,7 +231,7 @@ export class CareRelationships {
     if (!wrote && !this.viaEncounterAt(eventDepartment, actor, idx, t)) return;
     // An operational role's write (a check-in, a claim) is bounded by its encounter window (rule 3), not a
     // lasting relationship: a registrar who registered a coworker on Thursday has no reason in the chart on Sunday.
-    if (actor.role !== null && this.purposes.has(actor.role)) return;
+    if (this.purposeOf(actor.role) !== 0) return;
     const minute = Math.floor(t / MINUTE_MS) % MINUTES;
     const memory = actor.treated;
     const n = actor.treatedCount;

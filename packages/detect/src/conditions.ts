@@ -71,6 +71,14 @@ function compileOne(spec: ConditionSpec): Compiled {
       const set = labels(spec.values);
       return { scope: 'event', fn: (ctx) => !((ctx.eventRole !== null && set.has(ctx.eventRole)) || (ctx.actor.role !== null && set.has(ctx.actor.role))), cost: 1 };
     }
+    case 'actor-category-in': {
+      const set = new Set(spec.values);
+      return { scope: 'event', fn: (ctx) => ctx.actorHasCategory(set), cost: 1 };
+    }
+    case 'actor-category-not-in': {
+      const set = new Set(spec.values);
+      return { scope: 'event', fn: (ctx) => !ctx.actorHasCategory(set), cost: 1 };
+    }
     case 'actor-department-in': {
       const set = labels(spec.values);
       return {

@@ -116,7 +116,7 @@ class DetectorImpl implements Detector {
     this.clock = new LocalClock(options.timezone ?? 'UTC');
     this.patients = new PatientDirectory(options.reference);
     this.actors = new ActorDirectory(options.reference);
-    this.care = new CareRelationships(careOptions, this.patients);
+    this.care = new CareRelationships(careOptions, this.patients, this.actors);
     this.ctx = new EventContext(this.clock, this.patients, this.care, this.actors);
     const deps = {
       clock: this.clock,

@@ -1,4 +1,4 @@
-import { householdKey, normalizeAddress } from '@chartwatch/reference';
+import { DEFAULT_ROLE_VOCABULARY, householdKey, normalizeAddress } from '@chartwatch/reference';
 import { IdTable, shortIdCode } from './id-table.ts';
 import { parseIsoMillis } from './iso-time.ts';
 import { normalizeLabel } from './label.ts';
@@ -105,6 +105,8 @@ export interface ActorState {
  * an array of its own before the first entry, see CareRelationships.record).
  */
 export const NO_MEMORY: number[] = [];
+
+const NO_CATEGORIES: readonly string[] = Object.freeze([]);
 
 function timeOrInfinity(text: string | null | undefined): number {
   if (text === null || text === undefined) return Number.POSITIVE_INFINITY;
@@ -359,7 +361,18 @@ export class ActorDirectory {
 
   setReference(reference: ReferenceLookup): void {
     this.reference = reference;
+    this.vocabularyVersion++;
     for (const a of this.values()) this.resolve(a);
+  }
+
+  /** Bumped when reference data (and with it the role vocabulary) is swapped: caches of categories start over. */
+  vocabularyVersion = 0;
+
+  /** The categories of a normalised role (roles.csv, or the built-in vocabulary when reference data has none). */
+  categoriesOf(role: string | null): readonly string[] {
+    if (role === null) return NO_CATEGORIES;
+    const lookup = this.reference.roleCategories;
+    return lookup === undefined ? DEFAULT_ROLE_VOCABULARY.categoriesOf(role) : lookup.call(this.reference, role);
   }
 
   get(id: string): ActorState {

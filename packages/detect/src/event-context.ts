@@ -29,6 +29,15 @@ export class EventContext {
     private readonly actors: ActorDirectory,
   ) {}
 
+  /** Whether the event's role or the directory's role has one of the categories. */
+  actorHasCategory(categories: ReadonlySet<string>): boolean {
+    const actors = this.actors;
+    for (const c of actors.categoriesOf(this.eventRole)) if (categories.has(c)) return true;
+    if (this.actor.role === this.eventRole) return false;
+    for (const c of actors.categoriesOf(this.actor.role)) if (categories.has(c)) return true;
+    return false;
+  }
+
   reset(event: AccessEvent, t: number, actor: ActorState, role: string | null, department: string | null): void {
     this.event = event;
     this.t = t;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ACTIONS, ACTOR_KINDS, OUTCOMES } from '@chartwatch/event';
+import type { RoleCategory } from '@chartwatch/reference';
+import { ROLE_CATEGORIES } from '@chartwatch/reference';
 import { SEVERITIES } from './alert.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
 
@@ -66,11 +68,14 @@ export type ConditionSpec =
   | { kind: 'not'; inner: ConditionSpec }
   | { kind: 'patient-deceased-for'; ms: number }
   | { kind: 'terminated-for'; ms: number }
-  | { kind: 'actor-role-in' | 'actor-role-not-in' | 'actor-department-in' | 'actor-department-not-in'; values: string[] };
+  | { kind: 'actor-role-in' | 'actor-role-not-in' | 'actor-department-in' | 'actor-department-not-in'; values: string[] }
+  /** Categories of the role vocabulary (roles.csv), never a hospital's local codes. */
+  | { kind: 'actor-category-in' | 'actor-category-not-in'; values: RoleCategory[] };
 
 const LIST_CONDITIONS = ['actor-role-in', 'actor-role-not-in', 'actor-department-in', 'actor-department-not-in'] as const;
 const DURATION_CONDITIONS = ['patient-deceased-for', 'terminated-for'] as const;
-const CONDITION_NAMES = [...FLAG_CONDITIONS, ...LIST_CONDITIONS, ...DURATION_CONDITIONS, 'not'];
+const CATEGORY_CONDITIONS = ['actor-category-in', 'actor-category-not-in'] as const;
+const CONDITION_NAMES = [...FLAG_CONDITIONS, ...LIST_CONDITIONS, ...CATEGORY_CONDITIONS, ...DURATION_CONDITIONS, 'not'];
 
 type IssueSink = { addIssue(issue: { code: 'custom'; message: string; path?: PropertyKey[] }): void };
 
@@ -112,6 +117,17 @@ function parseCondition(v: unknown, ctx: IssueSink, path: PropertyKey[]): Condit
       return fail('must be a non-empty list of names', argPath);
     }
     return { kind: name as (typeof LIST_CONDITIONS)[number], values: list as string[] };
+  }
+  if ((CATEGORY_CONDITIONS as readonly string[]).includes(name)) {
+    const list = typeof arg === 'string' ? [arg] : arg;
+    if (!Array.isArray(list) || list.length === 0) return fail('must be a non-empty list of role categories', argPath);
+    for (let i = 0; i < list.length; i++) {
+      const c: unknown = list[i];
+      if (typeof c !== 'string' || !(ROLE_CATEGORIES as readonly string[]).includes(c)) {
+        return fail(`value ${JSON.stringify(c)} is not a role category (${ROLE_CATEGORIES.join(', ')}); a hospital's own role codes map to categories in roles.csv`, [...argPath, i]);
+      }
+    }
+    return { kind: name as (typeof CATEGORY_CONDITIONS)[number], values: list as RoleCategory[] };
   }
   if ((FLAG_CONDITIONS as readonly string[]).includes(name)) return fail(`takes no argument: write it as "- ${name}"`, argPath);
   return fail(`is not a known condition (${CONDITION_NAMES.join(', ')})`, [...path]);

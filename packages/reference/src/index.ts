@@ -9,7 +9,11 @@ export {
   PATIENT_COLUMNS,
   VENDOR_COLUMNS,
   ENCOUNTER_COLUMNS,
+  parseRolesCsv,
+  ROLE_COLUMNS,
 } from './reference-csv.ts';
+export { ROLE_CATEGORIES, DEFAULT_ROLE_MAPPINGS, DEFAULT_ROLE_VOCABULARY, RoleVocabulary, normalizeRole, roleVocabularyOf } from './role-vocabulary.ts';
+export type { RoleCategory, RoleMapping } from './role-vocabulary.ts';
 export { loadReferenceDir, REFERENCE_FILES } from './load-reference-dir.ts';
 export { ReferenceIndex } from './reference-index.ts';
 export { householdKey, normalizeAddress } from './household.ts';

@@ -2,13 +2,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChartwatchError, ConfigError } from '@chartwatch/errors';
 import type { ReferenceSet } from './records.ts';
-import { parseEncountersCsv, parsePatientsCsv, parseStaffCsv, parseVendorsCsv } from './reference-csv.ts';
+import { parseEncountersCsv, parsePatientsCsv, parseRolesCsv, parseStaffCsv, parseVendorsCsv } from './reference-csv.ts';
 
 export const REFERENCE_FILES = {
   staff: 'staff.csv',
   patients: 'patients.csv',
   vendors: 'vendors.csv',
   encounters: 'encounters.csv',
+  roles: 'roles.csv',
 } as const;
 
 /** A missing file is an empty list: a small practice may have no vendors, and detection must still start. */
@@ -21,10 +22,10 @@ async function readIfPresent(path: string): Promise<string | null> {
   }
 }
 
-const EXPECTED = Object.values(REFERENCE_FILES).join(', ');
+const EXPECTED = [REFERENCE_FILES.staff, REFERENCE_FILES.patients, REFERENCE_FILES.vendors, REFERENCE_FILES.encounters].join(', ');
 
 /**
- * Reads staff.csv, patients.csv, vendors.csv and encounters.csv from one directory. One file may be missing
+ * Reads staff.csv, patients.csv, vendors.csv and encounters.csv (and roles.csv, the role vocabulary, when present) from one directory. One file may be missing
  * (an empty list), but not the directory or all four: a mistyped path once ran detection with no staff,
  * patients or encounters, so no access had a care relationship and every sensitive read alerted. `setting` is
  * the flag or variable that gave the path, named in the error.
@@ -41,12 +42,14 @@ export async function loadReferenceDir(dir: string, setting = 'reference'): Prom
     patients: join(dir, REFERENCE_FILES.patients),
     vendors: join(dir, REFERENCE_FILES.vendors),
     encounters: join(dir, REFERENCE_FILES.encounters),
+    roles: join(dir, REFERENCE_FILES.roles),
   };
-  const [staff, patients, vendors, encounters] = await Promise.all([
+  const [staff, patients, vendors, encounters, roles] = await Promise.all([
     readIfPresent(paths.staff),
     readIfPresent(paths.patients),
     readIfPresent(paths.vendors),
     readIfPresent(paths.encounters),
+    readIfPresent(paths.roles),
   ]);
   if (staff === null && patients === null && vendors === null && encounters === null) {
     throw new ConfigError(setting, `directory ${JSON.stringify(dir)} holds none of ${EXPECTED}`);
@@ -56,5 +59,7 @@ export async function loadReferenceDir(dir: string, setting = 'reference'): Prom
     patients: patients === null ? [] : parsePatientsCsv(patients, paths.patients),
     vendors: vendors === null ? [] : parseVendorsCsv(vendors, paths.vendors),
     encounters: encounters === null ? [] : parseEncountersCsv(encounters, paths.encounters),
+    // No roles.csv: the built-in vocabulary of common spellings (role-vocabulary.ts).
+    ...(roles === null ? {} : { roles: parseRolesCsv(roles, paths.roles) }),
   };
 }

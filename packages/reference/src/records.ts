@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RoleMapping } from './role-vocabulary.ts';
 
 /**
  * Reference data rows as loaded from the hospital's CSV exports. Empty cells
@@ -56,6 +57,8 @@ export interface ReferenceSet {
   patients: Patient[];
   vendors: Vendor[];
   encounters: Encounter[];
+  /** The hospital's role vocabulary (roles.csv); absent or empty: the built-in defaults (role-vocabulary.ts). */
+  roles?: RoleMapping[];
 }
 
 export function emptyReferenceSet(): ReferenceSet {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FileContentError } from '@chartwatch/errors';
-import { parseEncountersCsv, parsePatientsCsv, parseStaffCsv, parseVendorsCsv } from './reference-csv.ts';
+import { parseEncountersCsv, parsePatientsCsv, parseRolesCsv, parseStaffCsv, parseVendorsCsv } from './reference-csv.ts';
+import { DEFAULT_ROLE_VOCABULARY, RoleVocabulary } from './role-vocabulary.ts';
 import { patientSchema, staffSchema } from './records.ts';
 
 function errorOf(fn: () => unknown): FileContentError {
@@ -148,5 +149,33 @@ describe('parseEncountersCsv', () => {
     expect(errorOf(() => parseEncountersCsv('patient_id,department,start\np1,,2024-01-01\n', 'e.csv')).field).toBe('line 2 column department');
     expect(errorOf(() => parseEncountersCsv('patient_id,department\np1,ER\n', 'e.csv')).field).toBe('line 1 column start');
     expect(errorOf(() => parseEncountersCsv('patient_id,department,start,end\np1,ER,2024-01-02,2024-01-01\n', 'e.csv')).field).toBe('line 2 column end');
+  });
+});
+
+describe('parseRolesCsv', () => {
+  it('reads a role vocabulary written with a BOM, CRLF, extra columns and a quoted multi-line note', () => {
+    const text = '\uFEFFrole,categories,note\r\nhim_specialist,him,"records requests\r\nand coding"\r\nRN-II,"clinical; nursing",\r\nvolunteer,,\r\n';
+    expect(parseRolesCsv(text)).toEqual([
+      { role: 'him_specialist', categories: ['him'] },
+      { role: 'RN-II', categories: ['clinical', 'nursing'] },
+      { role: 'volunteer', categories: [] },
+    ]);
+  });
+
+  it('refuses an unknown category naming file, line, column and value, and a role written twice', () => {
+    const bad = errorOf(() => parseRolesCsv('role,categories\nclerk,billing|finance\n', 'roles.csv'));
+    expect(bad.code).toBe('CW_ERR_REFERENCE_INVALID');
+    expect(bad.message).toContain('roles.csv: line 2 column categories: value "finance" is not a category');
+    expect(errorOf(() => parseRolesCsv('role,categories\nHIM clerk,him\nhim_clerk,him\n', 'roles.csv')).message).toContain('repeats the id first seen on line 2');
+  });
+});
+
+describe('RoleVocabulary', () => {
+  it('answers categories by any spelling of the role and reports roles it cannot place', () => {
+    const v = new RoleVocabulary([{ role: 'him_specialist', categories: ['him'] }]);
+    expect(v.categoriesOf('HIM Specialist')).toEqual(['him']);
+    expect(v.categoriesOf('nurse')).toEqual([]);
+    expect(v.unmapped(['nurse', 'him_specialist', null, 'Nurse', 'volunteer'])).toEqual(['nurse', 'volunteer']);
+    expect(DEFAULT_ROLE_VOCABULARY.categoriesOf('billing-clerk')).toEqual(['billing']);
   });
 });

@@ -3,6 +3,8 @@ import { FileContentError } from '@chartwatch/errors';
 import type { CellResult } from './cell-values.ts';
 import { readBirthDate, readBoolean, readId, readNonNegativeInteger, readText, readTime } from './cell-values.ts';
 import type { Encounter, Patient, Staff, Vendor } from './records.ts';
+import type { RoleCategory, RoleMapping } from './role-vocabulary.ts';
+import { normalizeRole, ROLE_CATEGORIES } from './role-vocabulary.ts';
 
 /**
  * Parsers for the hospital's reference CSV exports. Each file has a header
@@ -178,4 +180,29 @@ export function parseEncountersCsv(text: string, fileName = 'encounters.csv'): E
     }
     return encounter;
   });
+}
+
+export const ROLE_COLUMNS = ['role', 'categories'] as const;
+
+/**
+ * roles.csv: one local role code a row and its categories, separated by `;`, `|` or `,` (a quoted cell).
+ * An unknown category is refused naming it: a typo would silently leave the role outside every rule.
+ */
+export function parseRolesCsv(text: string, fileName = 'roles.csv'): RoleMapping[] {
+  const rows = readRows(text, fileName, ['role', 'categories']).map((row) => {
+    const r = new RowReader(fileName, row);
+    const role = r.required('role', readText);
+    const cell = r.optional('categories', readText) ?? '';
+    const categories: RoleCategory[] = [];
+    for (const part of cell.split(/[;|,]/)) {
+      const name = part.trim().toLowerCase();
+      if (name === '') continue;
+      if (!(ROLE_CATEGORIES as readonly string[]).includes(name)) {
+        r.failOn('categories', `value "${part.trim()}" is not a category (${ROLE_CATEGORIES.join(', ')})`);
+      }
+      if (!categories.includes(name as RoleCategory)) categories.push(name as RoleCategory);
+    }
+    return { value: { role, categories }, line: row.line };
+  });
+  return uniqueBy(rows, (m) => normalizeRole(m.role), 'role', fileName);
 }

@@ -1,5 +1,7 @@
 import { householdKey, normalizeAddress } from './household.ts';
 import type { Encounter, Patient, ReferenceSet, Staff, Vendor } from './records.ts';
+import type { RoleCategory, RoleVocabulary } from './role-vocabulary.ts';
+import { roleVocabularyOf } from './role-vocabulary.ts';
 
 const NO_ENCOUNTERS: readonly Encounter[] = Object.freeze([]);
 const NO_IDS: readonly string[] = Object.freeze([]);
@@ -23,8 +25,11 @@ export class ReferenceIndex {
   private readonly patientsByHousehold = new Map<string, string[]>();
   private readonly patientsByAddress = new Map<string, string[]>();
   private readonly patientByEmployee = new Map<string, string>();
+  /** The hospital's roles.csv, or the built-in vocabulary when it has none. */
+  readonly roles: RoleVocabulary;
 
   constructor(readonly set: ReferenceSet) {
+    this.roles = roleVocabularyOf(set.roles);
     for (const s of set.staff) this.staffById.set(s.actorId, s);
     for (const v of set.vendors) this.vendorById.set(v.clientId, v);
     for (const p of set.patients) {
@@ -42,6 +47,16 @@ export class ReferenceIndex {
 
   staff(actorId: string): Staff | undefined {
     return this.staffById.get(actorId);
+  }
+
+  /** The categories (role-vocabulary.ts) of a local role code. */
+  roleCategories(role: string): readonly RoleCategory[] {
+    return this.roles.categoriesOf(role);
+  }
+
+  /** Staff roles the vocabulary gives no category, as staff.csv writes them. */
+  unmappedRoles(): string[] {
+    return this.roles.unmapped(this.set.staff.map((s) => s.role));
   }
 
   patient(patientId: string): Patient | undefined {

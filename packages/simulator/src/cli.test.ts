@@ -34,7 +34,7 @@ describe('cli', () => {
     const out = join(dir, 'csv');
     const { code, out: lines } = await run(['simulate', '--seed', '9', '--staff', '60', '--days', '4', '--start', '2026-03-02', '--format', 'csv', '--out', out]);
     expect(code).toBe(0);
-    expect((await readdir(out)).sort()).toEqual(['encounters.csv', 'events.csv', 'labels.jsonl', 'patients.csv', 'staff.csv', 'summary.json', 'vendors.csv']);
+    expect((await readdir(out)).sort()).toEqual(['encounters.csv', 'events.csv', 'labels.jsonl', 'patients.csv', 'roles.csv', 'staff.csv', 'summary.json', 'vendors.csv']);
     const summary = JSON.parse(lines[lines.length - 1] as string) as { events: number; incidents: number; actorDays: number };
     const csvLines = (await readFile(join(out, 'events.csv'), 'utf8')).trim().split('\n');
     expect(csvLines.length - 1).toBe(summary.events);

@@ -8,18 +8,20 @@ import { generateHospital } from './hospital.ts';
 import { parseLabels } from './label.ts';
 import type { OutputFormat } from './output.ts';
 import { OUTPUT_FORMATS, writeSimulation } from './output.ts';
+import type { RoleVocabularyName } from './role-vocabulary.ts';
 import { formatScoreTable, scoreAlerts } from './score.ts';
 
 export const SIMULATE_USAGE = `usage: simulate --seed N --start YYYY-MM-DD --out DIR [--staff N] [--days N] [--format fhir|csv|json]
-                [--timezone ZONE] [--no-incidents]
+                [--timezone ZONE] [--vocabulary plain|snake|coded] [--no-incidents]
 
   --seed N            the hospital and its week are a function of the seed (required)
   --start YYYY-MM-DD  first simulated day (required)
-  --out DIR           writes events, staff/patients/encounters/vendors CSVs, labels.jsonl, summary.json
+  --out DIR           writes events, staff/patients/encounters/vendors/roles CSVs, labels.jsonl, summary.json
   --staff N           staff members (default 300)
   --days N            days simulated (default 7)
   --format F          events as fhir (AuditEvent NDJSON), csv or json (canonical events; default json)
   --timezone ZONE     the hospital's IANA zone for shifts and business hours (default UTC)
+  --vocabulary V      how the hospital spells its roles: plain, snake or coded (default plain); roles.csv maps them
   --no-incidents      ordinary work only, no injected incidents`;
 
 export const SCORE_USAGE = `usage: score --alerts FILE --labels FILE [--actor-days N]
@@ -52,6 +54,7 @@ export async function simulateCommand(args: string[], print: (line: string) => v
       format: { type: 'string' },
       out: { type: 'string' },
       timezone: { type: 'string' },
+      vocabulary: { type: 'string' },
       'no-incidents': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -75,6 +78,7 @@ export async function simulateCommand(args: string[], print: (line: string) => v
     days: integer('days', values.days, 7),
     start: values.start,
     ...(values.timezone ? { timezone: values.timezone } : {}),
+    ...(values.vocabulary ? { vocabulary: values.vocabulary as RoleVocabularyName } : {}),
     ...(values['no-incidents'] ? { incidents: false } : {}),
   });
   const t1 = performance.now();

@@ -8,6 +8,7 @@ import { REFERENCE_STAFF } from './layout.ts';
 import type { Hospital, HospitalOptions, SimEncounter, SimPatient, SimStaff } from './model.ts';
 import { buildPopulation } from './population.ts';
 import { Rng } from './prng.ts';
+import { localRole, ROLE_VOCABULARIES, roleMappings } from './role-vocabulary.ts';
 import { buildVendors } from './vendors.ts';
 
 export const MIN_STAFF = 40;
@@ -37,12 +38,15 @@ function validate(options: HospitalOptions): void {
 export function generateHospital(options: HospitalOptions): Hospital {
   validate(options);
   const timezone = options.timezone ?? 'UTC';
+  const vocabulary = options.vocabulary ?? 'plain';
+  if (!(ROLE_VOCABULARIES as readonly string[]).includes(vocabulary)) throw new ConfigError('vocabulary', `expected one of ${ROLE_VOCABULARIES.join(', ')}, got ${String(vocabulary)}`);
   const clock = createClock(options.start, timezone);
   const { seed, days } = options;
   const scale = options.staff / REFERENCE_STAFF;
   const end = days * DAY;
 
   const { staff, patients } = buildPopulation(Rng.for(seed, 'population'), options.staff, Math.round(options.staff * PATIENTS_PER_STAFF));
+  for (const s of staff) s.localRole = localRole(s.role, vocabulary);
   const rng = Rng.for(seed, 'hospital');
   const staffAddresses = new Set(staff.map((s) => s.address));
   const ordinary = (p: SimPatient): boolean => p.employeeStaff === null && !staffAddresses.has(p.address) && !p.vip && p.deceasedAt === null;
@@ -94,7 +98,7 @@ export function generateHospital(options: HospitalOptions): Hospital {
 
   const vendors = buildVendors(scale);
   const hospital: Hospital = {
-    options: { seed, staff: options.staff, days, start: options.start, timezone, incidents: options.incidents },
+    options: { seed, staff: options.staff, days, start: options.start, timezone, vocabulary, incidents: options.incidents },
     clock,
     staff,
     patients,
@@ -223,7 +227,7 @@ export function toReference(hospital: Hospital): ReferenceSet {
     familyName: s.familyName,
     address: s.address,
     department: s.department,
-    role: s.role,
+    role: s.localRole,
     hiredAt: iso(clock, s.hiredAt),
     terminatedAt: s.terminatedAt === null ? null : iso(clock, s.terminatedAt),
   }));
@@ -245,5 +249,5 @@ export function toReference(hospital: Hospital): ReferenceSet {
     // Still open when the export was taken at the end of the window.
     end: e.end > end ? null : iso(clock, e.end),
   }));
-  return { staff, patients, vendors, encounters };
+  return { staff, patients, vendors, encounters, roles: roleMappings(hospital.options.vocabulary) };
 }

@@ -23,3 +23,5 @@ export { Rng, deriveSeed } from './prng.ts';
 export { DEPARTMENTS, ROLES, CLINICAL_ROLES, SHIFTS } from './layout.ts';
 export type { Department, Role, Shift } from './layout.ts';
 export { simulateCommand, scoreCommand, SIMULATOR_USAGE } from './commands.ts';
+export { ROLE_VOCABULARIES, localRole, roleMappings } from './role-vocabulary.ts';
+export type { RoleVocabularyName } from './role-vocabulary.ts';

@@ -1,6 +1,7 @@
 import type { ReferenceSet } from '@chartwatch/reference';
 import type { Clock } from './clock.ts';
 import type { Department, Role, Roster, Shift } from './layout.ts';
+import type { RoleVocabularyName } from './role-vocabulary.ts';
 import type { Scenario } from './scenarios.ts';
 
 /**
@@ -18,6 +19,8 @@ export interface SimStaff {
   address: string;
   department: Department;
   role: Role;
+  /** The role as this hospital spells it (its role vocabulary): what staff.csv and the events carry. */
+  localRole: string;
   shift: Shift;
   roster: Roster;
   /** Rotating roster: the two weekdays (0 = Sunday) this person is off. */
@@ -118,6 +121,8 @@ export interface HospitalOptions {
   start: string;
   /** IANA zone of the hospital's wall clock; default UTC. */
   timezone?: string;
+  /** How the hospital spells its roles (role-vocabulary.ts); default plain. Its roles.csv maps them to categories. */
+  vocabulary?: RoleVocabularyName;
   /**
    * false: no incidents (clean traffic, e.g. to train a model). A record:
    * incidents per scenario, overriding the default (3 per scenario per 7 days,

@@ -58,7 +58,7 @@ export function formatEvents(events: readonly AccessEvent[], format: OutputForma
 }
 
 /**
- * Writes events.<ext>, the four reference CSVs, labels.jsonl and
+ * Writes events.<ext>, the reference CSVs (roles.csv among them), labels.jsonl and
  * summary.json into `dir`, a day at a time, so memory stays at one day's
  * events whatever the length of the run.
  */

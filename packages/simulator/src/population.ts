@@ -113,6 +113,7 @@ export function buildPopulation(rng: Rng, staffCount: number, patientCount: numb
         address: addresses.next(),
         department: group.department as Department,
         role: group.role as Role,
+        localRole: group.role,
         shift: shifts[k] ?? (shiftNames[0] as Shift),
         roster: group.roster,
         daysOff: [offA, (offA + 1) % 7],

@@ -1,12 +1,13 @@
 import type { ReferenceSet } from '@chartwatch/reference';
 import { stringify } from 'csv-stringify/sync';
 
-/** The four reference CSVs as the hospital's directory exports would hold them; empty cell = null. */
+/** The reference CSVs as the hospital's directory exports would hold them; empty cell = null. */
 export interface ReferenceCsv {
   'staff.csv': string;
   'patients.csv': string;
   'vendors.csv': string;
   'encounters.csv': string;
+  'roles.csv': string;
 }
 
 const cell = (v: string | number | null): string => (v === null ? '' : String(v));
@@ -28,6 +29,11 @@ export function referenceToCsv(reference: ReferenceSet): ReferenceCsv {
     'encounters.csv': stringify(
       reference.encounters.map((e) => [e.patientId, e.department, e.start, e.end].map(cell)),
       { header: true, columns: ['patient_id', 'department', 'start', 'end'] },
+    ),
+    // The role vocabulary: each local role code and its categories (what rules name), `;`-separated.
+    'roles.csv': stringify(
+      (reference.roles ?? []).map((m) => [m.role, m.categories.join(';')]),
+      { header: true, columns: ['role', 'categories'] },
     ),
   };
 }

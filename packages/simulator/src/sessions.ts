@@ -215,7 +215,7 @@ export function remoteAddress(staff: SimStaff): string {
 }
 
 export function actorOf(staff: SimStaff): ActorRef {
-  return { id: staff.actorId, kind: 'user', role: staff.role, department: staff.department };
+  return { id: staff.actorId, kind: 'user', role: staff.localRole, department: staff.department };
 }
 
 export interface SessionSpec {

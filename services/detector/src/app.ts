@@ -469,7 +469,11 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
   async function loadReference(): Promise<ReferenceIndex> {
     const set = await reference.load();
     log.info({ source: reference.description, ...referenceCounts(set) }, 'reference data loaded');
-    return new ReferenceIndex(set);
+    const index = new ReferenceIndex(set);
+    // Rules name role categories: staff whose role has none are outside every category rule (deceased-snoop's records staff, the care relationship's operational roles).
+    const unmapped = index.unmappedRoles();
+    if (unmapped.length > 0) log.warn({ unmappedRoles: unmapped, vocabulary: index.roles.isDefault ? 'built-in' : 'roles.csv' }, 'staff roles with no category in the role vocabulary');
+    return index;
   }
 
   async function loadSuppressions(): Promise<SuppressionCheck | null> {

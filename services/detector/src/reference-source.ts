@@ -17,5 +17,5 @@ export function referenceSource(dir: string | null, store: ReferenceStore): Refe
 }
 
 export function referenceCounts(set: ReferenceSet): Record<string, number> {
-  return { staff: set.staff.length, patients: set.patients.length, vendors: set.vendors.length, encounters: set.encounters.length };
+  return { staff: set.staff.length, patients: set.patients.length, vendors: set.vendors.length, encounters: set.encounters.length, roles: set.roles?.length ?? 0 };
 }

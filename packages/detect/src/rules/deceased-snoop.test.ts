@@ -37,4 +37,20 @@ describe('rule deceased-snoop', () => {
     expect(r.feed([access({ time: plus(T0, 5), actor: 'nurse1', patients: ['longdead'] })])).toEqual([]);
     expect(r.detector.stats().tooLate).toBe(1);
   });
+
+  it("judges a hospital's own role codes by the categories its roles.csv gives them", () => {
+    // HIMS-2 is no spelling the built-in vocabulary knows: with roles.csv saying "him" it is records staff;
+    // without one it is an unmapped role and alerts like anyone else (and is reported at load).
+    const parts = {
+      staff: [staff('hs1', { role: 'HIMS-2', department: 'records' }), staff('rn7', { role: 'RN-II' })],
+      patients: [patient('longdead', { deceasedAt: '2025-06-01T00:00:00.000Z' })],
+    };
+    const events = () => [access({ time: T0, actor: 'hs1', role: 'HIMS-2', department: 'records', patients: ['longdead'] }), access({ time: T0, actor: 'rn7', role: 'RN-II', patients: ['longdead'] })];
+    const mapped = reference({ ...parts, roles: [{ role: 'HIMS-2', categories: ['him'] }, { role: 'RN-II', categories: ['clinical', 'nursing'] }] });
+    expect(run(rule, mapped, events()).alerts.map((a) => a.actorId)).toEqual(['rn7']);
+    expect(mapped.unmappedRoles()).toEqual([]);
+    const unmapped = reference(parts);
+    expect(run(rule, unmapped, events()).alerts.map((a) => a.actorId).sort()).toEqual(['hs1', 'rn7']);
+    expect(unmapped.unmappedRoles()).toEqual(['HIMS-2', 'RN-II']);
+  });
 });

@@ -75,7 +75,7 @@ class DetectAccessFacts implements AccessFacts {
     this.clock = new LocalClock(options.timezone ?? 'UTC');
     this.patients = new PatientDirectory(options.reference);
     this.actors = new ActorDirectory(options.reference);
-    this.care = new CareRelationships({ ...DEFAULT_CARE_OPTIONS, ...options.care }, this.patients);
+    this.care = new CareRelationships({ ...DEFAULT_CARE_OPTIONS, ...options.care }, this.patients, this.actors);
     this.hours = options.businessHours ?? DEFAULT_BUSINESS_HOURS;
     this.days = WEEKDAYS.map((d) => this.hours.days.includes(d));
     this.holidays = new Set(this.hours.holidays.map((h) => Math.floor(Date.UTC(Number(h.slice(0, 4)), Number(h.slice(5, 7)) - 1, Number(h.slice(8, 10))) / 86_400_000)));

@@ -149,6 +149,11 @@ export async function run(argv: string[]): Promise<number> {
   const started = performance.now();
   const [rules, referenceSet, parsed] = await Promise.all([loadRulesDir(resolve(flags.rules), '--rules'), loadReferenceDir(flags.reference, '--reference'), readParsed(flags.input, flags.format)]);
   const reference = new ReferenceIndex(referenceSet);
+  const unmapped = reference.unmappedRoles();
+  if (unmapped.length > 0) {
+    // Rules name role categories, so these staff fall outside every category a rule names.
+    console.error(`roles with no category (${reference.roles.isDefault ? 'no roles.csv: the built-in vocabulary' : 'roles.csv'}): ${unmapped.join(', ')}`);
+  }
   const scorers: ReplayScorer[] = flags.model === null ? [] : await loadModelScorers(flags.model, { reference, timezone: flags.timezone });
   const lines: string[] = [];
   const { summary: s } = replayEvents({
