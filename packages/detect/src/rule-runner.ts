@@ -387,6 +387,19 @@ export class RuleRunner {
     return (num & (CHUNK - 1)) * this.rowSize;
   }
 
+  /**
+   * Sliding rules: the newest window's value so far is a lower bound of its day's peak, recorded now (there is
+   * no per-window close), unless the window holds the key's last alert (`lastFired`): those windows are the
+   * incident's, not the key's usual volume.
+   */
+  private foldSliding(ks: KeyState, start: number, observed: number, lastFired: number): void {
+    if (this.historyDays === 0) return;
+    if (start <= lastFired && start + this.size > lastFired) return;
+    const day = this.deps.clock.dayIndex(start);
+    this.fold(ks, false, day, observed, this.historyDays);
+    if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
+  }
+
   /** Records a day's peak in the key's own history (match false) or its self-match history (KeyState.days). */
   private fold(ks: KeyState, match: boolean, day: number, value: number, historyDays: number): void {
     const list = ks.days;
@@ -524,25 +537,30 @@ export class RuleRunner {
     }
     const observed = this.rule.measure === 'events' ? agg.count() : this.rule.measure === 'records' ? agg.records() : agg.distinctPatients();
     const start = agg.windowStart;
-    if (this.historyDays > 0) {
-      // The newest window's value so far is a lower bound of the day's peak: record it now, there is no per-window close.
-      const day = this.deps.clock.dayIndex(start);
-      this.fold(ks, false, day, observed, this.historyDays);
-      if (day < this.cachedDay(ks)) ks.thresholdKey = NO_DAY;
-    }
+    // The threshold of `start`'s day reads only earlier days, so it is judged before this value is recorded.
     const threshold = this.thresholdFor(ks, start);
-    if (threshold === null) return;
-    if (!agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId);
-    if (threshold >= 0 ? observed <= threshold : observed < 1) return;
     const t = ctx.t;
     const rows = this.rowsOf(ks.num);
     const fired = this.rowAt(ks.num) + LAST_FIRED;
+    if (threshold === null || (threshold >= 0 ? observed <= threshold : observed < 1)) {
+      if (threshold !== null && !agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId);
+      this.foldSliding(ks, start, observed, rows[fired] as number);
+      return;
+    }
+    if (!agg.armed) agg.arm(eventId);
+    // A window that crossed its threshold right after an alert is the same incident: it stays out of history.
     if (Math.abs(t - (rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;
       return;
     }
     const now = this.nowSources.length > 0 ? this.peersNow(ks, start, threshold, t) : null;
-    if (now !== null && observed <= now.threshold) return;
+    if (now !== null && observed <= now.threshold) {
+      // Workload, as the role's others at work show: history.
+      this.foldSliding(ks, start, observed, rows[fired] as number);
+      return;
+    }
+    // An alerted window never enters the key's history, nor through it the role's (peers): one incident
+    // must not raise the bar for the next (a bulk read three weeks earlier hid a 99-patient night).
     rows[fired] = t;
     if (out !== null) {
       this.counters.fired++;
@@ -876,7 +894,8 @@ export class RuleRunner {
     for (let one: WindowAgg | null = win; one !== null; ) {
       const next: WindowAgg | null = one.next;
       if (one.start + this.size <= watermark) {
-        if (this.historyDays > 0) {
+        // An alerted window stays out of the key's (and the role's) history.
+        if (this.historyDays > 0 && !one.fired) {
           const day = this.deps.clock.dayIndex(one.start);
           this.fold(ks, false, day, this.observe(one), this.historyDays);
           ks.thresholdKey = NO_DAY;

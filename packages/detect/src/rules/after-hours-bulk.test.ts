@@ -5,11 +5,13 @@ import { access, packRule, plus, reference, run, staff } from './rule-fixture.ts
 const rule = packRule('after-hours-bulk');
 const DAY = 24 * 60;
 const PHARMACISTS = ['ph1', 'ph2', 'ph3', 'ph4', 'ph5'];
+const THERAPISTS = ['th1', 'th2', 'th3', 'th4'];
 const ref = reference({
   staff: [
     staff('nn', { role: 'nurse', department: 'icu' }),
     staff('dd', { role: 'physician', department: 'cardiology' }),
     ...PHARMACISTS.map((id) => staff(id, { role: 'pharmacist', department: 'pharmacy' })),
+    ...THERAPISTS.map((id) => staff(id, { role: 'therapist', department: 'behavioral-health' })),
   ],
 });
 
@@ -35,6 +37,25 @@ function nights(): AccessEvent[] {
 const NIGHT5 = '2026-03-06T23:00:00.000Z';
 
 describe('rule after-hours-bulk', () => {
+  it('keeps an alerted bulk read out of the baselines, so one incident does not hide the next', () => {
+    // Four therapists each finish their notes after 19:00 on six weekdays: eight patients a night.
+    const evenings: AccessEvent[][] = [];
+    for (const [k, day] of ['02', '03', '04', '05', '06', '09'].entries()) {
+      for (const th of THERAPISTS) evenings.push(reads(th, `2026-03-${day}T19:${String(10 + k).padStart(2, '0')}:00.000Z`, 8, 3, `${th}-e${day}`));
+    }
+    const r = run(rule, ref, together(...evenings));
+    expect(r.alerts).toEqual([]);
+    // th1 reads 99 patients between 02:30 and 04:09: alerted against the floor.
+    expect(r.feed(reads('th1', '2026-03-10T02:30:00.000Z', 99, 1, 'bulk1')).map((a) => a.actorId)).toEqual(['th1']);
+    // Two weeks later th2 does the same. Had th1's 99 entered the role's after-hours history, the peers'
+    // 0.99 quantile × 1.25 would allow 123.
+    const second = r.feed(reads('th2', '2026-03-24T02:30:00.000Z', 99, 1, 'bulk2'));
+    expect(second).toHaveLength(1);
+    expect(second[0]?.actorId).toBe('th2');
+    // th1's reads up to the floor stay in: the day's peak before the alert was workload as far as anyone knew.
+    expect(second[0]?.threshold).toBeLessThan(40);
+  });
+
   it('fires when a day worker reads dozens of patients in the small hours', () => {
     const { alerts } = run(rule, ref, reads('dd', '2026-03-04T01:00:00.000Z', 40, 3, 'x'));
     expect(alerts).toHaveLength(1);
