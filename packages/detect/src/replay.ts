@@ -23,6 +23,11 @@ export interface ReplayScorer {
   readonly name: string;
   process(event: AccessEvent): readonly Alert[];
   flush(): readonly Alert[];
+  /**
+   * The rules' alerts, each time the rules raise some, before the scorer sees the event that raised them
+   * (the model leaves an actor-day a rule already alerted on to the rule: its budget is for what rules miss).
+   */
+  noteRuleAlerts?(alerts: readonly Alert[]): void;
 }
 
 export type ReplayInput =
@@ -146,16 +151,24 @@ export function replayEvents(options: ReplayOptions): { alerts: Alert[]; summary
   let lateCount = 0;
   for (const i of order) {
     const e = events[i] as AccessEvent;
-    emit(detector.process(e));
-    for (const s of scorers) emit(s.process(e));
+    const fromRules = detector.process(e);
+    emit(fromRules);
+    for (const s of scorers) {
+      if (fromRules.length > 0) s.noteRuleAlerts?.(fromRules);
+      emit(s.process(e));
+    }
     const l = detector.takeLate();
     if (l.length > 0) {
       lateCount += l.length;
       for (const x of l) if (late.length < MAX_SAMPLES) late.push(x);
     }
   }
-  emit(detector.flush());
-  for (const s of scorers) emit(s.flush());
+  const lastFromRules = detector.flush();
+  emit(lastFromRules);
+  for (const s of scorers) {
+    if (lastFromRules.length > 0) s.noteRuleAlerts?.(lastFromRules);
+    emit(s.flush());
+  }
 
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;

@@ -69,6 +69,8 @@ export class PartitionState {
     const t = Date.parse(event.time);
     let out = this.detector.process(event);
     for (const s of this.scorers) {
+      // As replayEvents: the model hears of the rules' alerts before it judges the event (replay = live).
+      if (out.length > 0) s.noteRuleAlerts?.(out);
       const more = s.process(event);
       if (more.length > 0) out = [...out, ...more];
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertSchema, replayEvents } from '@chartwatch/detect';
+import { alertSchema, parseRule, replayEvents } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { ReferenceIndex } from '@chartwatch/reference';
 import { createAccessFacts } from '../features/access-facts.ts';
@@ -114,6 +114,20 @@ describe('createModelScorer', () => {
     expect(exporter?.evidenceEventIds).toEqual(expect.arrayContaining(exports));
     const browser = alerts.find((a) => a.actorId === BROWSER);
     expect(browser?.features.map((f) => f.feature)).toEqual(expect.arrayContaining(['otherDepartmentShare']));
+  });
+
+  it("leaves an actor-day a rule already alerted on to the rule", () => {
+    const model = train();
+    // A rule that alerts on the exporter's first export of the incident day (a stand-in for any rule alert).
+    const rule = parseRule({
+      file: 'exporter.yaml',
+      text: 'id: any-export\nversion: 1\ntitle: Export\nseverity: low\nmatch: { actions: [export] }\nkey: actor\nwindow: { size: 1d }\nsuppress: window\nexplain: "{actor} exported"\n',
+    });
+    const scorer = createModelScorer({ model, reference });
+    const alerts = replayEvents({ parsed: hospital.events.map((event) => ({ ok: true as const, event })), rules: [rule], reference, scorers: [scorer] }).alerts;
+    expect(alerts.filter((a) => a.detector === 'model').map((a) => a.actorId)).toEqual([BROWSER]);
+    expect(alerts.filter((a) => a.detector === 'rule').map((a) => a.actorId)).toContain(EXPORTER);
+    expect(scorer.stats().leftToRules).toBe(1);
   });
 
   it('gives the same alert ids on a second replay', () => {

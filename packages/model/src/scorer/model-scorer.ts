@@ -4,7 +4,7 @@ import type { AccessEvent } from '@chartwatch/event';
 import type { AccessFacts } from '../features/access-facts.ts';
 import { createAccessFacts } from '../features/access-facts.ts';
 import type { FeatureOptions } from '../features/feature-accumulator.ts';
-import { DEFAULT_FEATURE_OPTIONS, FeatureAccumulator } from '../features/feature-accumulator.ts';
+import { DEFAULT_FEATURE_OPTIONS, FeatureAccumulator, windowMs } from '../features/feature-accumulator.ts';
 import type { FeatureName } from '../features/feature-names.ts';
 import { FEATURE_NAMES } from '../features/feature-names.ts';
 import type { FeatureRow } from '../features/feature-row.ts';
@@ -45,6 +45,8 @@ export interface ModelScorerStats {
   windows: number;
   scored: number;
   alerts: number;
+  /** Windows above the threshold left without a model alert because a rule alerted on the actor in that window. */
+  leftToRules: number;
   /** Complete windows left unscored: no model held, the held one computes features differently, or it does not judge the group (an application without history of its own). */
   unscored: number;
   late: number;
@@ -81,7 +83,9 @@ function sameFeatureOptions(a: FeatureOptions, b: FeatureOptions): boolean {
  * A ReplayScorer (the seam replayEvents and the detector share) that turns
  * the event stream into feature rows, scores each complete actor-window with
  * the held model, and raises a model alert for each whose score is above the
- * model's threshold. Alert ids depend on the actor and the window only, so a
+ * model's threshold, unless a rule already alerted on the actor in that
+ * window (noteRuleAlerts): the analyst has that actor-day in the queue, and
+ * the model is there for what rules cannot see. Alert ids depend on the actor and the window only, so a
  * replay, a redelivery or a newer model version never duplicates an alert.
  */
 export function createModelScorer(options: ModelScorerOptions): ModelScorer {
@@ -94,7 +98,26 @@ export function createModelScorer(options: ModelScorerOptions): ModelScorer {
   const topFeatures = options.topFeatures ?? 3;
   const dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
   const hourFormat = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  const counts = { windows: 0, scored: 0, alerts: 0, unscored: 0 };
+  const counts = { windows: 0, scored: 0, alerts: 0, unscored: 0, leftToRules: 0 };
+  /** Rule alerts' spans by actor [start, end, …] (UTC ms), pruned once they are older than any window still open. */
+  const ruleSpans = new Map<string, number[]>();
+  let ruleSpanCount = 0;
+  const ruleAlerted = (row: FeatureRow): boolean => {
+    const spans = ruleSpans.get(row.actorId);
+    if (spans === undefined) return false;
+    for (let i = 0; i < spans.length; i += 2) if ((spans[i] as number) < row.windowEnd && (spans[i + 1] as number) > row.windowStart) return true;
+    return false;
+  };
+  const pruneRuleSpans = (beforeMs: number): void => {
+    ruleSpanCount = 0;
+    for (const [actor, spans] of ruleSpans) {
+      const kept: number[] = [];
+      for (let i = 0; i < spans.length; i += 2) if ((spans[i + 1] as number) >= beforeMs) kept.push(spans[i] as number, spans[i + 1] as number);
+      if (kept.length === 0) ruleSpans.delete(actor);
+      else ruleSpans.set(actor, kept);
+      ruleSpanCount += kept.length / 2;
+    }
+  };
   let lastVersion: string | null = first?.version ?? null;
   let newestMs = Number.NEGATIVE_INFINITY;
 
@@ -122,6 +145,10 @@ export function createModelScorer(options: ModelScorerOptions): ModelScorer {
       }
       counts.scored++;
       if (!(s.score > model.threshold)) continue;
+      if (ruleAlerted(row)) {
+        counts.leftToRules++;
+        continue;
+      }
       (out ??= []).push(toAlert(model, row, s.score, s.contributions, s.medians, s.peers, firedAtMs));
       counts.alerts++;
     }
@@ -188,6 +215,18 @@ export function createModelScorer(options: ModelScorerOptions): ModelScorer {
       const t = Date.parse(event.time);
       if (t > newestMs) newestMs = t;
       return judge(acc.add(event), newestMs);
+    },
+    noteRuleAlerts(alerts: readonly Alert[]): void {
+      for (const a of alerts) {
+        if (a.detector !== 'rule') continue;
+        const span: [number, number] = [Date.parse(a.windowStart), Date.parse(a.windowEnd)];
+        const list = ruleSpans.get(a.actorId);
+        if (list === undefined) ruleSpans.set(a.actorId, span);
+        else list.push(...span);
+        ruleSpanCount++;
+      }
+      // Bounded: spans older than two windows and the lateness cannot touch a window still open.
+      if (ruleSpanCount > 4096) pruneRuleSpans(newestMs - 2 * windowMs(featureOptions.window) - featureOptions.allowedLatenessMs);
     },
     advanceTo(timeMs: number): readonly Alert[] {
       if (timeMs > newestMs) newestMs = timeMs;
