@@ -997,7 +997,7 @@ export class RuleRunner {
     const baseline = now !== null ? now.center : ks.comparedWith === 'baseline-self' || ks.comparedWith === 'baseline-peers' ? ks.center : null;
     const spread = now !== null ? now.spread : ks.spread;
     const shown = patientIds.slice(0, 5).join(', ') + (patientCount > 5 ? ` and ${patientCount - 5} more` : '');
-    const explanation = rule.template.render({
+    const rendered = rule.template.render({
       rule: rule.id,
       title: rule.title,
       severity: rule.severity,
@@ -1024,6 +1024,9 @@ export class RuleRunner {
       firedAt: this.deps.clock.readable(ctx.t),
       evidenceCount: String(w.evidenceCount),
     });
+    // A baseline rule judged by its floor had no history to judge by: the analyst is told (a first night, a new account).
+    const explanation =
+      this.sources.length > 0 && comparedWith === 'fixed' ? `${rendered} Cold start: no history yet for this key or its role, so the rule's floor of ${formatNumber(threshold)} applied.` : rendered;
     return {
       alertId: alertIdOf(rule.id, keyText, windowStart),
       ruleId: rule.id,

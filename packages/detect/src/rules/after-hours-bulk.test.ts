@@ -60,6 +60,8 @@ describe('rule after-hours-bulk', () => {
     const { alerts } = run(rule, ref, reads('dd', '2026-03-04T01:00:00.000Z', 40, 3, 'x'));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ actorId: 'dd', observed: 31, threshold: 30, comparedWith: 'fixed', measure: 'distinct patients' });
+    // No history at all: the explanation says the floor judged it.
+    expect(alerts[0]?.explanation).toMatch(/Cold start: no history yet for this key or its role, so the rule's floor of 30 applied\.$/);
   });
 
   it('fires when a night worker reads many times their usual volume, not on a busy ordinary night', () => {
