@@ -20,8 +20,13 @@
  * 7 are scored: per-scenario recall, precision, false alerts per 1,000 actor-days (overall and the
  * model's), then the mean and the worst over hospitals, and a final JSON line.
  *
+ * Incidents happen throughout the 21 days at the simulator's rate (three of each scenario a week), so the
+ * model's training weeks hold unlabelled behavioural incidents, as a hospital's past would. With
+ * --clean-history the training weeks are ordinary work and the same rate of incidents falls in the
+ * scored week only (a model trained on a clean past).
+ *
  * Flags: --date YYYY-MM-DD (default today, UTC), --hospitals N (default 5), --days N (default 21),
- * --train-days N (default 14), --staff N (all hospitals this size instead of the rule's).
+ * --train-days N (default 14), --staff N (all hospitals this size instead of the rule's), --clean-history.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -45,8 +50,10 @@ const { values } = parseArgs({
     days: { type: 'string', default: '21' },
     'train-days': { type: 'string', default: '14' },
     staff: { type: 'string' },
+    'clean-history': { type: 'boolean', default: false },
   },
 });
+const cleanHistory = values['clean-history'];
 
 const date = values.date ?? new Date().toISOString().slice(0, 10);
 if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) throw new Error(`--date: "${date}" is not YYYY-MM-DD`);
@@ -148,7 +155,7 @@ function localDayStart(spec: HospitalSpec, day: number): number {
 
 async function evaluate(spec: HospitalSpec, rules: Awaited<ReturnType<typeof loadRulesDir>>): Promise<HospitalResult> {
   const t0 = performance.now();
-  const sim = simulateHospital({ seed: spec.seed, staff: spec.staff, days, start: spec.start, timezone: spec.timezone, vocabulary: spec.vocabulary });
+  const sim = simulateHospital({ seed: spec.seed, staff: spec.staff, days, start: spec.start, timezone: spec.timezone, vocabulary: spec.vocabulary, ...(cleanHistory ? { incidentsFrom: trainDays } : {}) });
   const reference = new ReferenceIndex(sim.reference);
   const cut = localDayStart(spec, trainDays);
   const cutIso = new Date(cut).toISOString();
@@ -218,7 +225,9 @@ function meanAndWorst(values: readonly (number | null)[], worstIsMax = false): {
 async function main(): Promise<void> {
   const rules = await loadRulesDir(fileURLToPath(new URL('../rules/', import.meta.url)));
   const specs = chooseHospitals();
-  console.log(`eval:detect ${date}: ${specs.length} hospitals, ${days} days each, trained on days 0-${trainDays - 1}, scored on days ${trainDays}-${days - 1}`);
+  console.log(
+    `eval:detect ${date}: ${specs.length} hospitals, ${days} days each, trained on days 0-${trainDays - 1} (${cleanHistory ? 'ordinary work only' : 'incidents included, unlabelled'}), scored on days ${trainDays}-${days - 1}`,
+  );
   const results: HospitalResult[] = [];
   for (const spec of specs) {
     const r = await evaluate(spec, rules);
@@ -260,6 +269,7 @@ async function main(): Promise<void> {
       date,
       days,
       trainDays,
+      cleanHistory,
       hospitals: results.map((r) => ({ ...r.spec, events: r.events, scoredActorDays: r.scoredActorDays, alerts: r.alerts, falseAlerts: r.falseAlerts, precision: r.precision, modelAlerts: r.modelAlerts, modelFalse: r.modelFalse, falsePer1000: r.falsePer1000, modelFalsePer1000: r.modelFalsePer1000, missed: r.missed })),
       scenarios: table,
       precision,

@@ -15,4 +15,19 @@ describe('generateHospital', () => {
     }
     expect(leavers).toBeGreaterThan(25);
   }, 30_000);
+
+  it('keeps the days before incidentsFrom ordinary, with the default rate of incidents after', () => {
+    const h = generateHospital({ seed: 11, staff: 120, days: 14, start: '2026-03-02', incidentsFrom: 7 });
+    expect(h.incidents.length).toBeGreaterThan(20);
+    expect(Math.min(...h.incidents.map((i) => i.day))).toBeGreaterThanOrEqual(7);
+    expect(() => generateHospital({ seed: 11, staff: 120, days: 14, start: '2026-03-02', incidentsFrom: 14 })).toThrow(/incidentsFrom/);
+  }, 30_000);
+
+  it("spells roles in the chosen vocabulary and writes the roles.csv that maps them", () => {
+    const h = generateHospital({ seed: 11, staff: 120, days: 1, start: '2026-03-02', vocabulary: 'coded' });
+    const roles = new Set(h.reference.staff.map((s) => s.role));
+    expect(roles.has('JC-2100 Staff RN')).toBe(true);
+    expect(h.reference.roles?.find((m) => m.role === 'JC-5500 Records Associate')?.categories).toEqual(['him']);
+    for (const r of roles) expect(h.reference.roles?.some((m) => m.role === r)).toBe(true);
+  }, 30_000);
 });

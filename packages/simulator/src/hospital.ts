@@ -27,6 +27,10 @@ function validate(options: HospitalOptions): void {
   if (!Number.isInteger(options.days) || options.days < 1 || options.days > MAX_DAYS) {
     throw new ConfigError('days', `expected an integer 1..${MAX_DAYS}, got ${String(options.days)}`);
   }
+  const from = options.incidentsFrom ?? 0;
+  if (!Number.isInteger(from) || from < 0 || from >= options.days) {
+    throw new ConfigError('incidentsFrom', `expected an integer 0..${options.days - 1} (a day of the window), got ${String(from)}`);
+  }
 }
 
 /**
@@ -98,7 +102,7 @@ export function generateHospital(options: HospitalOptions): Hospital {
 
   const vendors = buildVendors(scale);
   const hospital: Hospital = {
-    options: { seed, staff: options.staff, days, start: options.start, timezone, vocabulary, incidents: options.incidents },
+    options: { seed, staff: options.staff, days, start: options.start, timezone, vocabulary, incidents: options.incidents, incidentsFrom: options.incidentsFrom ?? 0 },
     clock,
     staff,
     patients,

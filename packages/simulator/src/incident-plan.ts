@@ -297,7 +297,8 @@ function vendorDraft(p: Planner, day: number, k: number, eligible: SimVendor[], 
 export function planIncidents(h: Hospital): PlannedIncident[] {
   const setting = h.options.incidents;
   if (setting === false) return [];
-  const counts = { ...defaultIncidentCounts(h.options.days), ...(typeof setting === 'object' ? setting : {}) };
+  const from = h.options.incidentsFrom;
+  const counts = { ...defaultIncidentCounts(h.options.days - from), ...(typeof setting === 'object' ? setting : {}) };
   const staffAddresses = new Set(h.staff.map((s) => s.address));
   const planner: Planner = {
     h,
@@ -310,7 +311,7 @@ export function planIncidents(h: Hospital): PlannedIncident[] {
   const drafts: Draft[] = [];
   for (const scenario of SCENARIOS) {
     const n = counts[scenario] ?? 0;
-    const first = firstIncidentDay(h.options.days, scenario);
+    const first = Math.max(firstIncidentDay(h.options.days, scenario), from);
     const span = h.options.days - first;
     for (let k = 0; k < n; k++) {
       const preferred = first + Math.min(span - 1, Math.floor(((k + planner.rng.next()) / n) * span));

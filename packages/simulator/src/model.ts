@@ -129,6 +129,11 @@ export interface HospitalOptions {
    * 4 for after-hours-bulk so both variants appear twice).
    */
   incidents?: boolean | Partial<Record<Scenario, number>>;
+  /**
+   * First day incidents may happen on (default 0): the days before are ordinary history, e.g. to train a
+   * model on a clean past and score the days after. Default counts are then for the days from here on.
+   */
+  incidentsFrom?: number;
 }
 
 export interface Hospital {
