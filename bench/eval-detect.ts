@@ -141,6 +141,8 @@ interface HospitalResult {
   modelFalsePer1000: number;
   byScenario: Partial<Record<Scenario, ScenarioResult>>;
   missed: string[];
+  /** False alerts by rule id (the model as behaviour-model). */
+  falseByRule: Record<string, number>;
   seconds: number;
 }
 
@@ -181,9 +183,13 @@ async function evaluate(spec: HospitalSpec, rules: Awaited<ReturnType<typeof loa
   let ruleFalse = 0;
   let modelAlerts = 0;
   let modelFalse = 0;
+  const falseByRule: Record<string, number> = {};
   for (const a of scored) {
     const wrong = matchAlert(a, sim.labels).length === 0;
-    if (wrong) falseAlerts++;
+    if (wrong) {
+      falseAlerts++;
+      falseByRule[a.ruleId] = (falseByRule[a.ruleId] ?? 0) + 1;
+    }
     if (a.detector === 'model') {
       modelAlerts++;
       if (wrong) modelFalse++;
@@ -210,6 +216,7 @@ async function evaluate(spec: HospitalSpec, rules: Awaited<ReturnType<typeof loa
     modelFalsePer1000: (modelFalse / actorDays.size) * 1000,
     byScenario,
     missed: report.missed.map((m) => `${m.scenario}:${m.actorId}`),
+    falseByRule,
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -236,6 +243,7 @@ async function main(): Promise<void> {
       `hospital ${spec.index}: seed ${spec.seed}, ${spec.staff} staff, ${spec.timezone} from ${spec.start}${spec.dstChange === null ? '' : ` (offset change ${spec.dstChange})`}, roles ${spec.vocabulary}: ` +
         `${r.events} events, ${r.scoredActorDays} scored actor-days, ${r.alerts} alerts (${r.ruleAlerts} rule, ${r.modelAlerts} model), precision ${fmt(r.precision)}, ` +
         `false/1k actor-days ${fmt(r.falsePer1000, 2)} (model ${fmt(r.modelFalsePer1000, 2)}), ${r.seconds.toFixed(0)} s` +
+        (r.falseAlerts > 0 ? `\n  false: ${Object.entries(r.falseByRule).map(([k, v]) => `${k} ${v}`).join(', ')}` : '') +
         (r.missed.length > 0 ? `\n  missed: ${r.missed.join(', ')}` : ''),
     );
   }
@@ -270,7 +278,7 @@ async function main(): Promise<void> {
       days,
       trainDays,
       cleanHistory,
-      hospitals: results.map((r) => ({ ...r.spec, events: r.events, scoredActorDays: r.scoredActorDays, alerts: r.alerts, falseAlerts: r.falseAlerts, precision: r.precision, modelAlerts: r.modelAlerts, modelFalse: r.modelFalse, falsePer1000: r.falsePer1000, modelFalsePer1000: r.modelFalsePer1000, missed: r.missed })),
+      hospitals: results.map((r) => ({ ...r.spec, events: r.events, scoredActorDays: r.scoredActorDays, alerts: r.alerts, falseAlerts: r.falseAlerts, precision: r.precision, modelAlerts: r.modelAlerts, modelFalse: r.modelFalse, falsePer1000: r.falsePer1000, modelFalsePer1000: r.modelFalsePer1000, falseByRule: r.falseByRule, missed: r.missed })),
       scenarios: table,
       precision,
       falsePer1000,
