@@ -169,12 +169,25 @@ describe('trainer service', () => {
     while ((await latestModelVersion(store)) !== 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     await trainer.stop();
     expect(await latestModelVersion(store)).toBe(4);
-    expect((await latestModel(store))?.trainTo).toBe('2026-03-14T00:00:00.000Z');
+    // Event time: nothing is stored after 2026-03-11, so the history still ends there two wall-clock days later.
+    expect((await latestModel(store))?.trainTo).toBe('2026-03-12T00:00:00.000Z');
     // A fresh model: the next run is an interval away, so starting again trains nothing now.
     const again = createTrainerService({ config, store, logger, now: () => later });
     await again.start();
     await new Promise((r) => setTimeout(r, 1_000));
     await again.stop();
     expect(await latestModelVersion(store)).toBe(4);
+  });
+
+  it('trains a backfilled month on event time, whatever the wall clock says; a future-dated event does not move it', async () => {
+    // The same ten days, trained five weeks later: the history is the newest stored one, not the last 9 wall-clock days.
+    const monthLater = Date.parse('2026-04-16T09:00:00.000Z');
+    const ahead = { ...(sim.events[0] as AccessEvent), eventId: 'trainer-test-future', time: '2026-06-01T00:00:00.000Z' };
+    await store.writeEvents([ahead]);
+    const run = await createTrainerService({ config, store, logger, now: () => monthLater }).trainNow();
+    expect(run).toMatchObject({ from: '2026-03-03T00:00:00.000Z', to: '2026-03-12T00:00:00.000Z' });
+    expect(run.events).toBe(sim.events.filter((e) => e.time >= run.from && e.time < run.to).length);
+    expect(run.rows).toBeGreaterThan(0);
+    expect((await latestModel(store))?.trainTo).toBe('2026-03-12T00:00:00.000Z');
   });
 });

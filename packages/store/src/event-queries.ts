@@ -25,6 +25,22 @@ export async function countEvents(ctx: QueryContext, range?: TimeRange): Promise
   return Number(row?.n ?? 0);
 }
 
+/**
+ * The newest stored event time at or before `atMost` (ISO 8601), or null when
+ * nothing is stored there. `atMost` keeps a future-dated event from speaking
+ * for the history: the trainer passes the wall clock.
+ */
+export async function newestEventTime(ctx: QueryContext, atMost: string): Promise<string | null> {
+  const [row] = await rows<{ n: number | string; newest_ms: number | string }>(
+    ctx,
+    `SELECT count() AS n, toUnixTimestamp64Milli(max(event_time)) AS newest_ms FROM ${ctx.db}.access_events
+     WHERE event_time <= {atMost:DateTime64(3, 'UTC')}`,
+    { atMost: toClickHouseTime(atMost) },
+  );
+  if (row === undefined || Number(row.n) === 0) return null;
+  return fromEpochMillis(row.newest_ms);
+}
+
 /** Every stored event id, sorted (optionally in an event-time range). */
 export async function eventIds(ctx: QueryContext, range?: TimeRange): Promise<string[]> {
   const { where, params } = optionalRange(range);

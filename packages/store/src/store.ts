@@ -10,7 +10,7 @@ import type { StoreConfig } from './config.ts';
 import { DEFAULT_RETENTION_YEARS } from './config.ts';
 import type { ClickHouseConnection, StoreMode } from './connection.ts';
 import { createClickHouse, quoteIdentifier } from './connection.ts';
-import { countEvents, eventIds, eventsByIds, eventsForActors, eventsForPatient, eventsInRange } from './event-queries.ts';
+import { countEvents, eventIds, eventsByIds, eventsForActors, eventsForPatient, eventsInRange, newestEventTime } from './event-queries.ts';
 import { EventWriter } from './event-writer.ts';
 import type { Migration, MigrationReport } from './migrations.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
@@ -86,6 +86,11 @@ export class Store {
 
   eventIds(range?: TimeRange): Promise<string[]> {
     return eventIds(this.ctx, range);
+  }
+
+  /** The newest stored event time at or before `atMost`; null when none. */
+  newestEventTime(atMost: string): Promise<string | null> {
+    return newestEventTime(this.ctx, atMost);
   }
 
   eventsForActors(actorIds: readonly string[], from: string, to: string): Promise<AccessEvent[]> {

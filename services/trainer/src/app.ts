@@ -13,6 +13,8 @@ const DAY_MS = 86_400_000;
 /** What the trainer needs of the store; @chartwatch/store's Store has it all. */
 export interface TrainerStore extends RegistryDb {
   eventsInRange(from: string, to: string): AsyncIterable<AccessEvent>;
+  /** The newest stored event time at or before `atMost`; null when nothing is stored. */
+  newestEventTime(atMost: string): Promise<string | null>;
   referenceSet(): Promise<ReferenceSet>;
 }
 
@@ -64,10 +66,25 @@ export function createTrainerService(deps: TrainerDeps): TrainerService {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
+  /**
+   * Where the trained history ends, on event time: the end of the newest
+   * stored day, so a backfilled history (event times a month old) trains as
+   * a live one does. Never after the start of today on the wall clock (today
+   * is still being written), and events dated ahead of the wall clock do not
+   * count as the newest.
+   */
+  async function historyEnd(wallMs: number): Promise<number> {
+    const today = clock.alignedStart(wallMs, DAY_MS);
+    const newest = await store.newestEventTime(new Date(wallMs).toISOString());
+    if (newest === null) return today;
+    // The next local midnight (a DST day is 23 or 25 hours long).
+    const endOfNewestDay = clock.alignedStart(clock.alignedStart(Date.parse(newest), DAY_MS) + DAY_MS * 1.5, DAY_MS);
+    return Math.min(today, endOfNewestDay);
+  }
+
   async function trainOnce(): Promise<TrainRun> {
     const started = now();
-    // Whole local days only: today is still being written.
-    const toMs = clock.alignedStart(started, DAY_MS);
+    const toMs = await historyEnd(started);
     const fromMs = clock.alignedStart(toMs - config.historyMs + DAY_MS / 2, DAY_MS);
     const from = new Date(fromMs).toISOString();
     const to = new Date(toMs).toISOString();
