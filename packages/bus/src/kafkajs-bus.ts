@@ -121,6 +121,7 @@ export function createKafkajsBus(options: KafkaBusOptions): Bus {
                 offset: m.offset,
                 key: m.key === null ? null : m.key.toString('utf8'),
                 value: m.value ?? Buffer.alloc(0),
+                ...(m.value === null ? { tombstone: true } : {}),
                 headers: toHeaders(m.headers),
                 timestamp: m.timestamp,
               }));

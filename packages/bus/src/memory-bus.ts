@@ -19,6 +19,7 @@ export interface MemoryBusOptions {
 interface StoredMessage {
   key: string | null;
   value: Buffer;
+  tombstone: boolean;
   headers: Record<string, string>;
   timestamp: string;
 }
@@ -136,7 +137,8 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
         }
         part.messages.push({
           key: m.key,
-          value: typeof m.value === 'string' ? Buffer.from(m.value, 'utf8') : Buffer.from(m.value),
+          value: m.value === null ? Buffer.alloc(0) : typeof m.value === 'string' ? Buffer.from(m.value, 'utf8') : Buffer.from(m.value),
+          tombstone: m.value === null,
           headers: { ...(m.headers ?? {}) },
           timestamp: String(Date.now()),
         });
@@ -183,7 +185,14 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
           topic,
           partition: index,
           from,
-          messages: slice.map((m, i) => ({ offset: String(from + i), key: m.key, value: m.value, headers: { ...m.headers }, timestamp: m.timestamp })),
+          messages: slice.map((m, i) => ({
+            offset: String(from + i),
+            key: m.key,
+            value: m.value,
+            ...(m.tombstone ? { tombstone: true } : {}),
+            headers: { ...m.headers },
+            timestamp: m.timestamp,
+          })),
         };
       }
       return undefined;

@@ -25,6 +25,7 @@ function toConsumed(m: RawMessage): ConsumedMessage {
     offset: m.offset.toString(),
     key: m.key && m.key.length > 0 ? m.key.toString('utf8') : null,
     value: m.value ?? Buffer.alloc(0),
+    ...(m.value === null || m.value === undefined ? { tombstone: true } : {}),
     headers: toHeaders(m.headerEntries),
     timestamp: m.timestamp.toString(),
   };
@@ -62,7 +63,7 @@ export function createPlatformaticBus(options: KafkaBusOptions): Bus {
               return {
                 topic,
                 ...(m.key !== null ? { key: Buffer.from(m.key, 'utf8') } : {}),
-                value: typeof m.value === 'string' ? Buffer.from(m.value, 'utf8') : m.value,
+                ...(m.value === null ? {} : { value: typeof m.value === 'string' ? Buffer.from(m.value, 'utf8') : m.value }),
                 headers,
               };
             }),

@@ -12,7 +12,7 @@ export const DEFAULT_MAX_REQUEST_BYTES = 900 * 1024;
 const PER_MESSAGE_OVERHEAD = 64;
 
 export function messageBytes(message: OutgoingMessage): number {
-  let bytes = PER_MESSAGE_OVERHEAD + Buffer.byteLength(message.value);
+  let bytes = PER_MESSAGE_OVERHEAD + (message.value === null ? 0 : Buffer.byteLength(message.value));
   if (message.key !== null) bytes += Buffer.byteLength(message.key);
   if (message.headers) {
     for (const name in message.headers) bytes += name.length + Buffer.byteLength(message.headers[name] ?? '');

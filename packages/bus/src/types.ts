@@ -11,7 +11,8 @@ export type MessageHeaders = Record<string, string>;
 export interface OutgoingMessage {
   /** Partition key (chartwatch keys by actor id); null spreads messages over partitions. */
   key: string | null;
-  value: Buffer | string;
+  /** null is a tombstone (a record with no value), as Kafka's compaction reads it. */
+  value: Buffer | string | null;
   headers?: MessageHeaders;
 }
 
@@ -21,6 +22,8 @@ export interface ConsumedMessage {
   key: string | null;
   /** The bytes exactly as produced (an empty buffer for a null value). */
   value: Buffer;
+  /** True when the record had no value at all (a tombstone), as opposed to an empty one. */
+  tombstone?: boolean;
   /** Header values decoded as UTF-8; a repeated header keeps its first value. */
   headers: MessageHeaders;
   /** Producer or log-append time, milliseconds since the epoch, as a string. */
