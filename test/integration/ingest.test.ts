@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Admin } from 'kafkajs';
 import { busConfigFromEnv, createKafkaBus, type Bus, type BusConfig, type ConsumedMessage } from '@chartwatch/bus';
-import { parseCanonicalLine } from '@chartwatch/event';
-import { createIngest, createIngestLogger, HEADERS, INGEST_DEFAULTS, type Ingest } from '@chartwatch/ingest';
+import { parseCanonicalLine, type AccessEvent } from '@chartwatch/event';
+import { createIngest, createIngestLogger, DEAD_LETTER_PREFIX_BYTES, HEADERS, INGEST_DEFAULTS, REDUCED_HEADERS, type Ingest } from '@chartwatch/ingest';
 import { openStore, type Store } from '@chartwatch/store';
 import { ingestMix, type IngestMix } from '../fixtures/ingest-mix.ts';
 import { kafkaAdmin, readTopic, waitForGroupCaughtUp } from '../setup/kafka-helpers.ts';
@@ -160,5 +160,104 @@ describe('ingest: Kafka → ClickHouse, events topic and DLQ', () => {
     expect(await store.eventIds()).toEqual([...mix.validEventIds].sort());
     // The repeats are new messages at new offsets: they are dead-lettered again, not dropped.
     expect(distinctSources(await readTopic(brokerList, busConfig.topics.dlq))).toBe(2 * mix.deadLetters.length);
+  });
+});
+
+/**
+ * The dead-letter path never blocks a partition: a raw topic that takes
+ * 4 MiB messages in front of a DLQ topic that takes less. Behind the refused
+ * letter and a tombstone, 50 valid events must be stored.
+ */
+describe('ingest: a dead letter the DLQ refuses, and tombstones', () => {
+  function validEvents(tag: string): AccessEvent[] {
+    return Array.from({ length: 50 }, (_, i) => ({
+      eventId: `${tag}-${i}`,
+      time: new Date(Date.parse('2026-03-02T08:00:00.000Z') + i * 60_000).toISOString(),
+      actor: { id: `dr.${i % 5}`, kind: 'user', role: 'physician', department: 'Cardiology' },
+      patientIds: [`P${1000 + i}`],
+      action: 'read',
+      resourceTypes: ['Observation'],
+      sensitivity: [],
+      purposeOfUse: ['TREAT'],
+      breakTheGlass: false,
+      outcome: 'success',
+      records: 1,
+      sourceSystem: 'ehr',
+      networkAddress: '10.0.0.1',
+      format: 'json',
+    }));
+  }
+
+  /** Topics of one case: raw accepts 4 MiB, the DLQ `dlqMaxBytes` (undefined = the broker's 1 MiB default). */
+  async function runCase(tag: string, dlqMaxBytes: number | undefined) {
+    const cfg = busConfigFromEnv({
+      KAFKA_BROKERS: brokers,
+      KAFKA_CLIENT_ID: `ingest-test-${tag}`,
+      KAFKA_PARTITIONS: '1',
+      KAFKA_TOPIC_RAW: `it.${run}.${tag}.raw`,
+      KAFKA_TOPIC_EVENTS: `it.${run}.${tag}.events`,
+      KAFKA_TOPIC_DLQ: `it.${run}.${tag}.dlq`,
+      KAFKA_TOPIC_ALERTS: `it.${run}.${tag}.alerts`,
+    });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: cfg.topics.raw, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: String(4 * 1024 * 1024) }] },
+        { topic: cfg.topics.dlq, numPartitions: 1, configEntries: dlqMaxBytes === undefined ? [] : [{ name: 'max.message.bytes', value: String(dlqMaxBytes) }] },
+        { topic: cfg.topics.events, numPartitions: 1 },
+      ],
+    });
+    const events = validEvents(`${run}-${tag}`);
+    const big = Buffer.alloc(2 * 1024 * 1024, 0x7b);
+    const producer = await bus.producer();
+    await producer.send(cfg.topics.raw, [
+      { key: 'dr.0', value: big, headers: { 'x-big': 'yes' } },
+      { key: 'dr.1', value: null },
+      ...events.map((e) => ({ key: e.actor.id, value: JSON.stringify(e) })),
+    ]);
+    const group = `ingest-${run}-${tag}`;
+    const own = createIngest({
+      config: { ...INGEST_DEFAULTS, bus: cfg, groupId: group, maxBatchDelayMs: 100, retryInitialMs: 100, retryMaxMs: 2_000 },
+      store,
+      bus,
+      logger: createIngestLogger('silent'),
+    });
+    await own.start();
+    try {
+      await waitForGroupCaughtUp(admin, group, cfg.topics.raw, 120_000);
+    } finally {
+      await own.stop();
+    }
+    const stored = await store.eventsByIds(events.map((e) => e.eventId));
+    expect(stored.map((e) => e.eventId).sort()).toEqual(events.map((e) => e.eventId).sort());
+    const dlq = await readTopic(brokerList, cfg.topics.dlq);
+    const tombstone = dlq.find((m) => m.headers[HEADERS.sourceOffset] === '1');
+    expect(tombstone?.tombstone).toBe(true);
+    expect(tombstone?.headers[HEADERS.dlqReason]).toMatch(/tombstone/);
+    return { dlq, metrics: own.metrics(), cfg, big };
+  }
+
+  it('reduces a dead letter the DLQ topic refuses (reason headers, hash, a prefix of the bytes) and moves on; a tombstone stays a tombstone', async () => {
+    const { dlq, metrics, big } = await runCase('reduce', undefined);
+    const reduced = dlq.find((m) => m.headers[HEADERS.sourceOffset] === '0');
+    expect(reduced?.headers[REDUCED_HEADERS.reduced]).toBe('true');
+    expect(reduced?.headers[REDUCED_HEADERS.originalBytes]).toBe(String(big.length));
+    expect(reduced?.headers[REDUCED_HEADERS.sha256]).toBe(sha(big));
+    expect(reduced?.headers[HEADERS.dlqReason]).toMatch(/larger than the limit/);
+    expect(reduced?.headers['x-big']).toBeUndefined();
+    expect(reduced?.value.length).toBe(DEAD_LETTER_PREFIX_BYTES);
+    expect(metrics.dlqReduced).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps a dead letter refused whole and reduced in ClickHouse (dead_letters) and moves on', async () => {
+    const { dlq, metrics, cfg, big } = await runCase('keep', 2_048);
+    expect(dlq.some((m) => m.headers[HEADERS.sourceOffset] === '0')).toBe(false);
+    expect(metrics.dlqKept).toBeGreaterThanOrEqual(1);
+    const kept = await store.deadLetters(cfg.topics.raw);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ sourcePartition: 0, sourceOffset: '0', key: 'dr.0', tombstone: false, originalBytes: big.length, sha256: sha(big) });
+    expect(kept[0]?.reason).toMatch(/larger than the limit/);
+    expect(kept[0]?.headers['x-big']).toBe('yes');
+    expect(Buffer.from(kept[0]?.prefixBase64 ?? '', 'base64').length).toBe(DEAD_LETTER_PREFIX_BYTES);
   });
 });

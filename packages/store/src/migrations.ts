@@ -188,6 +188,34 @@ export const MIGRATIONS: readonly Migration[] = [
       ENGINE = MergeTree ORDER BY (patient_id, start_time)`,
     ],
   },
+  {
+    version: 5,
+    name: 'dead_letters',
+    // The last resort of ingest's dead-letter path: a message the DLQ topic
+    // refused twice (whole, then reduced) lands here so its partition moves
+    // on. One row per source message; a redelivery replaces its twin.
+    statements: ({ db, retentionYears }) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.dead_letters
+      (
+        dead_at DateTime64(3, 'UTC'),
+        source_topic String,
+        source_partition UInt32,
+        source_offset UInt64,
+        message_key Nullable(String),
+        tombstone Bool,
+        reason String,
+        field String,
+        headers String,
+        original_bytes UInt64,
+        sha256 String,
+        prefix_base64 String,
+        dlq_error String
+      )
+      ENGINE = ReplacingMergeTree
+      ORDER BY (source_topic, source_partition, source_offset)
+      TTL ${retentionTtl('dead_at', retentionYears)}`,
+    ],
+  },
 ];
 
 export interface MigrationReport {

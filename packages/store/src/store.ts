@@ -12,6 +12,8 @@ import type { ClickHouseConnection, StoreMode } from './connection.ts';
 import { createClickHouse, quoteIdentifier } from './connection.ts';
 import { countEvents, eventIds, eventsByIds, eventsForActors, eventsForPatient, eventsInRange, newestEventTime } from './event-queries.ts';
 import { EventWriter } from './event-writer.ts';
+import { deadLetters, writeDeadLetters } from './dead-letter-store.ts';
+import type { StoredDeadLetter } from './dead-letter-store.ts';
 import type { Migration, MigrationReport } from './migrations.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
 import type { QueryContext } from './query-context.ts';
@@ -78,6 +80,15 @@ export class Store {
 
   writeAlerts(list: readonly Alert[]): Promise<void> {
     return this.alertWriter.write(list);
+  }
+
+  /** Keeps dead letters the DLQ topic refused (ingest's last resort). */
+  writeDeadLetters(letters: readonly StoredDeadLetter[]): Promise<void> {
+    return writeDeadLetters(this.ctx, letters);
+  }
+
+  deadLetters(sourceTopic?: string): Promise<StoredDeadLetter[]> {
+    return deadLetters(this.ctx, sourceTopic);
   }
 
   countEvents(range?: TimeRange): Promise<number> {

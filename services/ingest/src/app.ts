@@ -3,7 +3,9 @@ import type { AccessEvent } from '@chartwatch/event';
 import type { Logger } from '@chartwatch/logger';
 import { retryWithBackoff } from '@chartwatch/bus';
 import type { IngestConfig } from './config.ts';
-import { routeMessages } from './route-messages.ts';
+import { sendDeadLetters } from './dead-letters.ts';
+import type { DeadLetterSink } from './dead-letters.ts';
+import { HEADERS, routeMessages } from './route-messages.ts';
 import { coalesceWrites } from './write-coalescer.ts';
 
 /** Where valid events go; `@chartwatch/store`'s Store is one. Must be idempotent by event id. */
@@ -13,7 +15,7 @@ export interface EventSink {
 
 export type IngestSettings = Pick<
   IngestConfig,
-  'bus' | 'groupId' | 'batchSize' | 'maxBatchDelayMs' | 'maxMessageBytes' | 'retryInitialMs' | 'retryMaxMs' | 'sessionTimeoutMs' | 'partitionsConcurrently' | 'maxInsertEvents'
+  'bus' | 'groupId' | 'batchSize' | 'maxBatchDelayMs' | 'maxMessageBytes' | 'maxFutureMs' | 'retryInitialMs' | 'retryMaxMs' | 'sessionTimeoutMs' | 'partitionsConcurrently' | 'maxInsertEvents'
 >;
 
 export interface IngestMetrics {
@@ -21,8 +23,11 @@ export interface IngestMetrics {
   consumed: number;
   /** Valid events written to the store (after de-duplication inside a sub-batch). */
   stored: number;
-  /** Messages sent to the dead-letter topic. */
+  /** Messages dead-lettered (to the DLQ topic, reduced or not, or kept in the store). */
   dlq: number;
+  /** Dead letters the DLQ topic took only reduced, and those it refused twice (kept in the store's dead_letters table). */
+  dlqReduced: number;
+  dlqKept: number;
   /** Invalid events found (a dead-lettered CSV or Bundle can hold several). */
   invalidEvents: number;
   /** Sub-batches stored, produced and committed. */
@@ -46,7 +51,8 @@ export interface Ingest {
 
 export interface IngestDeps {
   config: IngestSettings;
-  store: EventSink;
+  /** Valid events, and the dead letters the DLQ topic refuses. */
+  store: EventSink & DeadLetterSink;
   bus: Bus;
   logger: Logger;
 }
@@ -65,7 +71,7 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
   const log = logger.child({ component: 'ingest' });
   const store = coalesceWrites(sink, config.maxInsertEvents);
   const { topics } = config.bus;
-  const metrics: IngestMetrics = { consumed: 0, stored: 0, dlq: 0, invalidEvents: 0, batches: 0, retries: 0, decodeMs: 0, storeMs: 0, produceMs: 0, commitMs: 0 };
+  const metrics: IngestMetrics = { consumed: 0, stored: 0, dlq: 0, dlqReduced: 0, dlqKept: 0, invalidEvents: 0, batches: 0, retries: 0, decodeMs: 0, storeMs: 0, produceMs: 0, commitMs: 0 };
   const stopping = new AbortController();
   let consumer: BusConsumer | undefined;
   let producer: BusProducer | undefined;
@@ -91,7 +97,12 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
       if (stopping.signal.aborted || !control.isRunning() || control.isStale()) return;
       const slice = batch.messages.slice(start, start + config.batchSize);
       let t = performance.now();
-      const routed = routeMessages(slice, { topic: batch.topic, partition: batch.partition, maxMessageBytes: config.maxMessageBytes });
+      const routed = routeMessages(slice, {
+        topic: batch.topic,
+        partition: batch.partition,
+        maxMessageBytes: config.maxMessageBytes,
+        latestEventMs: Date.now() + config.maxFutureMs,
+      });
       metrics.consumed += slice.length;
       metrics.decodeMs += performance.now() - t;
 
@@ -102,12 +113,23 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
       }
       t = performance.now();
       // The events and the dead letters go to different topics: one round trip for both.
-      const [eventsSent, deadSent] = await Promise.all([
+      const [eventsSent, dead] = await Promise.all([
         routed.eventMessages.length === 0 ? true : durably('produce to events topic', () => out.send(topics.events, routed.eventMessages), control, batch),
-        routed.deadLetters.length === 0 ? true : durably('produce to dead-letter topic', () => out.send(topics.dlq, routed.deadLetters), control, batch),
+        sendDeadLetters(routed.deadLetters, {
+          producer: out,
+          topic: topics.dlq,
+          sink,
+          durably: (what, task) => durably(what, task, control, batch),
+          now: Date.now,
+          onRefused: (letter, err, step) =>
+            log.warn(
+              { err, topic: batch.topic, partition: batch.partition, offset: letter.headers?.[HEADERS.sourceOffset], step },
+              step === 'whole' ? 'the dead-letter topic refused a dead letter; sending it reduced' : 'the dead-letter topic refused the reduced dead letter too; keeping it in the store (dead_letters)',
+            ),
+        }),
       ]);
       metrics.produceMs += performance.now() - t;
-      if (!eventsSent || !deadSent) return;
+      if (!eventsSent || dead === null) return;
       if (routed.deadLetters.length > 0) {
         log.info(
           { topic: batch.topic, partition: batch.partition, messages: routed.deadLetters.length, invalidEvents: routed.invalidEvents },
@@ -120,6 +142,8 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
       metrics.commitMs += performance.now() - t;
       metrics.stored += routed.events.length;
       metrics.dlq += routed.deadLetters.length;
+      metrics.dlqReduced += dead.reduced;
+      metrics.dlqKept += dead.kept;
       metrics.invalidEvents += routed.invalidEvents;
       metrics.batches += 1;
     }

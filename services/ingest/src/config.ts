@@ -19,6 +19,8 @@ export interface IngestConfig {
   maxBatchDelayMs: number;
   /** A message larger than this goes to the dead-letter topic unparsed. */
   maxMessageBytes: number;
+  /** An event dated further than this ahead of the wall clock is implausible: dead-lettered, field `time`. */
+  maxFutureMs: number;
   /** Backoff while ClickHouse or Kafka refuse a write: first pause, and the ceiling it doubles up to. */
   retryInitialMs: number;
   retryMaxMs: number;
@@ -36,6 +38,7 @@ export const INGEST_DEFAULTS = {
   maxInsertEvents: 8_192,
   maxBatchDelayMs: 200,
   maxMessageBytes: 256 * 1024,
+  maxFutureMs: 86_400_000,
   retryInitialMs: 200,
   retryMaxMs: 10_000,
   sessionTimeoutMs: 30_000,
@@ -56,6 +59,10 @@ const settings = {
   INGEST_MAX_MESSAGE_BYTES: {
     schema: envInt(1_024, 64 * 1024 * 1024, INGEST_DEFAULTS.maxMessageBytes),
     expected: 'bytes from 1024 to 67108864',
+  },
+  INGEST_MAX_FUTURE_MS: {
+    schema: envInt(60_000, 366 * 86_400_000, INGEST_DEFAULTS.maxFutureMs),
+    expected: 'milliseconds from 60000 (a minute) to 31622400000 (366 days)',
   },
   INGEST_RETRY_INITIAL_MS: { schema: envInt(1, 60_000, INGEST_DEFAULTS.retryInitialMs), expected: 'milliseconds from 1 to 60000' },
   INGEST_RETRY_MAX_MS: { schema: envInt(1, 600_000, INGEST_DEFAULTS.retryMaxMs), expected: 'milliseconds from 1 to 600000' },
@@ -86,6 +93,7 @@ export function ingestConfigFromEnv(env: Record<string, string | undefined>, opt
     maxInsertEvents: read(env, 'INGEST_MAX_INSERT_EVENTS'),
     maxBatchDelayMs: read(env, 'INGEST_MAX_BATCH_DELAY_MS'),
     maxMessageBytes: read(env, 'INGEST_MAX_MESSAGE_BYTES'),
+    maxFutureMs: read(env, 'INGEST_MAX_FUTURE_MS'),
     retryInitialMs: read(env, 'INGEST_RETRY_INITIAL_MS'),
     retryMaxMs: read(env, 'INGEST_RETRY_MAX_MS'),
     sessionTimeoutMs: read(env, 'INGEST_SESSION_TIMEOUT_MS'),

@@ -90,4 +90,29 @@ describe('routeMessages', () => {
     const routed = routeMessages([message(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))], options);
     expect(routed.deadLetters[0]?.headers?.[HEADERS.dlqReason]).toMatch(/UTF-8/);
   });
+
+  it('dead-letters a tombstone as a tombstone (null value), with the reason', () => {
+    const tomb: ConsumedMessage = { ...message(Buffer.alloc(0)), tombstone: true };
+    const routed = routeMessages([tomb], options);
+    expect(routed.events).toEqual([]);
+    expect(routed.deadLetters).toHaveLength(1);
+    expect(routed.deadLetters[0]?.value).toBeNull();
+    expect(routed.deadLetters[0]?.headers?.[HEADERS.dlqReason]).toContain('tombstone');
+  });
+
+  it('an empty value that is not a tombstone stays an empty value', () => {
+    const routed = routeMessages([message(Buffer.alloc(0))], options);
+    expect(Buffer.isBuffer(routed.deadLetters[0]?.value)).toBe(true);
+  });
+
+  it('dead-letters an event dated after the latest plausible time (field time), and keeps the message\'s valid neighbours', () => {
+    const latestEventMs = Date.parse('2024-03-04T09:00:00.000Z');
+    const ahead = { ...event, eventId: 'evt-ahead', time: '2024-03-06T09:00:00.000Z' };
+    const routed = routeMessages([message(JSON.stringify(event)), message(JSON.stringify(ahead))], { ...options, latestEventMs });
+    expect(routed.events.map((e) => e.eventId)).toEqual(['evt-1']);
+    expect(routed.deadLetters).toHaveLength(1);
+    expect(routed.deadLetters[0]?.headers?.[HEADERS.dlqField]).toBe('time');
+    expect(routed.deadLetters[0]?.headers?.[HEADERS.dlqReason]).toContain('INGEST_MAX_FUTURE_MS');
+  });
 });
+

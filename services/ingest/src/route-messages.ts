@@ -31,9 +31,28 @@ export interface RouteOptions {
   topic: string;
   partition: number;
   maxMessageBytes: number;
+  /**
+   * Latest plausible event time, epoch milliseconds (the wall clock plus
+   * INGEST_MAX_FUTURE_MS): an event dated after it is invalid, field `time`.
+   * Absent = no bound beyond the parsers' own (before 2100).
+   */
+  latestEventMs?: number;
+}
+
+const TOMBSTONE_REASON = 'a tombstone (a record with no value) carries no event';
+
+function implausibleTime(event: AccessEvent, latestMs: number): DecodeResult | null {
+  const t = Date.parse(event.time);
+  if (t <= latestMs) return null;
+  return {
+    ok: false,
+    field: 'time',
+    reason: `event ${event.eventId} is dated ${event.time}, ${Math.round((t - latestMs) / 60_000)} min past the latest plausible time ${new Date(latestMs).toISOString()} (INGEST_MAX_FUTURE_MS ahead of the wall clock): a clock or a parser is wrong`,
+  };
 }
 
 function decodeSafely(message: ConsumedMessage, maxBytes: number): DecodeResult[] {
+  if (message.tombstone === true) return [{ ok: false, field: 'message', reason: TOMBSTONE_REASON }];
   const header = message.headers[HEADERS.format];
   let format: InputFormat | undefined;
   if (header !== undefined && header !== '') {
@@ -57,7 +76,8 @@ function decodeSafely(message: ConsumedMessage, maxBytes: number): DecodeResult[
  * an invalid part to the dead-letter topic as it arrived. A message holding
  * valid and invalid events (a Bundle, a CSV file) has its valid events
  * stored AND goes to the DLQ whole; a replay of the fixed message stores its
- * events again under the same ids, which adds nothing. Pure: no I/O.
+ * events again under the same ids, which adds nothing. An event dated after
+ * `latestEventMs` is invalid like any other. Pure: no I/O, no clock.
  */
 export function routeMessages(messages: readonly ConsumedMessage[], options: RouteOptions): RoutedMessages {
   const events: AccessEvent[] = [];
@@ -68,6 +88,12 @@ export function routeMessages(messages: readonly ConsumedMessage[], options: Rou
 
   for (const message of messages) {
     const results = decodeSafely(message, options.maxMessageBytes);
+    if (options.latestEventMs !== undefined) {
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i] as DecodeResult;
+        if (r.ok) results[i] = implausibleTime(r.event, options.latestEventMs) ?? r;
+      }
+    }
     let firstFailure: { field: string; reason: string; line?: number } | undefined;
     let failures = 0;
     let valid = 0;
@@ -91,7 +117,8 @@ export function routeMessages(messages: readonly ConsumedMessage[], options: Rou
     const reason = `${where}${firstFailure.reason}${failures > 1 ? ` (and ${failures - 1} more)` : ''}`;
     deadLetters.push({
       key: message.key,
-      value: message.value,
+      // A tombstone is dead-lettered as a tombstone, not as an empty value.
+      value: message.tombstone === true ? null : message.value,
       headers: {
         ...message.headers,
         [HEADERS.dlqReason]: reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason,
