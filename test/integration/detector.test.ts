@@ -78,7 +78,8 @@ function reads(actor: string, from: string, count: number, every: number, first 
 // Wednesday 01:00 UTC: after hours.
 const BULK = reads('dd', '2026-03-04T01:00:00.000Z', 40, 3);
 const VIP = access(`${run}-u1-vip`, '2026-03-04T10:00:00.000Z', 'u1', 'vip1');
-// Five hours behind dd's newest read: behind the watermark, reported as late, counted nowhere.
+// Five hours behind dd's newest read, produced after the others were judged: behind the watermark,
+// reported as late, counted nowhere. (Produced with them, the event-time buffer would put it in its place.)
 const LATE = access(`${run}-dd-late`, '2026-03-03T22:00:00.000Z', 'dd', 'late-patient');
 
 const config: DetectorConfig = detectorConfigFromEnv({
@@ -88,6 +89,8 @@ const config: DetectorConfig = detectorConfigFromEnv({
   KAFKA_CLIENT: process.env['KAFKA_CLIENT'],
   KAFKA_PARTITIONS: String(PARTITIONS),
   KAFKA_TOPIC_EVENTS: EVENTS,
+  // No ingest here: a raw topic that does not exist leaves the events topic alone to say the detector caught up.
+  KAFKA_TOPIC_RAW: `det-raw-${run}`,
   KAFKA_TOPIC_ALERTS: ALERTS,
   DETECTOR_GROUP_ID: GROUP,
   CHARTWATCH_RULES_DIR: RULES_DIR,
@@ -204,8 +207,10 @@ describe('detector service on Kafka and ClickHouse', () => {
     const s = await startService();
     // Nobody runs ingest here and these events are not in ClickHouse: the live path judges them.
     await produce([...BULK, VIP]);
-    await produce([LATE]);
     await until('two alerts in ClickHouse', async () => (await store.countAlerts()) >= 2);
+    await caughtUp();
+    await produce([LATE]);
+    await until('the late read to be judged', () => s.metrics().late === 1);
     await caughtUp();
 
     const stored = await store.alerts({ order: 'asc' });

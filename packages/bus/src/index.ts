@@ -11,6 +11,7 @@ export type {
   ConsumerOptions,
   MessageHeaders,
   OutgoingMessage,
+  PartitionOffsets,
   TopicSpec,
 } from './types.ts';
 export { busConfigFromEnv, DEFAULT_TOPICS, KAFKA_CLIENTS } from './config.ts';

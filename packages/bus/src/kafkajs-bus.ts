@@ -1,7 +1,7 @@
-import { Kafka, logLevel, Partitioners, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import { ChartwatchError } from '@chartwatch/errors';
 import { chunkByBytes, DEFAULT_MAX_REQUEST_BYTES, nextOffset } from './send-chunks.ts';
-import type { Bus, BusConsumer, BusLogger, BusProducer, ConsumedMessage, ConsumerOptions, MessageHeaders, OutgoingMessage, TopicSpec } from './types.ts';
+import type { Bus, BusConsumer, BusLogger, BusProducer, ConsumedMessage, ConsumerOptions, MessageHeaders, OutgoingMessage, PartitionOffsets, TopicSpec } from './types.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -66,6 +66,7 @@ export function createKafkajsBus(options: KafkaBusOptions): Bus {
   const producers: Producer[] = [];
   const consumers = new Set<Consumer>();
   let shared: Promise<BusProducer> | undefined;
+  let offsetsAdmin: Promise<Admin> | undefined;
 
   async function newProducer(): Promise<BusProducer> {
     // The Java client's partitioner, so an actor's key lands on the same partition whatever the client.
@@ -131,8 +132,10 @@ export function createKafkajsBus(options: KafkaBusOptions): Bus {
                   isRunning,
                   isStale,
                   heartbeat,
-                  async commit(offset: string): Promise<void> {
-                    resolveOffset(offset);
+                  async commit(offset: string, options?: { readThrough?: string }): Promise<void> {
+                    // The resolved offset is where the next fetch starts; the committed one is where a restart does.
+                    resolveOffset(options?.readThrough ?? offset);
+                    if (BigInt(offset) < 0n) return;
                     await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(offset) }] }] });
                   },
                 },
@@ -143,6 +146,9 @@ export function createKafkajsBus(options: KafkaBusOptions): Bus {
         async stop(): Promise<void> {
           consumers.delete(consumer);
           await consumer.disconnect();
+        },
+        async commitOutside(topic: string, partition: number, offset: string): Promise<void> {
+          await consumer.commitOffsets([{ topic, partition, offset: nextOffset(offset) }]);
         },
       };
     },
@@ -166,7 +172,31 @@ export function createKafkajsBus(options: KafkaBusOptions): Bus {
       }
     },
 
+    async offsets(topic: string, groupId: string): Promise<PartitionOffsets[]> {
+      // One admin connection for the life of the bus: the detector asks every second or so.
+      offsetsAdmin ??= (async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        return admin;
+      })().catch((err: unknown) => {
+        offsetsAdmin = undefined;
+        throw err;
+      });
+      const admin = await offsetsAdmin;
+      // A topic that does not exist has no partitions (and fetchTopicOffsets would retry for seconds).
+      if (!(await admin.listTopics()).includes(topic)) return [];
+      const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+      const at = new Map<number, bigint>();
+      for (const t of committed) for (const p of t.partitions) if (BigInt(p.offset) >= 0n) at.set(p.partition, BigInt(p.offset));
+      return ends
+        .map((p) => ({ partition: p.partition, low: BigInt(p.low), end: BigInt(p.high), committed: at.get(p.partition) ?? null }))
+        .sort((a, b) => a.partition - b.partition);
+    },
+
     async close(): Promise<void> {
+      const admin = offsetsAdmin;
+      offsetsAdmin = undefined;
+      if (admin !== undefined) await admin.then((a) => a.disconnect()).catch(() => undefined);
       await Promise.allSettled([...consumers].map((c) => c.disconnect()));
       consumers.clear();
       await Promise.allSettled(producers.map((p) => p.disconnect()));

@@ -33,6 +33,8 @@ interface Partition {
 interface Member {
   id: number;
   assigned: Set<string>;
+  /** Read positions past the committed ones (commit's readThrough), forgotten on a rebalance. */
+  read: Map<string, number>;
 }
 
 interface Group {
@@ -115,6 +117,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
     }
     group.members.forEach((member, i) => {
       member.assigned = new Set(all.filter((_, j) => j % group.members.length === i));
+      member.read.clear();
     });
     arrived.fire();
   }
@@ -156,7 +159,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
       groups.set(opts.groupId, group);
     }
     const g = group;
-    const member: Member = { id: nextMemberId++, assigned: new Set() };
+    const member: Member = { id: nextMemberId++, assigned: new Set(), read: new Map() };
     const batchLimit = opts.maxBatchMessages ?? maxBatch;
     let running = false;
     let loop: Promise<void> | undefined;
@@ -164,7 +167,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
 
     function position(topic: string, index: number, part: Partition): number {
       const committed = g.committed.get(tp(topic, index));
-      if (committed !== undefined) return Math.max(committed, part.base);
+      if (committed !== undefined) return Math.max(committed, member.read.get(tp(topic, index)) ?? 0, part.base);
       return g.fromBeginning ? part.base : part.base + part.messages.length;
     }
 
@@ -206,7 +209,7 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
           continue;
         }
         const key = tp(batch.topic, batch.partition);
-        const before = g.committed.get(key);
+        let progressed = false;
         try {
           await handler(
             { topic: batch.topic, partition: batch.partition, messages: batch.messages },
@@ -214,9 +217,12 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
               isRunning: () => running,
               isStale: () => !member.assigned.has(key),
               heartbeat: async () => {},
-              async commit(offset: string): Promise<void> {
+              async commit(offset: string, options?: { readThrough?: string }): Promise<void> {
                 const next = Number(offset) + 1;
                 if (next > (g.committed.get(key) ?? 0)) g.committed.set(key, next);
+                const read = Number(options?.readThrough ?? offset) + 1;
+                if (read > (member.read.get(key) ?? 0)) member.read.set(key, read);
+                progressed = true;
                 released.fire();
               },
             },
@@ -228,12 +234,19 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
         }
         // A handler that resolves without I/O would otherwise keep this loop
         // in microtasks forever and starve timers and sockets.
-        if (g.committed.get(key) === before) await new Promise((r) => setTimeout(r, 20));
+        if (!progressed) await new Promise((r) => setTimeout(r, 20));
         else await new Promise((r) => setImmediate(r));
       }
     }
 
     const consumer: BusConsumer = {
+      async commitOutside(topic: string, partition: number, offset: string): Promise<void> {
+        const key = tp(topic, partition);
+        if (!member.assigned.has(key)) throw new ChartwatchError('CW_ERR_BUS', `commit: ${topic}/${partition} is not assigned to this consumer`);
+        const next = Number(offset) + 1;
+        if (next > (g.committed.get(key) ?? 0)) g.committed.set(key, next);
+        released.fire();
+      },
       async run(handler): Promise<void> {
         for (const topic of opts.topics) {
           topicOf(topic);

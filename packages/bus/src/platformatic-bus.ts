@@ -122,6 +122,9 @@ export function createPlatformaticBus(options: KafkaBusOptions): Bus {
           isStale: () => generation !== undefined && generation !== consumer.generationId,
           heartbeat: async () => {},
           async commit(offset: string): Promise<void> {
+            // The stream reads on by itself, so a readThrough needs nothing here; "-1" (or an offset
+            // before this batch, held by the handler) commits nothing.
+            if (BigInt(offset) < BigInt((messages[0] as RawMessage).offset)) return;
             const target = messages.find((x) => x.offset.toString() === offset);
             if (!target) throw new ChartwatchError('CW_ERR_BUS', `commit: offset ${offset} is not in this batch of ${head.topic}/${head.partition}`);
             await target.commit();

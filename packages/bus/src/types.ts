@@ -49,8 +49,14 @@ export interface BatchControl {
    * Declares every message of this partition up to and including `offset`
    * processed and commits it for the group (the committed position becomes
    * offset + 1). Resolves once the commit is durable.
+   *
+   * `readThrough` (at or after `offset`): the consumer goes on reading after
+   * it, while the messages between `offset` and it stay uncommitted; they
+   * are delivered again only after a restart or a rebalance. For a handler
+   * that holds messages past the batch (the detector's event-time buffer).
+   * An `offset` of "-1" commits nothing.
    */
-  commit(offset: string): Promise<void>;
+  commit(offset: string, options?: { readThrough?: string }): Promise<void>;
 }
 
 export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
@@ -84,6 +90,12 @@ export interface BusConsumer {
   run(handler: BatchHandler): Promise<void>;
   /** Stops fetching, waits for the handler call in flight, leaves the group. */
   stop(): Promise<void>;
+  /**
+   * Commits `offset` of a partition outside a handler call (commit()'s
+   * meaning), for a handler that finishes held messages later. Fails if the
+   * partition is no longer this consumer's. Absent where the bus cannot (platformatic).
+   */
+  commitOutside?(topic: string, partition: number, offset: string): Promise<void>;
 }
 
 export interface BusProducer {
@@ -101,6 +113,17 @@ export interface TopicSpec {
 
 export type BusKind = 'kafkajs' | 'platformatic' | 'memory';
 
+/** One partition's extent and a group's position in it. */
+export interface PartitionOffsets {
+  partition: number;
+  /** Offset of the oldest message retained. */
+  low: bigint;
+  /** Offset the next message produced will get (the high watermark). */
+  end: bigint;
+  /** The group's committed position (next offset it will read); null when it has committed nothing there. */
+  committed: bigint | null;
+}
+
 export interface Bus {
   readonly kind: BusKind;
   /** A connected producer; producers are cheap to hold and safe to share. */
@@ -108,6 +131,12 @@ export interface Bus {
   consumer(options: ConsumerOptions): BusConsumer;
   /** Creates the topics that do not exist yet; existing topics are left as they are. */
   ensureTopics(topics: TopicSpec[]): Promise<void>;
+  /**
+   * Every partition of `topic` with its extent and `groupId`'s committed
+   * position: how a service tells whether another has read everything
+   * produced so far. Absent where the bus cannot say (platformatic).
+   */
+  offsets?(topic: string, groupId: string): Promise<PartitionOffsets[]>;
   /** Closes the producers and consumers this bus created. */
   close(): Promise<void>;
 }

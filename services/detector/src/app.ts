@@ -1,5 +1,5 @@
 import type { BatchControl, Bus, BusConsumer, ConsumedBatch, ConsumedMessage } from '@chartwatch/bus';
-import { partitionForKey, retryWithBackoff } from '@chartwatch/bus';
+import { retryWithBackoff } from '@chartwatch/bus';
 import type { Alert, LoadedRule, ReferenceLookup, ReplayScorer } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { parseCanonicalLine } from '@chartwatch/event';
@@ -8,8 +8,13 @@ import { refreshModel } from '@chartwatch/model';
 import type { ModelHolder, ModelSource, RefreshOutcome } from '@chartwatch/model';
 import { ReferenceIndex } from '@chartwatch/reference';
 import { AlertPublisher } from './alert-publisher.ts';
+import { BoundedIdSet } from './bounded-id-set.ts';
+import { EventTimeBuffer } from './event-time-buffer.ts';
+import { busPipelineProgress } from './pipeline-progress.ts';
+import type { PipelineProgress } from './pipeline-progress.ts';
 import type { AlertStore, Durably, PublishCounts, SuppressionCheck } from './alert-publisher.ts';
 import type { DetectorConfig } from './config.ts';
+import { DETECTOR_DEFAULTS } from './config.ts';
 import type { EventHistoryStore, HistorySource } from './history-source.ts';
 import { storeHistory } from './history-source.ts';
 import { DEFAULT_MODEL_REFRESH_MS, partitionModelScorers } from './model-refresh.ts';
@@ -32,6 +37,16 @@ export interface DetectorRunSettings extends CoreSettings {
   maxBatchDelayMs: number;
   retryInitialMs: number;
   retryMaxMs: number;
+  /**
+   * How far behind the newest event time a held event waits before it is
+   * judged without a caught-up signal. Null or absent: DEFAULT_REORDER_HOLD_MS
+   * (1 h) when `progress` is given, else the allowed lateness.
+   */
+  reorderHoldMs?: number | null;
+  /** An event dated further than this ahead of the wall clock waits, moving no watermark. Default 15 min. */
+  maxFutureMs?: number;
+  /** Bound on held events. Default 500,000. */
+  reorderMaxEvents?: number;
 }
 
 export interface DetectorRunOptions {
@@ -51,6 +66,10 @@ export interface DetectorRunOptions {
    * per-actor state like the core does. Absent = rules only.
    */
   scorers?: (partition: number) => readonly ReplayScorer[];
+  /** Says when everything produced so far is held (busPipelineProgress on Kafka); null = the hold alone decides. */
+  progress?: PipelineProgress | null;
+  /** Wall clock for the future-dated guard; tests pass their own. */
+  now?: () => number;
 }
 
 export interface DetectorMetrics {
@@ -64,6 +83,10 @@ export interface DetectorMetrics {
   judged: number;
   /** Events the core reported behind the watermark. */
   late: number;
+  /** Events dated more than maxFutureMs ahead of the wall clock: held apart, moving no watermark. */
+  future: number;
+  /** Events waiting in the event-time buffer now. */
+  held: number;
   /** Partition states rebuilt from the store, and the events read doing so. */
   rebuilds: number;
   warmupEvents: number;
@@ -105,12 +128,12 @@ export interface DetectorRun {
   stop(): Promise<void>;
 }
 
-function decodeSlice(slice: readonly ConsumedMessage[]): { events: AccessEvent[]; invalid: { offset: string; field: string; reason: string }[] } {
-  const events: AccessEvent[] = [];
+function decodeSlice(slice: readonly ConsumedMessage[]): { events: { event: AccessEvent; offset: bigint }[]; invalid: { offset: string; field: string; reason: string }[] } {
+  const events: { event: AccessEvent; offset: bigint }[] = [];
   const invalid: { offset: string; field: string; reason: string }[] = [];
   for (const m of slice) {
     const r = parseCanonicalLine(m.value.toString('utf8'));
-    if (r.ok) events.push(r.event);
+    if (r.ok) events.push({ event: r.event, offset: BigInt(m.offset) });
     else invalid.push({ offset: m.offset, field: r.field, reason: r.reason });
   }
   return { events, invalid };
@@ -123,27 +146,57 @@ function addCounts(metrics: DetectorMetrics, counts: PublishCounts): void {
   metrics.alertsSuppressed += counts.suppressed;
 }
 
+/** Default hold of the event-time buffer when the pipeline can say it caught up (Kafka): the skew a backlog may have. */
+export const DEFAULT_REORDER_HOLD_MS = 3_600_000;
+export const DEFAULT_MAX_FUTURE_MS = 900_000;
+export const DEFAULT_REORDER_MAX_EVENTS = 500_000;
+/** How often a detector with held events asks whether the pipeline caught up. */
+const CATCH_UP_CHECK_MS = 1_000;
+/** The one core of an instance, labelled as partition 0 of 1 (it reads every actor's history). */
+const CORE = 0;
+
 /**
  * The streaming detector on any bus (Kafka or the embedded in-process
  * queue): joins `settings.groupId` on the events topic and, per partition
  * batch, one sub-batch of `batchSize` messages at a time:
  *
- *   decode → (re)build the partition's state if it is missing or stale →
- *   feed the core → publish its alerts (alerts topic, then store) →
- *   commit the sub-batch's last offset.
+ *   decode → (re)build the instance's core if it is missing or stale →
+ *   hold the events in the event-time buffer → release what the buffer's
+ *   frontier passed, in event-time order, into the core → publish its
+ *   alerts (alerts topic, then store) → commit up to the partition's
+ *   oldest event still held.
  *
- * Every partition has a core of its own, rebuilt from the store's history
- * when the partition arrives without a state that continues exactly at the
- * batch's first offset (first batch after a start, after a rebalance moved
- * it here, after a redelivery or a reset of the group's offsets, after a
- * rules change). Nothing is committed before the alerts the sub-batch caused
- * are in both Kafka and the store.
+ * One core per instance, fed from every partition it consumes through one
+ * event-time buffer (event-time-buffer.ts), so the partitioning of the
+ * events or raw topic, the producer's partitioner and a backlog worked
+ * through side by side cannot change what the core sees: the events in
+ * event-time order, as replay sorts them. Held events leave when they are
+ * `reorderHoldMs` behind the newest, or all at once when `progress` says
+ * the pipeline caught up. The core is rebuilt from the store's history when
+ * a partition's batch does not continue where the core left it (first batch
+ * after a start, a redelivery, a reset of the group's offsets, a partition
+ * that arrives after judging began, a rules change). Nothing is committed
+ * before the alerts of the events it covers are in both Kafka and the store.
  */
 export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): Promise<DetectorRun> {
   const { settings } = options;
   const log = options.logger.child({ component: 'detector' });
-  const states = new Map<number, PartitionState>();
-  const wrongPartitionLogged = new Set<number>();
+  const now = options.now ?? Date.now;
+  const progress = options.progress ?? null;
+  const holdMs = settings.reorderHoldMs ?? (progress === null ? settings.allowedLatenessMs : DEFAULT_REORDER_HOLD_MS);
+  const buffer = new EventTimeBuffer({
+    holdMs,
+    maxFutureMs: settings.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS,
+    maxEvents: settings.reorderMaxEvents ?? DEFAULT_REORDER_MAX_EVENTS,
+  });
+  /** The core, and per partition the next offset it expects. */
+  let core: PartitionState | null = null;
+  const expected = new Map<number, bigint>();
+  const committed = new Map<number, bigint>();
+  /** Ids a rebuild put in the buffer from the store: the stream's copy is a repeat. */
+  let fromStore = new BoundedIdSet(settings.seenEventIds);
+  let releasedSinceRebuild = false;
+  let lastCatchUpCheck = 0;
   const stopping = new AbortController();
   let rules = options.rules;
   let reference = options.reference;
@@ -154,6 +207,8 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
     repeats: 0,
     judged: 0,
     late: 0,
+    future: 0,
+    held: 0,
     rebuilds: 0,
     warmupEvents: 0,
     alertsRaised: 0,
@@ -170,31 +225,51 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
   const producer = await bus.producer();
   const publisher = new AlertPublisher(producer, settings.topics.alerts, options.alerts, () => suppressions);
 
-  function logPublished(alerts: readonly Alert[], counts: PublishCounts, partition: number): void {
-    if (counts.suppressed > 0) log.info({ partition, suppressed: counts.suppressed }, 'alerts covered by an active suppression: not published');
+  // Handler calls and the idle release both touch the core and the buffer: one at a time.
+  let serial: Promise<unknown> = Promise.resolve();
+  function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = serial.then(task, task);
+    serial = run.catch(() => undefined);
+    return run;
+  }
+
+  function logPublished(alerts: readonly Alert[], counts: PublishCounts): void {
+    if (counts.suppressed > 0) log.info({ suppressed: counts.suppressed }, 'alerts covered by an active suppression: not published');
     if (counts.published === 0) return;
     for (const a of alerts) {
       // Ids only: the logger redacts patient ids anyway, and an alert's subject is an actor.
-      log.info({ partition, alertId: a.alertId, ruleId: a.ruleId, actorId: a.actorId, severity: a.severity, windowStart: a.windowStart, firedAt: a.firedAt }, 'alert');
+      log.info({ alertId: a.alertId, ruleId: a.ruleId, actorId: a.actorId, severity: a.severity, windowStart: a.windowStart, firedAt: a.firedAt }, 'alert');
     }
   }
 
-  async function rebuild(partition: number, firstEvents: readonly AccessEvent[], control: BatchControl, givingUp: () => boolean, durably: Durably): Promise<PartitionState | null> {
+  function holdFromStore(event: AccessEvent): void {
+    const t = Date.parse(event.time);
+    const added = buffer.add({ event, t, partition: -1, offset: null }, now());
+    if (added === false) return;
+    fromStore.add(event.eventId);
+    if (added === 'future') metrics.future++;
+  }
+
+  async function rebuild(partition: number, firstEvents: readonly AccessEvent[], fresh: boolean, control: BatchControl, givingUp: () => boolean, durably: Durably): Promise<PartitionState | null> {
     const box: { value: Rebuilt | null } = { value: null };
     const started = Date.now();
     const referenceAtStart = reference;
     let lastBeat = started;
-    const ok = await durably('rebuild partition state from the store', async () => {
+    const ok = await durably('rebuild the detector state from the store', async () => {
+      buffer.clear();
+      fromStore = new BoundedIdSet(settings.seenEventIds);
       box.value = await rebuildPartition({
-        partition,
-        partitions: settings.partitions,
+        partition: CORE,
+        partitions: 1,
         rules,
         rulesVersion: metrics.rulesVersion,
         reference,
         settings,
         history: options.history,
         firstEvents,
-        scorers: options.scorers?.(partition) ?? [],
+        scorers: options.scorers?.(CORE) ?? [],
+        hold: holdFromStore,
+        fresh,
         progress: async () => {
           if (Date.now() - lastBeat > 1_000) {
             lastBeat = Date.now();
@@ -214,14 +289,16 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
     if (rebuilt.alerts.length > 0 && counts === null) return null;
     if (counts !== null) {
       addCounts(metrics, counts);
-      logPublished(rebuilt.alerts, counts, partition);
+      logPublished(rebuilt.alerts, counts);
     }
+    releasedSinceRebuild = false;
     const stats = rebuilt.state.detector.stats();
     log.info(
       {
         partition,
         from: rebuilt.from,
         events: rebuilt.warmupEvents,
+        heldFromStore: buffer.size,
         watermark: stats.watermark,
         activeWindows: stats.activeWindows,
         alertsBeforeFloor: rebuilt.olderAlerts,
@@ -230,9 +307,49 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
         published: counts?.published ?? 0,
         ms: Date.now() - started,
       },
-      'partition state rebuilt from the store',
+      'detector state rebuilt from the store',
     );
     return rebuilt.state;
+  }
+
+  /** Asks, at most once a second, whether everything produced so far is held. */
+  async function caughtUp(): Promise<boolean> {
+    if (progress === null || buffer.size === 0 || Date.now() - lastCatchUpCheck < CATCH_UP_CHECK_MS) return false;
+    lastCatchUpCheck = Date.now();
+    try {
+      return await progress.caughtUp(expected);
+    } catch (err) {
+      log.warn({ err }, 'asking whether the pipeline caught up failed; held events wait for the hold instead');
+      return false;
+    }
+  }
+
+  /** Moves what the buffer's frontier passed into the core; returns the alerts it raised. */
+  async function release(state: PartitionState, all: boolean): Promise<Alert[]> {
+    const raised: Alert[] = [];
+    const out = all ? buffer.releaseAll(now()) : buffer.release(now());
+    for (const h of out) {
+      const alerts = state.offer(h.event);
+      if (alerts === null) {
+        metrics.repeats++;
+        continue;
+      }
+      metrics.judged++;
+      for (const a of alerts) raised.push(a);
+    }
+    if (out.length > 0) releasedSinceRebuild = true;
+    metrics.held = buffer.size;
+    const late = state.endOfSlice();
+    if (late.length > 0) {
+      metrics.late += late.length;
+      let worst = 0;
+      for (const l of late) if (l.lateByMs > worst) worst = l.lateByMs;
+      log.warn(
+        { count: late.length, watermark: late[0]?.watermark, maxLateByMs: worst, eventIds: late.slice(0, 5).map((l) => l.event.eventId) },
+        'events arrived behind the watermark, later than the allowed lateness after event-time ordering: stored, counted in no window',
+      );
+    }
+    return raised;
   }
 
   async function handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
@@ -263,61 +380,121 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
         metrics.invalid += invalid.length;
         log.warn({ partition, count: invalid.length, first: invalid[0] }, 'messages on the events topic are not canonical events; skipped');
       }
-      const probe = events[0];
-      if (probe !== undefined && !wrongPartitionLogged.has(partition) && partitionForKey(probe.actor.id, settings.partitions) !== partition) {
-        wrongPartitionLogged.add(partition);
-        log.error(
-          { partition, configuredPartitions: settings.partitions, actorId: probe.actor.id, key: first.key },
-          'an actor arrived on a partition its id does not hash to: the events topic has another partition count than configured (KAFKA_PARTITIONS), or the producer keys by something else; rebuilds will read the wrong actors',
-        );
-      }
 
-      let state = states.get(partition);
-      if (state !== undefined && (state.nextOffset !== BigInt(first.offset) || state.rulesVersion !== metrics.rulesVersion)) {
-        const reason = state.rulesVersion !== metrics.rulesVersion ? 'rules changed' : `batch starts at offset ${first.offset}, state continues at ${String(state.nextOffset)}`;
-        log.info({ partition, reason }, 'partition state does not continue this batch; rebuilding');
-        states.delete(partition);
-        state = undefined;
+      const at = expected.get(partition);
+      if (at === undefined || at !== BigInt(first.offset)) committed.set(partition, BigInt(first.offset));
+      let reason: string | null = null;
+      if (core !== null && core.rulesVersion !== metrics.rulesVersion) reason = 'rules changed';
+      else if (core !== null && at !== undefined && at !== BigInt(first.offset)) reason = `partition ${partition}'s batch starts at offset ${first.offset}, the state continues at ${String(at)}`;
+      else if (core !== null && at === undefined && releasedSinceRebuild) reason = `partition ${partition} arrived after judging began`;
+      if (reason !== null) {
+        log.info({ partition, reason }, 'the detector state does not continue this batch; rebuilding');
+        core = null;
       }
-      if (state === undefined && events.length > 0) {
-        const rebuilt = await rebuild(partition, events, control, givingUp, durably);
+      if (core === null && events.length > 0) {
+        const rebuilt = await rebuild(
+          partition,
+          events.map((e) => e.event),
+          first.offset === '0',
+          control,
+          givingUp,
+          durably,
+        );
         if (rebuilt === null) return;
-        state = rebuilt;
-        states.set(partition, state);
+        core = rebuilt;
       }
 
       const raised: Alert[] = [];
-      if (state !== undefined) {
-        for (const event of events) {
-          const out = state.offer(event);
-          if (out === null) {
+      if (core !== null) {
+        const wall = now();
+        for (const { event, offset } of events) {
+          if (fromStore.delete(event.eventId)) {
             metrics.repeats++;
             continue;
           }
-          metrics.judged++;
-          for (const a of out) raised.push(a);
+          const t = Date.parse(event.time);
+          // A future-dated event must not pin its partition's commits until its time comes: the store has it.
+          const added = buffer.add({ event, t, partition, offset }, wall);
+          if (added === false) metrics.repeats++;
+          else if (added === 'future') {
+            metrics.future++;
+            log.warn(
+              { partition, eventId: event.eventId, time: event.time, aheadMs: t - wall },
+              'event dated ahead of the wall clock: stored, moves no watermark, judged when its time comes',
+            );
+          }
         }
-        state.nextOffset = BigInt(last.offset) + 1n;
-        const late = state.endOfSlice();
-        if (late.length > 0) {
-          metrics.late += late.length;
-          let worst = 0;
-          for (const l of late) if (l.lateByMs > worst) worst = l.lateByMs;
-          log.warn(
-            { partition, count: late.length, watermark: late[0]?.watermark, maxLateByMs: worst, eventIds: late.slice(0, 5).map((l) => l.event.eventId) },
-            'events arrived behind the watermark (late, or a repeat the state had forgotten): stored, counted in no window',
-          );
-        }
+        expected.set(partition, BigInt(last.offset) + 1n);
+        for (const a of await release(core, await caughtUp())) raised.push(a);
       }
       if (raised.length > 0) {
         metrics.alertsRaised += raised.length;
-        const counts = await publisher.publish(raised, (state as PartitionState).recentAlerts, durably);
+        const counts = await publisher.publish(raised, (core as PartitionState).recentAlerts, durably);
         if (counts === null) return;
         addCounts(metrics, counts);
-        logPublished(raised, counts, partition);
+        logPublished(raised, counts);
       }
-      await control.commit(last.offset);
+      // Committed up to the oldest event of this partition still held (a restart delivers the held ones
+      // again), read on past the slice. Never backwards: a commit below the last one would replay judged events.
+      const low = buffer.lowestHeldOffset(partition);
+      let upTo = low === null ? BigInt(last.offset) : low - 1n;
+      const done = committed.get(partition);
+      if (done !== undefined && upTo < done - 1n) upTo = done - 1n;
+      await control.commit(String(upTo), { readThrough: last.offset });
+      if (upTo >= 0n) committed.set(partition, upTo + 1n);
       metrics.batches++;
+    }
+  }
+
+  /** Between batches: held events leave once the pipeline caught up (or the wall clock reached a future-dated one). */
+  async function releaseWhileIdle(): Promise<void> {
+    const state = core;
+    if (state === null || stopping.signal.aborted) return;
+    if (buffer.size === 0) {
+      await commitReleased();
+      return;
+    }
+    const all = await caughtUp();
+    const raised = await release(state, all);
+    if (raised.length === 0) {
+      await commitReleased();
+      return;
+    }
+    metrics.alertsRaised += raised.length;
+    const durably: Durably = (what, task) =>
+      retryWithBackoff(task, {
+        initialMs: settings.retryInitialMs,
+        maxMs: settings.retryMaxMs,
+        signal: stopping.signal,
+        shouldGiveUp: () => stopping.signal.aborted,
+        heartbeat: async () => undefined,
+        onFailure: (err, attempt, pauseMs) => {
+          metrics.retries++;
+          log.warn({ err, attempt, pauseMs }, `${what} failed; retrying`);
+        },
+      });
+    const counts = await publisher.publish(raised, state.recentAlerts, durably);
+    if (counts === null) return;
+    addCounts(metrics, counts);
+    logPublished(raised, counts);
+    await commitReleased();
+  }
+
+  /** After an idle release: each partition's commit moves up to its oldest event still held (or all it read). */
+  async function commitReleased(): Promise<void> {
+    const commitOutside = consumer.commitOutside?.bind(consumer);
+    if (commitOutside === undefined) return;
+    for (const [partition, next] of expected) {
+      const low = buffer.lowestHeldOffset(partition);
+      const upTo = low === null ? next - 1n : low - 1n;
+      if (upTo < 0n || upTo + 1n <= (committed.get(partition) ?? 0n)) continue;
+      try {
+        await commitOutside(settings.topics.events, partition, String(upTo));
+        committed.set(partition, upTo + 1n);
+      } catch (err) {
+        // A partition that moved elsewhere: its new owner rebuilds and commits.
+        log.debug({ err, partition }, 'commit after an idle release failed');
+      }
     }
   }
 
@@ -329,9 +506,22 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
     maxBatchMessages: settings.batchSize * 4,
     onError: (err) => log.error({ err }, 'consumer failed; it restarts from the last committed offset'),
   });
-  await consumer.run(handleBatch);
+  await consumer.run((batch, control) => exclusive(() => handleBatch(batch, control)));
+  const idle = setInterval(() => {
+    exclusive(releaseWhileIdle).catch((err: unknown) => log.error({ err }, 'releasing held events failed; they stay held'));
+  }, CATCH_UP_CHECK_MS);
+  idle.unref();
   log.info(
-    { topic: settings.topics.events, alerts: settings.topics.alerts, groupId: settings.groupId, rules: rules.length, bus: bus.kind, partitions: settings.partitions },
+    {
+      topic: settings.topics.events,
+      alerts: settings.topics.alerts,
+      groupId: settings.groupId,
+      rules: rules.length,
+      bus: bus.kind,
+      partitions: settings.partitions,
+      reorderHoldMs: holdMs,
+      caughtUpSignal: progress !== null,
+    },
     'detector started',
   );
 
@@ -342,32 +532,34 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
     },
     setReference(next: ReferenceLookup): void {
       reference = next;
-      for (const s of states.values()) s.detector.setReference(next);
+      core?.detector.setReference(next);
     },
     setSuppressions(check: SuppressionCheck | null): void {
       suppressions = check;
     },
-    metrics: () => ({ ...metrics }),
-    partitions: () =>
-      [...states.values()]
-        .sort((a, b) => a.partition - b.partition)
-        .map((s) => {
-          const st = s.detector.stats();
-          return {
-            partition: s.partition,
-            nextOffset: s.nextOffset === null ? null : String(s.nextOffset),
-            rulesVersion: s.rulesVersion,
-            watermark: st.watermark,
-            maxEventTime: st.maxEventTime,
-            activeWindows: st.activeWindows,
-            actors: st.actors,
-            rememberedEventIds: s.rememberedEventIds,
-          };
-        }),
+    metrics: () => ({ ...metrics, held: buffer.size }),
+    partitions: () => {
+      const state = core;
+      if (state === null) return [];
+      const st = state.detector.stats();
+      return [...expected.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([partition, next]) => ({
+          partition,
+          nextOffset: String(next),
+          rulesVersion: state.rulesVersion,
+          watermark: st.watermark,
+          maxEventTime: st.maxEventTime,
+          activeWindows: st.activeWindows,
+          actors: st.actors,
+          rememberedEventIds: state.rememberedEventIds,
+        }));
+    },
     async stop(): Promise<void> {
       stopping.abort();
+      clearInterval(idle);
       await consumer.stop();
-      log.info({ ...metrics }, 'detector stopped');
+      log.info({ ...metrics, held: buffer.size }, 'detector stopped');
     },
   };
 }
@@ -400,7 +592,8 @@ export type DetectorServiceConfig = Pick<
   | 'seenEventIds'
   | 'retryInitialMs'
   | 'retryMaxMs'
->;
+> &
+  Partial<Pick<DetectorConfig, 'reorderHoldMs' | 'maxFutureMs' | 'reorderMaxEvents' | 'upstreamGroupId'>>;
 
 export interface DetectorServiceDeps {
   config: DetectorServiceConfig;
@@ -422,6 +615,8 @@ export interface DetectorServiceDeps {
   model?: DetectorModel;
   /** Wall clock for loading suppressions; tests pass their own. */
   now?: () => number;
+  /** Wall clock of the future-dated guard (DETECTOR_MAX_FUTURE_MS); default Date.now. */
+  wallClock?: () => number;
 }
 
 export interface DetectorModel {
@@ -523,7 +718,15 @@ export function createDetectorService(deps: DetectorServiceDeps): DetectorServic
           warmupHorizonMs: config.warmupHorizonMs,
           recentAlertIds: config.recentAlertIds,
           seenEventIds: config.seenEventIds,
+          reorderHoldMs: config.reorderHoldMs ?? null,
+          ...(config.maxFutureMs !== undefined ? { maxFutureMs: config.maxFutureMs } : {}),
+          ...(config.reorderMaxEvents !== undefined ? { reorderMaxEvents: config.reorderMaxEvents } : {}),
         },
+        progress: busPipelineProgress(bus, {
+          upstream: { groupId: config.upstreamGroupId ?? DETECTOR_DEFAULTS.upstreamGroupId, topic: config.bus.topics.raw },
+          events: { groupId: config.groupId, topic: config.bus.topics.events },
+        }),
+        ...(deps.wallClock !== undefined ? { now: deps.wallClock } : {}),
         rules: pack.rules,
         reference: index,
         alerts: store,

@@ -28,6 +28,14 @@ export interface DetectorConfig {
   allowedLatenessMs: number;
   /** Event history read to rebuild a partition; null = derived from the rules. */
   warmupHorizonMs: number | null;
+  /** How far behind the newest event time held events wait without a caught-up signal; null = 1 h on Kafka, the allowed lateness otherwise. */
+  reorderHoldMs: number | null;
+  /** An event dated further than this ahead of the wall clock moves no watermark and waits for its time. */
+  maxFutureMs: number;
+  /** Bound on the events held for event-time ordering. */
+  reorderMaxEvents: number;
+  /** The consumer group of ingest, whose position on the raw topic says whether the pipeline caught up. */
+  upstreamGroupId: string;
   /** Messages judged, published and committed together. */
   batchSize: number;
   maxBatchDelayMs: number;
@@ -49,6 +57,9 @@ export const DETECTOR_DEFAULTS = {
   rulesDebounceMs: 500,
   timezone: 'UTC',
   allowedLatenessMs: 300_000,
+  maxFutureMs: 900_000,
+  reorderMaxEvents: 500_000,
+  upstreamGroupId: 'chartwatch-ingest',
   batchSize: 512,
   maxBatchDelayMs: 200,
   recentAlertIds: 10_000,
@@ -90,6 +101,16 @@ const settings = {
     ),
     expected: 'a duration like 30d or 12h (unset = derived from the rules: longest window, baseline history and care memory)',
   },
+  DETECTOR_REORDER_HOLD_MS: {
+    schema: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(30 * 86_400_000).optional()),
+    expected: 'milliseconds from 0 to 2592000000 (30 days); unset = 3600000 on Kafka, DETECTOR_ALLOWED_LATENESS_MS on the in-process queue',
+  },
+  DETECTOR_MAX_FUTURE_MS: { schema: envInt(0, 7 * 86_400_000, DETECTOR_DEFAULTS.maxFutureMs), expected: 'milliseconds from 0 to 604800000 (7 days)' },
+  DETECTOR_REORDER_MAX_EVENTS: { schema: envInt(1_000, 100_000_000, DETECTOR_DEFAULTS.reorderMaxEvents), expected: 'a whole number of events from 1000 to 100000000' },
+  INGEST_GROUP_ID: {
+    schema: z.preprocess(blankAsUnset, z.string().regex(/^[A-Za-z0-9._-]{1,128}$/).default(DETECTOR_DEFAULTS.upstreamGroupId)),
+    expected: '1-128 of letters, digits, ".", "_", "-" (the ingest group whose raw-topic position the detector waits for)',
+  },
   DETECTOR_BATCH_SIZE: { schema: envInt(1, 50_000, DETECTOR_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
   DETECTOR_MAX_BATCH_DELAY_MS: { schema: envInt(1, 60_000, DETECTOR_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
   DETECTOR_RECENT_ALERT_IDS: { schema: envInt(1, 10_000_000, DETECTOR_DEFAULTS.recentAlertIds), expected: 'a whole number from 1 to 10000000' },
@@ -122,6 +143,10 @@ export function detectorConfigFromEnv(env: Env, options: { requireBrokers?: bool
     timezone: read(env, 'CHARTWATCH_TIMEZONE'),
     allowedLatenessMs: read(env, 'DETECTOR_ALLOWED_LATENESS_MS'),
     warmupHorizonMs: read(env, 'DETECTOR_WARMUP_HORIZON') ?? null,
+    reorderHoldMs: read(env, 'DETECTOR_REORDER_HOLD_MS') ?? null,
+    maxFutureMs: read(env, 'DETECTOR_MAX_FUTURE_MS'),
+    reorderMaxEvents: read(env, 'DETECTOR_REORDER_MAX_EVENTS'),
+    upstreamGroupId: read(env, 'INGEST_GROUP_ID'),
     batchSize: read(env, 'DETECTOR_BATCH_SIZE'),
     maxBatchDelayMs: read(env, 'DETECTOR_MAX_BATCH_DELAY_MS'),
     recentAlertIds: read(env, 'DETECTOR_RECENT_ALERT_IDS'),

@@ -110,6 +110,14 @@ export interface RebuildRequest {
   progress: () => Promise<boolean>;
   /** Fresh scorers for this partition's state (default none). */
   scorers?: readonly ReplayScorer[];
+  /**
+   * Events at or after the floor go here instead of into the core (the
+   * detector's event-time buffer), so they are judged in event-time order
+   * with what the stream delivers next. Absent = fed to the core at once.
+   */
+  hold?: (event: AccessEvent) => void;
+  /** With `hold`: no previous owner judged anything (the group starts at offset 0), so every stored event is held. */
+  fresh?: boolean;
 }
 
 export interface Rebuilt {
@@ -153,7 +161,7 @@ export async function rebuildPartition(req: RebuildRequest): Promise<Rebuilt | n
   if (!Number.isFinite(newest)) throw new RangeError('rebuildPartition needs at least one event with a valid time');
   const horizon = settings.warmupHorizonMs ?? warmupHorizonMs(req.rules, { careMemoryMs: DEFAULT_CARE_OPTIONS.memoryMs, allowedLatenessMs: settings.allowedLatenessMs });
   const from = new Date(newest - horizon).toISOString();
-  const floorMs = earliest - settings.allowedLatenessMs;
+  const floorMs = req.hold !== undefined && req.fresh === true ? Number.NEGATIVE_INFINITY : earliest - settings.allowedLatenessMs;
 
   const detector = createDetector({ rules: req.rules, reference: req.reference, timezone: settings.timezone, allowedLatenessMs: settings.allowedLatenessMs });
   const state = new PartitionState(req.partition, detector, req.rulesVersion, settings, req.scorers);
@@ -161,6 +169,11 @@ export async function rebuildPartition(req: RebuildRequest): Promise<Rebuilt | n
   let olderAlerts = 0;
   let n = 0;
   for await (const event of req.history.eventsOfPartition(req.partition, req.partitions, from, MAX_EVENT_TIME)) {
+    if (req.hold !== undefined && Date.parse(event.time) >= floorMs) {
+      req.hold(event);
+      if (++n % PROGRESS_EVERY === 0 && !(await req.progress())) return null;
+      continue;
+    }
     const out = state.offer(event);
     if (out !== null) {
       for (const a of out) {
@@ -173,5 +186,5 @@ export async function rebuildPartition(req: RebuildRequest): Promise<Rebuilt | n
   }
   // Lateness inside stored history is the live stream's business, already reported then.
   state.endOfSlice();
-  return { state, alerts, olderAlerts, warmupEvents: n, from, floor: new Date(floorMs).toISOString() };
+  return { state, alerts, olderAlerts, warmupEvents: n, from, floor: Number.isFinite(floorMs) ? new Date(floorMs).toISOString() : 'none (fresh group)' };
 }

@@ -22,6 +22,9 @@ import type { FeedStatus } from '../start/simulator-feed.ts';
 import { startStack } from '../start/stack.ts';
 import { startConfigFromEnv } from '../start/start-config.ts';
 
+/** How far ahead of the wall clock simulated events may run (the simulation ends with the local today). */
+const SIMULATED_MAX_FUTURE_MS = 7 * 86_400_000;
+
 export const summary = 'everything in one process: a simulated hospital (or --input FILE) → ingest → detector → API and dashboard';
 
 const DAY = 86_400_000;
@@ -99,6 +102,12 @@ export async function run(argv: string[]): Promise<number> {
       simulation = resolveSimulation(flags, saved, { nowMs: startedAt, timezone: config.timezone, stateFile: config.simulationFile });
     }
     const sim = simulation;
+    if (sim !== null) {
+      // The simulator runs simulated time ahead of the wall clock on purpose (--speed, up to the end of
+      // the simulated today): its events are not a clock gone wrong, so the future-dated guards step aside.
+      config.ingest.maxFutureMs = SIMULATED_MAX_FUTURE_MS;
+      config.detector.maxFutureMs = SIMULATED_MAX_FUTURE_MS;
+    }
     const hospital = sim === null ? null : simulatedHospital(sim.state);
     if (sim !== null) await saveSimulationState(config.simulationFile, sim.state);
 
