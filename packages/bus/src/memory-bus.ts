@@ -1,6 +1,6 @@
 import { ChartwatchError } from '@chartwatch/errors';
 import { partitionForKey } from './partitioner.ts';
-import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumedMessage, ConsumerOptions, OutgoingMessage, TopicSpec } from './types.ts';
+import type { BatchHandler, Bus, BusConsumer, BusProducer, ConsumedMessage, ConsumerOptions, OutgoingMessage, PartitionOffsets, TopicSpec } from './types.ts';
 
 export interface MemoryBusOptions {
   /** Partitions of a topic created implicitly by a send or subscribe. Default 6. */
@@ -280,6 +280,16 @@ export function createMemoryBus(options: MemoryBusOptions = {}): Bus {
     async ensureTopics(specs: TopicSpec[]): Promise<void> {
       for (const spec of specs) topicOf(spec.name, spec.partitions);
     },
+    async offsets(topic: string, groupId: string): Promise<PartitionOffsets[]> {
+      const parts = topics.get(topic);
+      if (parts === undefined) return [];
+      const g = groups.get(groupId);
+      return parts.map((part, partition) => {
+        const committed = g?.committed.get(tp(topic, partition));
+        return { partition, low: BigInt(part.base), end: BigInt(part.base + part.messages.length), committed: committed === undefined ? null : BigInt(committed) };
+      });
+    },
+
     async close(): Promise<void> {
       await Promise.all([...consumers].map((c) => c.stop()));
       closed = true;

@@ -175,7 +175,7 @@ const CORE = 0;
  * the pipeline caught up. The core is rebuilt from the store's history when
  * a partition's batch does not continue where the core left it (first batch
  * after a start, a redelivery, a reset of the group's offsets, a partition
- * that arrives after judging began, a rules change). Nothing is committed
+ * another instance judged meanwhile, a rules change). Nothing is committed
  * before the alerts of the events it covers are in both Kafka and the store.
  */
 export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): Promise<DetectorRun> {
@@ -183,7 +183,9 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
   const log = options.logger.child({ component: 'detector' });
   const now = options.now ?? Date.now;
   const progress = options.progress ?? null;
-  const holdMs = settings.reorderHoldMs ?? (progress === null ? settings.allowedLatenessMs : DEFAULT_REORDER_HOLD_MS);
+  // The in-process queue bounds each partition's uncommitted messages (its senders wait), so held events
+  // must not pile up there: it holds no longer than the allowed lateness unless told otherwise.
+  const holdMs = settings.reorderHoldMs ?? (progress === null || bus.kind === 'memory' ? settings.allowedLatenessMs : DEFAULT_REORDER_HOLD_MS);
   const buffer = new EventTimeBuffer({
     holdMs,
     maxFutureMs: settings.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS,
@@ -195,7 +197,8 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
   const committed = new Map<number, bigint>();
   /** Ids a rebuild put in the buffer from the store: the stream's copy is a repeat. */
   let fromStore = new BoundedIdSet(settings.seenEventIds);
-  let releasedSinceRebuild = false;
+  /** Per partition, the group's position when the state was last rebuilt: a partition first seen later must start there. */
+  let positionsAtRebuild = new Map<number, bigint>();
   let lastCatchUpCheck = 0;
   const stopping = new AbortController();
   let rules = options.rules;
@@ -255,9 +258,12 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
     const started = Date.now();
     const referenceAtStart = reference;
     let lastBeat = started;
+    // The buffer is kept: what it holds was judged by nobody, and the floor stays at or before its oldest
+    // event, so the rebuild only holds the stored copies again (the buffer takes each id once).
+    const floorAtMost = buffer.oldest;
     const ok = await durably('rebuild the detector state from the store', async () => {
-      buffer.clear();
-      fromStore = new BoundedIdSet(settings.seenEventIds);
+      const offsets = bus.offsets?.bind(bus);
+      positionsAtRebuild = new Map((offsets === undefined ? [] : await offsets(settings.topics.events, settings.groupId)).map((p) => [p.partition, p.committed ?? p.low]));
       box.value = await rebuildPartition({
         partition: CORE,
         partitions: 1,
@@ -270,6 +276,7 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
         scorers: options.scorers?.(CORE) ?? [],
         hold: holdFromStore,
         fresh,
+        ...(Number.isFinite(floorAtMost) ? { floorAtMost } : {}),
         progress: async () => {
           if (Date.now() - lastBeat > 1_000) {
             lastBeat = Date.now();
@@ -291,7 +298,6 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
       addCounts(metrics, counts);
       logPublished(rebuilt.alerts, counts);
     }
-    releasedSinceRebuild = false;
     const stats = rebuilt.state.detector.stats();
     log.info(
       {
@@ -337,7 +343,6 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
       metrics.judged++;
       for (const a of alerts) raised.push(a);
     }
-    if (out.length > 0) releasedSinceRebuild = true;
     metrics.held = buffer.size;
     const late = state.endOfSlice();
     if (late.length > 0) {
@@ -386,7 +391,10 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
       let reason: string | null = null;
       if (core !== null && core.rulesVersion !== metrics.rulesVersion) reason = 'rules changed';
       else if (core !== null && at !== undefined && at !== BigInt(first.offset)) reason = `partition ${partition}'s batch starts at offset ${first.offset}, the state continues at ${String(at)}`;
-      else if (core !== null && at === undefined && releasedSinceRebuild) reason = `partition ${partition} arrived after judging began`;
+      else if (core !== null && at === undefined && BigInt(first.offset) > (positionsAtRebuild.get(partition) ?? BigInt(first.offset))) {
+        // First seen here after the state was built, and not where the group stood then: another instance judged it meanwhile.
+        reason = `partition ${partition} starts at offset ${first.offset}, past ${String(positionsAtRebuild.get(partition))} where the group stood when the state was built`;
+      }
       if (reason !== null) {
         log.info({ partition, reason }, 'the detector state does not continue this batch; rebuilding');
         core = null;

@@ -121,6 +121,11 @@ export class EventTimeBuffer {
     return true;
   }
 
+  /** Oldest held event time (future-dated events excluded); Infinity when none. */
+  get oldest(): number {
+    return this.heap.peek()?.t ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Newest event time that counts (future-dated events excluded); -Infinity when none. */
   get newest(): number {
     return this.newestMs;

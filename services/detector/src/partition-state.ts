@@ -118,6 +118,8 @@ export interface RebuildRequest {
   hold?: (event: AccessEvent) => void;
   /** With `hold`: no previous owner judged anything (the group starts at offset 0), so every stored event is held. */
   fresh?: boolean;
+  /** The floor is at most this (epoch ms): the oldest event still waiting unjudged in the buffer. */
+  floorAtMost?: number;
 }
 
 export interface Rebuilt {
@@ -161,7 +163,7 @@ export async function rebuildPartition(req: RebuildRequest): Promise<Rebuilt | n
   if (!Number.isFinite(newest)) throw new RangeError('rebuildPartition needs at least one event with a valid time');
   const horizon = settings.warmupHorizonMs ?? warmupHorizonMs(req.rules, { careMemoryMs: DEFAULT_CARE_OPTIONS.memoryMs, allowedLatenessMs: settings.allowedLatenessMs });
   const from = new Date(newest - horizon).toISOString();
-  const floorMs = req.hold !== undefined && req.fresh === true ? Number.NEGATIVE_INFINITY : earliest - settings.allowedLatenessMs;
+  const floorMs = req.hold !== undefined && req.fresh === true ? Number.NEGATIVE_INFINITY : Math.min(earliest, req.floorAtMost ?? earliest) - settings.allowedLatenessMs;
 
   const detector = createDetector({ rules: req.rules, reference: req.reference, timezone: settings.timezone, allowedLatenessMs: settings.allowedLatenessMs });
   const state = new PartitionState(req.partition, detector, req.rulesVersion, settings, req.scorers);
