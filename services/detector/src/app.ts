@@ -196,7 +196,7 @@ export async function runDetectorOnBus(bus: Bus, options: DetectorRunOptions): P
   const expected = new Map<number, bigint>();
   const committed = new Map<number, bigint>();
   /** Ids a rebuild put in the buffer from the store: the stream's copy is a repeat. */
-  let fromStore = new BoundedIdSet(settings.seenEventIds);
+  const fromStore = new BoundedIdSet(settings.seenEventIds);
   /** Per partition, the group's position when the state was last rebuilt: a partition first seen later must start there. */
   let positionsAtRebuild = new Map<number, bigint>();
   let lastCatchUpCheck = 0;
