@@ -28,7 +28,7 @@ export interface DetectorConfig {
   allowedLatenessMs: number;
   /** Event history read to rebuild a partition; null = derived from the rules. */
   warmupHorizonMs: number | null;
-  /** How far behind the newest event time held events wait without a caught-up signal; null = 1 h on Kafka, the allowed lateness otherwise. */
+  /** How far behind the newest event time held events wait without a caught-up signal; null = 6 h. */
   reorderHoldMs: number | null;
   /** An event dated further than this ahead of the wall clock moves no watermark and waits for its time. */
   maxFutureMs: number;
@@ -103,7 +103,7 @@ const settings = {
   },
   DETECTOR_REORDER_HOLD_MS: {
     schema: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(30 * 86_400_000).optional()),
-    expected: 'milliseconds from 0 to 2592000000 (30 days); unset = 3600000 on Kafka, DETECTOR_ALLOWED_LATENESS_MS on the in-process queue',
+    expected: 'milliseconds from 0 to 2592000000 (30 days); unset = 21600000 (6 h)',
   },
   DETECTOR_MAX_FUTURE_MS: { schema: envInt(0, 7 * 86_400_000, DETECTOR_DEFAULTS.maxFutureMs), expected: 'milliseconds from 0 to 604800000 (7 days)' },
   DETECTOR_REORDER_MAX_EVENTS: { schema: envInt(1_000, 100_000_000, DETECTOR_DEFAULTS.reorderMaxEvents), expected: 'a whole number of events from 1000 to 100000000' },
