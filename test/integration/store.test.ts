@@ -162,14 +162,14 @@ describe('store', () => {
       `SELECT version, count() AS n FROM \`${config.database}\`.schema_migrations GROUP BY version ORDER BY version`,
       {},
     );
-    expect(recorded.map((r) => [Number(r.version), Number(r.n)])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1]]);
+    expect(recorded.map((r) => [Number(r.version), Number(r.n)])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
     const tables = await queryRows<{ name: string }>(
       { client: store.client, db: '' },
       'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
       { db: config.database },
     );
     expect(tables.map((t) => t.name)).toEqual([
-      'access_events', 'alerts', 'encounters', 'patient_access', 'patient_access_mv', 'patients', 'schema_migrations', 'staff', 'vendors',
+      'access_events', 'alerts', 'dead_letters', 'encounters', 'patient_access', 'patient_access_mv', 'patients', 'schema_migrations', 'staff', 'vendors',
     ]);
   });
 
@@ -180,7 +180,7 @@ describe('store', () => {
     expect((await store.migrate(extra)).applied).toEqual([9001]);
     const again = await store.migrate(extra);
     expect(again.applied).toEqual([]);
-    expect(again.skipped).toEqual([1, 2, 3, 4, 9001]);
+    expect(again.skipped).toEqual([1, 2, 3, 4, 5, 9001]);
     await expect(store.migrate([{ ...extra[0]!, version: 2 }])).rejects.toMatchObject({ code: 'CW_ERR_STORE' });
     await store.client.command({ query: `DROP TABLE \`${config.database}\`.extra_table` });
   });
