@@ -10,7 +10,12 @@ import { isCanonicalTime, MAX_EVENT_TIME, MIN_EVENT_TIME } from './event-time.ts
 export const ACTIONS = ['read', 'create', 'update', 'delete', 'execute', 'export', 'print', 'query'] as const;
 export type Action = (typeof ACTIONS)[number];
 
-export const ACTOR_KINDS = ['user', 'application'] as const;
+/**
+ * `patient`: a patient acting on their own record (a portal, a disclosure they
+ * asked for). Never staff: rules about staff do not judge a patient reading
+ * their own chart.
+ */
+export const ACTOR_KINDS = ['user', 'application', 'patient'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 export const OUTCOMES = ['success', 'minor-failure', 'serious-failure', 'major-failure'] as const;
@@ -23,14 +28,32 @@ export { MIN_EVENT_TIME, MAX_EVENT_TIME };
 
 /**
  * Identifiers (event, actor, patient) are restricted to the characters real
- * EHR and FHIR ids use, so an id can never carry markup or SQL into a log
- * line, a URL or a dashboard. Free-text fields (role, department, source
+ * EHR, FHIR, HL7v2 and directory ids use: letters of any script (`jürgen.müller`),
+ * digits, and `. _ : @ / | + - = ^ & , # ~ *` (SAML/LDAP subjects `UID=kskagerb`,
+ * HL7v2 CX ids `e3cdfc81^^^&2.16.840.1.113883.4.2&ISO`, FHIR tokens
+ * `system|value`). Never whitespace, quotes, `<`, `>`, `;`, `\`, or a `..`
+ * path segment, so an id cannot carry markup, SQL or a path traversal into a
+ * log line, a URL or a dashboard. Free-text fields (role, department, source
  * system) are kept verbatim, whatever they contain.
  */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@/|+-]{0,127}$/;
+export const ID_PATTERN = /^(?!.*(?:^|[/\\])\.\.(?:[/\\]|$))[\p{L}\p{N}][\p{L}\p{M}\p{N}._:@/|+\-=^&,#~*]{0,255}$/u;
+export const MAX_ID_LENGTH = 256;
 
 /** Messages shared with the hand-written validator (validate-event.ts), which must agree with this schema. */
-export const ID_MESSAGE = 'must be 1-128 characters of letters, digits and . _ : @ / | + -, starting with a letter or digit';
+export const ID_MESSAGE = 'must be 1-256 characters of letters, digits and . _ : @ / | + - = ^ & , # ~ *, starting with a letter or digit, with no ".." path segment';
+
+/** Stored patient ids per event; a mass search keeps its full count in `patientCount`. */
+export const MAX_STORED_PATIENTS = 10_000;
+
+/**
+ * Marks on an event that an analyst should see:
+ * - `unverified-actor`: the actor is known only by a display name; the id was derived from it.
+ * - `truncated`: a text, code or list was longer than the store keeps and was cut.
+ * - `patients-capped`: more patients than MAX_STORED_PATIENTS; `patientCount` has them all.
+ * - `paired`: the id is the request's X-Request-Id, shared by the client's and the server's record of one access.
+ */
+export const EVENT_FLAGS = ['unverified-actor', 'truncated', 'patients-capped', 'paired'] as const;
+export type EventFlag = (typeof EVENT_FLAGS)[number];
 export const TIME_MESSAGE = `must be an ISO-8601 UTC time in the form YYYY-MM-DDTHH:mm:ss.sssZ, from ${MIN_EVENT_TIME} up to (not including) ${MAX_EVENT_TIME}`;
 
 const id = z.string().regex(ID_PATTERN, ID_MESSAGE);
@@ -51,8 +74,12 @@ export const accessEventSchema = z.object({
     role: text.nullable(),
     department: text.nullable(),
   }),
-  /** Every patient the access touched; a search or export can touch many. */
-  patientIds: z.array(id).min(1, 'at least one patient is required').max(10_000),
+  /**
+   * Every patient the access touched; a search or export can touch many. Empty
+   * for activity that touched no chart (a login, a failed authorisation, a
+   * search that found nobody): kept and stored, never dead-lettered.
+   */
+  patientIds: z.array(id).max(MAX_STORED_PATIENTS),
   action: z.enum(ACTIONS),
   /** FHIR resource types touched (Patient, Observation, DocumentReference, …). */
   resourceTypes: z.array(code).max(64),
@@ -68,6 +95,11 @@ export const accessEventSchema = z.object({
   sourceSystem: text.nullable(),
   networkAddress: text.nullable(),
   format: z.enum(INPUT_FORMATS),
+  /** How many patients the access touched, when more than `patientIds` holds (absent: patientIds.length). */
+  patientCount: z.number().int().min(0).max(100_000_000).optional(),
+  /** The client application a user acted through (an OAuth/SMART app, DICOM 110150), when the actor is a person. */
+  application: id.nullable().optional(),
+  flags: z.array(z.enum(EVENT_FLAGS)).max(EVENT_FLAGS.length).optional(),
 });
 
 export type AccessEvent = z.infer<typeof accessEventSchema>;

@@ -50,7 +50,7 @@ describe('parseCanonicalLine', () => {
   it('names the field at fault', () => {
     expect(parseCanonicalLine(JSON.stringify({ ...event, sensitivity: ['psy'] }))).toMatchObject({ ok: false, field: 'sensitivity[0]' });
     expect(parseCanonicalLine(JSON.stringify({ ...event, actor: { ...event.actor, id: '<script>' } }))).toMatchObject({ ok: false, field: 'actor.id' });
-    expect(parseCanonicalLine(JSON.stringify({ ...event, patientIds: [] }))).toMatchObject({ ok: false, field: 'patientIds' });
+    expect(parseCanonicalLine(JSON.stringify({ ...event, patientIds: ['P1', ''] }))).toMatchObject({ ok: false, field: 'patientIds[1]' });
     expect(parseCanonicalLine('{"eventId":', 4)).toMatchObject({ ok: false, field: 'message', line: 4 });
     expect(parseCanonicalLine('[1,2]')).toMatchObject({ ok: false, field: 'message' });
   });

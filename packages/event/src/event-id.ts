@@ -12,32 +12,76 @@ export function deriveEventId(content: unknown): string {
   return `h-${createHash('sha256').update(canonicalJson(content)).digest('hex')}`;
 }
 
-/** JSON with sorted object keys; `undefined` members are dropped as JSON.stringify drops them. */
+/**
+ * JSON with sorted object keys; `undefined` members are dropped as JSON.stringify drops them.
+ *
+ * Written with an explicit stack rather than recursion: an AuditEvent without
+ * an id is hashed whole, and a hostile one nested 10,000 levels deep inside an
+ * extension would otherwise overflow the call stack and take every event of
+ * its message down with it (fuzz-fhir.test.ts feeds it such inputs).
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    // Numbers, strings, booleans; undefined and functions have no JSON form: treat as null inside arrays.
-    return JSON.stringify(value) ?? 'null';
-  }
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ',';
-      out += canonicalJson(value[i]);
+  if (value === null || typeof value !== 'object') return scalarJson(value);
+  const stack: Frame[] = [];
+  let out = open(value, stack);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as Frame;
+    if (frame.keys === null) {
+      const items = frame.value as readonly unknown[];
+      if (frame.i >= items.length) {
+        out += ']';
+        stack.pop();
+        continue;
+      }
+      if (frame.i > 0) out += ',';
+      const item = items[frame.i++];
+      out += item === null || typeof item !== 'object' ? scalarJson(item) : open(item, stack);
+      continue;
     }
-    return `${out}]`;
+    const record = frame.value as Record<string, unknown>;
+    let member: unknown;
+    let key: string | undefined;
+    while (frame.i < frame.keys.length) {
+      const k = frame.keys[frame.i++] as string;
+      const m = record[k];
+      if (m === undefined || typeof m === 'function') continue;
+      key = k;
+      member = m;
+      break;
+    }
+    if (key === undefined) {
+      out += '}';
+      stack.pop();
+      continue;
+    }
+    if (frame.written) out += ',';
+    frame.written = true;
+    out += `${JSON.stringify(key)}:`;
+    out += member === null || typeof member !== 'object' ? scalarJson(member) : open(member, stack);
   }
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const member = record[key];
-    if (member === undefined || typeof member === 'function') continue;
-    if (!first) out += ',';
-    first = false;
-    out += `${JSON.stringify(key)}:${canonicalJson(member)}`;
+  return out;
+}
+
+/** One array or object being written: its members so far (`i`), its sorted keys (null for an array). */
+interface Frame {
+  value: object;
+  keys: string[] | null;
+  i: number;
+  written: boolean;
+}
+
+function open(value: object, stack: Frame[]): string {
+  if (Array.isArray(value)) {
+    stack.push({ value, keys: null, i: 0, written: false });
+    return '[';
   }
-  return `${out}}`;
+  stack.push({ value, keys: Object.keys(value).sort(), i: 0, written: false });
+  return '{';
+}
+
+/** Numbers, strings, booleans, null; undefined and functions have no JSON form: null inside arrays. */
+function scalarJson(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
 }
 
 /**

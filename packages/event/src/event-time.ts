@@ -42,7 +42,8 @@ export function isCanonicalTime(s: string): boolean {
  */
 export function normaliseTime(s: string): string | null {
   const n = s.length;
-  if (n < 20 || !validDateTime(s)) return null;
+  if (n < 20) return null;
+  if (!validDateTime(s)) return isLeapSecond(s) ? normaliseTime(`${s.slice(0, 17)}59.999${zoneAfterFraction(s)}`) : null;
   // Fraction: '.' followed by 1-9 digits.
   let i = 19;
   let ms = 0;
@@ -79,6 +80,25 @@ export function normaliseTime(s: string): string | null {
   const days = daysFromCivil(year, num(s, 5, 2), num(s, 8, 2));
   const utc = days * MS_PER_DAY + (num(s, 11, 2) * 60 + num(s, 14, 2) - offsetMinutes) * 60_000 + num(s, 17, 2) * 1000 + ms;
   return formatUtc(utc);
+}
+
+/**
+ * A leap second (`…:59:60`, as UTC inserted at 23:59:60 and servers that
+ * follow it write) is read as the last millisecond of its minute: the event
+ * keeps its order and its date, and is never refused for the clock's sake.
+ */
+function isLeapSecond(s: string): boolean {
+  return num(s, 17, 2) === 60 && num(s, 14, 2) === 59 && validDateTime(`${s.slice(0, 17)}59`);
+}
+
+/** What follows the seconds and their fraction: `Z`, an offset, or anything else (then the caller refuses it). */
+function zoneAfterFraction(s: string): string {
+  let i = 19;
+  if (s.charCodeAt(i) === 46 /* . */) {
+    i++;
+    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) i++;
+  }
+  return s.slice(i);
 }
 
 /** `YYYY-MM-DDTHH:mm:ss` at the start of `s`, with a real calendar date and a time of day 00:00:00-23:59:59. */

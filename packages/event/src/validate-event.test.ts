@@ -20,18 +20,18 @@ function prng(seed: number): () => number {
   };
 }
 
-const INJECTIONS = ["'; DROP TABLE access_events; --", '<script>alert(1)</script>', '../../etc/passwd', 'a b', '', ' lead', 'x'.repeat(129), 'ü-umlaut'];
+const INJECTIONS = ["'; DROP TABLE access_events; --", '<script>alert(1)</script>', '../../etc/passwd', 'P1/../../etc', 'a b', '', ' lead', 'x'.repeat(257), '-dash-first', 'a"b', 'a\\b'];
 
 function validEvent(rand: () => number): AccessEvent {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const patients = Array.from({ length: 1 + Math.floor(rand() * 5) }, (_, i) => `P${String(100000 + Math.floor(rand() * 900000) + i)}`);
+  const patients = Array.from({ length: Math.floor(rand() * 5) }, (_, i) => `P${String(100000 + Math.floor(rand() * 900000) + i)}`);
   const ms = Date.UTC(2000, 0, 1) + Math.floor(rand() * (Date.UTC(2100, 0, 1) - Date.UTC(2000, 0, 1)));
   return {
     eventId: pick(['ae-1', 'h-' + 'ab'.repeat(32), 'urn:uuid:0d0c3a9e-4b0e', `evt.${Math.floor(rand() * 1e9)}`]),
     time: new Date(ms).toISOString(),
     actor: {
-      id: pick(['dr.jkowalski', 'acme-analytics', 'user@stmarys.example.org', 'u|42']),
-      kind: pick(['user', 'application'] as const),
+      id: pick(['dr.jkowalski', 'acme-analytics', 'user@stmarys.example.org', 'u|42', 'UID=kskagerb', 'jürgen.müller', 'Practitioner/1', 'e3cdfc81^^^&2.16.840.1.113883.4.2&ISO']),
+      kind: pick(['user', 'application', 'patient'] as const),
       role: pick([null, 'physician', 'nurse', "'; DROP TABLE staff; --", '<b>x</b>', '', 'r'.repeat(256)]),
       department: pick([null, 'Cardiology', '../../Oncology', 'Ä Station 4']),
     },
@@ -46,6 +46,7 @@ function validEvent(rand: () => number): AccessEvent {
     sourceSystem: pick([null, 'Epic', '<script>x</script>', 's'.repeat(256)]),
     networkAddress: pick([null, '10.0.0.1', '2001:db8::1']),
     format: pick(['fhir', 'csv', 'json'] as const),
+    ...pick([{}, { patientCount: 20_000 }, { application: 'SampleApp' }, { application: null }, { flags: ['unverified-actor' as const, 'truncated' as const] }]),
   };
 }
 
@@ -76,7 +77,6 @@ const BREAKING: Mutation[] = [
   ['actor.role number', 'actor.role', (e) => (actorOf(e)['role'] = 3)],
   ['actor.role missing', 'actor.role', (e) => delete actorOf(e)['role']],
   ['actor.department too long', 'actor.department', (e) => (actorOf(e)['department'] = 'd'.repeat(257))],
-  ['patientIds empty', 'patientIds', (e) => (e['patientIds'] = [])],
   ['patientIds not array', 'patientIds', (e) => (e['patientIds'] = 'P1')],
   ['patientIds too many', 'patientIds', (e) => (e['patientIds'] = Array.from({ length: 10_001 }, (_, i) => `P${i}`))],
   ['patientIds injection', 'patientIds[1]', (e, r) => (e['patientIds'] = ['P1', pick(r, INJECTIONS), 'P3'])],
@@ -98,10 +98,15 @@ const BREAKING: Mutation[] = [
   ['networkAddress number', 'networkAddress', (e) => (e['networkAddress'] = 5)],
   ['networkAddress missing', 'networkAddress', (e) => delete e['networkAddress']],
   ['format bad', 'format', (e, r) => (e['format'] = pick(r, ['xml', 'FHIR', undefined]))],
+  ['patientCount bad', 'patientCount', (e, r) => (e['patientCount'] = pick(r, [-1, 1.5, '3', null]))],
+  ['application injection', 'application', (e, r) => (e['application'] = pick(r, INJECTIONS))],
+  ['flags unknown', 'flags[0]', (e) => (e['flags'] = ['nope'])],
+  ['flags not array', 'flags', (e) => (e['flags'] = 'truncated')],
 ];
 
 /** Mutations that keep the event valid (zod strips unknown keys; both must). */
 const HARMLESS: Mutation[] = [
+  ['no patients (activity)', '', (e) => (e['patientIds'] = [])],
   ['extra top-level key', '', (e) => (e['extra'] = { nested: true })],
   ['extra actor key', '', (e) => (actorOf(e)['name'] = 'Dr. K')],
   ['free text injection', '', (e, r) => (actorOf(e)['department'] = pick(r, INJECTIONS.filter((s) => s.length <= 256)))],

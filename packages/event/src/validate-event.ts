@@ -1,6 +1,8 @@
 import {
   ACTIONS,
   ACTOR_KINDS,
+  EVENT_FLAGS,
+  MAX_STORED_PATIENTS,
   ID_MESSAGE,
   ID_PATTERN,
   INPUT_FORMATS,
@@ -29,10 +31,11 @@ const ACTION_SET: ReadonlySet<unknown> = new Set(ACTIONS);
 const ACTOR_KIND_SET: ReadonlySet<unknown> = new Set(ACTOR_KINDS);
 const OUTCOME_SET: ReadonlySet<unknown> = new Set(OUTCOMES);
 const FORMAT_SET: ReadonlySet<unknown> = new Set(INPUT_FORMATS);
+const FLAG_SET: ReadonlySet<unknown> = new Set(EVENT_FLAGS);
 
 const MAX_TEXT = 256;
 const MAX_CODE = 64;
-const MAX_PATIENTS = 10_000;
+const MAX_PATIENTS = MAX_STORED_PATIENTS;
 const MAX_RESOURCE_TYPES = 64;
 const MAX_SENSITIVITY = 64;
 const MAX_PURPOSES = 16;
@@ -60,6 +63,10 @@ export function validateAccessEvent(value: unknown): ParseResult {
     networkAddress: v.networkAddress,
     format: v.format,
   };
+  // The optional members only when present, so an event without them equals what zod returns.
+  if (v.patientCount !== undefined) event.patientCount = v.patientCount;
+  if (v.application !== undefined) event.application = v.application;
+  if (v.flags !== undefined) event.flags = v.flags;
   return { ok: true, event };
 }
 
@@ -97,7 +104,6 @@ export function checkAccessEvent(value: unknown): ParseFailure | null {
     const p: unknown = patientIds[i];
     if (!isId(p)) return idFailure(`patientIds[${i}]`, p);
   }
-  if (patientIds.length < 1) return failure('patientIds', 'at least one patient is required');
   if (patientIds.length > MAX_PATIENTS) return failure('patientIds', `has ${patientIds.length} ids, at most ${MAX_PATIENTS} allowed`);
 
   const action = v['action'];
@@ -127,6 +133,22 @@ export function checkAccessEvent(value: unknown): ParseFailure | null {
   if (!isNullableText(networkAddress)) return failure('networkAddress', textProblem(networkAddress));
   const format = v['format'];
   if (!FORMAT_SET.has(format)) return failure('format', oneOf(INPUT_FORMATS, format));
+
+  const patientCount = v['patientCount'];
+  if (patientCount !== undefined && (typeof patientCount !== 'number' || !Number.isInteger(patientCount) || patientCount < 0 || patientCount > MAX_RECORDS)) {
+    return failure('patientCount', `${quote(patientCount)} must be a whole number from 0 to ${MAX_RECORDS}`);
+  }
+  const application = v['application'];
+  if (application !== undefined && application !== null && !isId(application)) return idFailure('application', application);
+  const flags = v['flags'];
+  if (flags !== undefined) {
+    if (!Array.isArray(flags)) return failure('flags', expected('array', flags));
+    for (let i = 0; i < flags.length; i++) {
+      const f: unknown = flags[i];
+      if (!FLAG_SET.has(f)) return failure(`flags[${i}]`, oneOf(EVENT_FLAGS, f));
+    }
+    if (flags.length > EVENT_FLAGS.length) return failure('flags', `has ${flags.length} flags, at most ${EVENT_FLAGS.length} allowed`);
+  }
 
   return null;
 }
