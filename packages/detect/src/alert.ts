@@ -1,3 +1,4 @@
+import { ACTOR_KINDS } from '@chartwatch/event';
 import { z } from 'zod';
 
 /**
@@ -32,7 +33,7 @@ export const alertSchema = z.object({
   /** The aggregation key as text, e.g. "actor=u123" or "actor=u123,patient=p9". */
   key: z.string(),
   actorId: z.string(),
-  actorKind: z.enum(['user', 'application']),
+  actorKind: z.enum(ACTOR_KINDS),
   /** Patients involved (capped at 100; patientCount has the total). */
   patientIds: z.array(z.string()),
   patientCount: z.number().int(),

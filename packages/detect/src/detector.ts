@@ -178,7 +178,7 @@ class DetectorImpl implements Detector {
     const actor = ctx.actor;
     const t = ctx.t;
     const user = e.actor.kind === 'user';
-    let bits = user ? BIT.user : BIT.application;
+    let bits = user ? BIT.user : e.actor.kind === 'application' ? BIT.application : 0;
     if (e.outcome === 'success') bits |= BIT.success;
     if (e.breakTheGlass) bits |= BIT.breakTheGlass;
     if (e.sensitivity.length > 0) bits |= BIT.sensitive;

@@ -66,7 +66,7 @@ function conditionBits(c: ConditionSpec): number {
 export function prefilteredMatch(rule: LoadedRule): MatchPrefiltered {
   const m = rule.match;
   return {
-    actorKind: m.actorKind !== undefined && m.actorKind.length === 1,
+    actorKind: m.actorKind !== undefined && m.actorKind.length === 1 && m.actorKind[0] !== 'patient',
     breakTheGlass: m.breakTheGlass === true,
     outcomes: m.outcomes !== undefined && m.outcomes.length === 1 && m.outcomes[0] === 'success',
   };
@@ -76,7 +76,8 @@ export function prefilteredMatch(rule: LoadedRule): MatchPrefiltered {
 export function requiredBits(rule: LoadedRule, matchOnly = false): number {
   let bits = 0;
   const m = rule.match;
-  if (m.actorKind !== undefined && m.actorKind.length === 1) bits |= m.actorKind[0] === 'user' ? BIT.user : BIT.application;
+  // A patient acting on their own record has neither bit, so rules about staff or applications never see them.
+  if (m.actorKind !== undefined && m.actorKind.length === 1 && m.actorKind[0] !== 'patient') bits |= m.actorKind[0] === 'user' ? BIT.user : BIT.application;
   if (m.breakTheGlass === true) bits |= BIT.breakTheGlass;
   if (m.sensitivity !== undefined) bits |= BIT.sensitive;
   if (m.outcomes !== undefined && m.outcomes.length === 1 && m.outcomes[0] === 'success') bits |= BIT.success;

@@ -86,7 +86,7 @@ describe('decodeMessage: failures a dead-letter reader can act on', () => {
   });
   it.each([
     ['actor.id', { ...canonical, actor: { ...canonical.actor, id: "'; DROP TABLE x; --" } }],
-    ['patientIds', { ...canonical, patientIds: [] }],
+    ['patientIds[0]', { ...canonical, patientIds: ['<script>'] }],
     ['time', { ...canonical, time: '1999-01-01T00:00:00.000Z' }],
   ])('names the field %s', (field, value) => {
     expect(decodeMessage(JSON.stringify(value))).toMatchObject([{ ok: false, field, reason: expect.any(String) as string }]);

@@ -1,17 +1,19 @@
 import type { InputFormat } from './access-event.ts';
 import { parseCanonicalEvent } from './canonical-json.ts';
 import { parseCsvAccessLog } from './csv-access-log.ts';
-import { parseFhirResource } from './fhir-audit-event.ts';
+import { parseFhirResource, type FhirDecodeOptions } from './fhir-audit-event.ts';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './message-limit.ts';
 import { failure, type DecodeResult, type ParseResult } from './parse-result.ts';
 
-/** Messages larger than this are refused whole: an audit record is a few KiB, a bigger message is a mistake or an attack. */
-export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024;
+export { DEFAULT_MAX_MESSAGE_BYTES };
 
 export interface DecodeOptions {
   /** The message's format, from the Kafka header `cw-format`; sniffed when absent (CSV is never sniffed). */
   format?: InputFormat;
   /** Default DEFAULT_MAX_MESSAGE_BYTES (256 KiB). */
   maxBytes?: number;
+  /** The hospital's own identifier systems, for FHIR (see FhirDecodeOptions). */
+  fhir?: FhirDecodeOptions;
 }
 
 // fatal: a message that is not UTF-8 is reported, not silently patched with U+FFFD.
@@ -67,11 +69,11 @@ export function decodeMessage(value: Uint8Array | string, options: DecodeOptions
         results.push(failure('message', `line ${line}: not valid JSON: ${(lineErr as Error).message}`, line));
         continue;
       }
-      for (const result of decodeDocument(lineDocument, format)) results.push(result.ok ? result : { ...result, line });
+      for (const result of decodeDocument(lineDocument, format, options.fhir)) results.push(result.ok ? result : { ...result, line });
     }
     return results;
   }
-  return decodeDocument(document, format);
+  return decodeDocument(document, format, options.fhir);
 }
 
 /**
@@ -95,24 +97,24 @@ function ndjsonLines(text: string): { text: string; line: number }[] | undefined
   return (open === '{' && close === '}') || (open === '[' && close === ']') ? lines : undefined;
 }
 
-function decodeDocument(document: unknown, format: InputFormat | undefined): ParseResult[] {
+function decodeDocument(document: unknown, format: InputFormat | undefined, fhir: FhirDecodeOptions | undefined): ParseResult[] {
   if (Array.isArray(document)) {
     if (document.length === 0) return [failure('message', 'message is an empty JSON array')];
     const results: ParseResult[] = [];
     for (let i = 0; i < document.length; i++) {
-      for (const result of decodeOne(document[i], format)) results.push(result.ok ? result : { ...result, reason: `[${i}]: ${result.reason}` });
+      for (const result of decodeOne(document[i], format, fhir)) results.push(result.ok ? result : { ...result, reason: `[${i}]: ${result.reason}` });
     }
     return results;
   }
-  return decodeOne(document, format);
+  return decodeOne(document, format, fhir);
 }
 
-function decodeOne(document: unknown, format: InputFormat | undefined): ParseResult[] {
+function decodeOne(document: unknown, format: InputFormat | undefined, fhir: FhirDecodeOptions | undefined): ParseResult[] {
   const resourceType = typeof document === 'object' && document !== null ? (document as Record<string, unknown>)['resourceType'] : undefined;
   // Any resourceType (not only AuditEvent and Bundle) goes to the FHIR parser: "a Patient is not an
   // AuditEvent" helps whoever reads the dead-letter topic more than "time is missing" would.
   if (format === 'fhir' || (format === undefined && typeof resourceType === 'string')) {
-    return parseFhirResource(document);
+    return parseFhirResource(document, undefined, fhir);
   }
   return [parseCanonicalEvent(document)];
 }

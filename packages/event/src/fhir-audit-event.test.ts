@@ -59,7 +59,7 @@ describe('BALP fixtures', () => {
       outcome: 'success',
       records: 1,
       sourceSystem: "St Mary's EHR FHIR server",
-      // BALP puts the client's address on the Source Role ID agent, not on the user.
+      // On a read BALP puts the client (and its address) on the Destination Role ID agent, not on the user.
       networkAddress: '10.20.4.17',
       format: 'fhir',
     } satisfies AccessEvent);
@@ -112,11 +112,13 @@ describe('BALP fixtures', () => {
 });
 
 describe('actor', () => {
-  it('falls back to the id in who.reference when there is no identifier', () => {
-    expect(event(minimal({ agent: [{ who: { reference: 'Practitioner/pr-7' }, requestor: true }] })).actor).toEqual({ id: 'pr-7', kind: 'user', role: null, department: null });
+  it('falls back to who.reference, keeping its type, when there is no identifier', () => {
+    expect(event(minimal({ agent: [{ who: { reference: 'Practitioner/pr-7' }, requestor: true }] })).actor).toEqual({ id: 'Practitioner/pr-7', kind: 'user', role: null, department: null });
+    // Practitioner/1 and Device/1 are two actors, not one.
+    expect(event(minimal({ agent: [{ who: { reference: 'Device/1' }, requestor: true }] })).actor).toMatchObject({ id: 'Device/1', kind: 'application' });
   });
   it.each([
-    ['a Device reference', { who: { reference: 'https://ehr.example.org/fhir/Device/app-9/_history/3' }, requestor: true }, 'app-9'],
+    ['a Device reference', { who: { reference: 'https://ehr.example.org/fhir/Device/app-9/_history/3' }, requestor: true }, 'Device/app-9'],
     ['who.type Device', { who: { type: 'Device', identifier: { value: 'client-4' } }, requestor: true }, 'client-4'],
     ['DICOM 110153 type', { type: { coding: [{ system: DCM, code: '110153' }] }, who: { identifier: { value: 'cli-1' } }, requestor: true }, 'cli-1'],
   ])('%s makes an application', (_name, agent, id) => {
@@ -125,16 +127,32 @@ describe('actor', () => {
   it('the identifier wins over the reference', () => {
     expect(event(minimal({ agent: [{ who: { reference: 'Practitioner/pr-7', identifier: { value: 'jdoe' } }, requestor: true }] })).actor.id).toBe('jdoe');
   });
-  it('without a requestor, the Source Role ID agent is the actor', () => {
+  it('without a requestor, the client by the direction of the interaction is the actor, never the server', () => {
     const agents = [
-      { type: { coding: [{ system: DCM, code: '110152' }] }, who: { reference: 'Device/server' }, requestor: false },
-      { type: { coding: [{ system: DCM, code: '110153' }] }, who: { reference: 'Device/batch-job' }, requestor: false, network: { address: '10.1.1.1' } },
+      { type: { coding: [{ system: DCM, code: '110153' }] }, who: { reference: 'Device/server' }, requestor: false, network: { address: 'https://fhir.example.org/r4', type: '5' } },
+      { type: { coding: [{ system: DCM, code: '110152' }] }, who: { reference: 'Device/batch-job' }, requestor: false, network: { address: '10.1.1.1', type: '2' } },
     ];
-    expect(event(minimal({ agent: agents }))).toMatchObject({ actor: { id: 'batch-job', kind: 'application' }, networkAddress: '10.1.1.1' });
+    // A read: the data flows from the server (Source Role ID) to the client (Destination Role ID).
+    expect(event(minimal({ agent: agents }))).toMatchObject({ actor: { id: 'Device/batch-job', kind: 'application' }, networkAddress: '10.1.1.1' });
+    // A create: the client is the Source Role ID.
+    const create = minimal({ action: 'C', subtype: [{ system: 'http://hl7.org/fhir/restful-interaction', code: 'create' }], agent: agents });
+    expect(event(create)).toMatchObject({ actor: { id: 'Device/server', kind: 'application' }, networkAddress: null });
+  });
+  it('requestor "true" as a string is still the requestor', () => {
+    const agents = [
+      { type: { coding: [{ system: DCM, code: '110152' }] }, who: { display: 'ws-1' }, requestor: false },
+      { who: { identifier: { value: 'u9' } }, requestor: 'true' },
+    ];
+    expect(event(minimal({ agent: agents })).actor.id).toBe('u9');
+  });
+  it('a user known only by display name is kept, flagged unverified', () => {
+    const e = event(minimal({ agent: [{ who: { display: ' John  Smith ' }, requestor: true }] }));
+    expect(e.actor).toMatchObject({ id: 'display:John_Smith', kind: 'user' });
+    expect(e.flags).toEqual(['unverified-actor']);
   });
   it('without any usable agent the event fails on actor', () => {
     expect(parseFhirAuditEvent(minimal({ agent: [{ who: { display: 'x' }, requestor: false }] }))).toMatchObject({ ok: false, field: 'actor' });
-    expect(parseFhirAuditEvent(minimal({ agent: [{ who: { display: 'John Smith' }, requestor: true }] }))).toMatchObject({ ok: false, field: 'actor.id' });
+    expect(parseFhirAuditEvent(minimal({ agent: [{ who: { display: '<<>>' }, requestor: true }] }))).toMatchObject({ ok: false, field: 'actor.id' });
   });
   it('role from agent.role (code before display), department from the department system, extension or location', () => {
     const role = [{ coding: [{ system: 'urn:chartwatch:department', code: 'onc', display: 'Oncology' }] }, { coding: [{ system: 'http://snomed.info/sct', display: 'Registrar' }] }];
@@ -164,8 +182,16 @@ describe('patients', () => {
     ];
     expect(event(minimal({ entity })).patientIds).toEqual(['P2', 'MRN-9', 'P1']);
   });
-  it('no patient → fails on patientIds', () => {
-    expect(parseFhirAuditEvent(minimal({ entity: [{ what: { reference: 'Observation/o1' } }] }))).toMatchObject({ ok: false, field: 'patientIds' });
+  it('no patient → kept as activity, with no patients', () => {
+    expect(event(minimal({ entity: [{ what: { reference: 'Observation/o1' } }] })).patientIds).toEqual([]);
+  });
+  it('a search over 20,000 patients keeps 10,000 ids and the full count', () => {
+    const entity = Array.from({ length: 20_000 }, (_, i) => patientEntity(`P${i}`));
+    const e = event(minimal({ subtype: [{ code: 'search-type' }], action: 'E', entity }));
+    expect(e.patientIds).toHaveLength(10_000);
+    expect(e.patientCount).toBe(20_000);
+    expect(e.records).toBe(20_000);
+    expect(e.flags).toEqual(['patients-capped']);
   });
   it('a bulk search naming 2,000 patients keeps all, once each', () => {
     const entity = Array.from({ length: 4000 }, (_, i) => patientEntity(`P${i % 2000}`));

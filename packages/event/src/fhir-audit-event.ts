@@ -1,7 +1,8 @@
-import type { AccessEvent, Action, ActorKind, Outcome } from './access-event.ts';
+import { ID_PATTERN, MAX_STORED_PATIENTS, type AccessEvent, type Action, type ActorKind, type EventFlag, type Outcome } from './access-event.ts';
 import { deriveEventId } from './event-id.ts';
 import { normaliseTime } from './event-time.ts';
 import { failure, quote, type ParseFailure, type ParseResult } from './parse-result.ts';
+import { lineSizeProblem, type LineLimit } from './message-limit.ts';
 import { checkAccessEvent } from './validate-event.ts';
 
 /**
@@ -31,8 +32,49 @@ const RESOURCE_TYPES = 'http://hl7.org/fhir/resource-types';
  */
 export const DEPARTMENT_SYSTEM = 'urn:chartwatch:department';
 
-/** DICOM participant role codes that mean "a piece of software": 110150 Application, 110153 Source Role ID. */
-const APPLICATION_AGENT_CODES = new Set(['110150', '110153']);
+/**
+ * How a hospital names its people, for identifiers that carry a system. A
+ * hospital with one staff-id system and one MRN system needs nothing: values
+ * are kept bare. One with several lists its own systems here: a value in one
+ * of them stays bare (it matches the staff and patient reference files), a
+ * value in any other system is kept as the FHIR token `system|value`, so two
+ * MRN systems with the same value are two patients, not one.
+ */
+export interface FhirDecodeOptions {
+  /** The hospital's staff-id systems (`who.identifier.system`). */
+  staffIdSystems?: readonly string[];
+  /** The hospital's MRN systems (patient `what.identifier.system`). */
+  patientIdSystems?: readonly string[];
+}
+
+const NO_OPTIONS: FhirDecodeOptions = {};
+
+/** Resource types of a person acting as staff; Patient and RelatedPerson act on a patient's own record. */
+const STAFF_REFERENCE_TYPES = new Set(['Practitioner', 'PractitionerRole']);
+const PATIENT_REFERENCE_TYPES = new Set(['Patient', 'RelatedPerson']);
+const SOFTWARE_REFERENCE_TYPES = new Set(['Device', 'Organization', 'Endpoint']);
+
+/**
+ * agent.type codes that say a person is acting (human user, the user agents of
+ * BALP's OAuth/SAML profiles, and the v3 participation a user takes: recipient,
+ * author, informant, custodian, performer, enterer, verifier, attester).
+ */
+const PERSON_TYPE_CODES = new Set(['humanuser', 'UserOauthAgent', 'UserSamlAgent', 'IRCP', 'AUT', 'INF', 'CST', 'PRF', 'ENT', 'VRF', 'ATND', 'AUTHEN', 'LA']);
+const PATIENT_TYPE_CODE = 'PAT';
+const ROLE_CLASS = 'http://terminology.hl7.org/CodeSystem/v3-RoleClass';
+
+/** BALP's entity type for the HTTP X-Request-Id shared by the client's and the server's record of one request. */
+const BALP_ENTITY_TYPE = 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType';
+
+/** DICOM 110127 Emergency Override Started: the source's own break-the-glass flag. */
+const EMERGENCY_OVERRIDE = '110127';
+
+const MAX_TEXT = 256;
+const MAX_CODE = 64;
+const MAX_CODES = 64;
+const MAX_PURPOSES = 16;
+/** A display-derived id keeps this much of the display. */
+const MAX_DISPLAY_ID = 200;
 
 /**
  * agent.type systems that describe the agent's part in the exchange (source,
@@ -96,87 +138,139 @@ type Json = Record<string, unknown>;
 const NONE: readonly unknown[] = [];
 
 /** One line of NDJSON (an AuditEvent or a Bundle) → one result per AuditEvent. `line` is put on failures. */
-export function parseFhirLine(text: string, line?: number): ParseResult[] {
+export function parseFhirLine(text: string, line?: number, options?: FhirDecodeOptions & LineLimit): ParseResult[] {
+  const tooBig = lineSizeProblem(text, options?.maxBytes, line);
+  if (tooBig !== null) return [tooBig];
   let resource: unknown;
   try {
     resource = JSON.parse(text);
   } catch (err) {
     return [failure('message', `not valid JSON: ${(err as Error).message}`, line)];
   }
-  return parseFhirResource(resource, line);
+  return parseFhirResource(resource, line, options);
 }
 
 /** A parsed AuditEvent, or a Bundle of them (each entry's `resource`) → one result per AuditEvent. */
-export function parseFhirResource(resource: unknown, line?: number): ParseResult[] {
+export function parseFhirResource(resource: unknown, line?: number, options: FhirDecodeOptions = NO_OPTIONS): ParseResult[] {
   const r = asObject(resource);
   const type = r === undefined ? undefined : r['resourceType'];
-  if (type === 'AuditEvent') return [withLine(parseFhirAuditEvent(resource), line)];
+  if (type === 'AuditEvent') return [withLine(parseFhirAuditEvent(resource, options), line)];
   if (type === 'Bundle' && r !== undefined) {
     const entries = asArray(r['entry']);
     if (entries.length === 0) return [failure('message', 'the Bundle has no entries', line)];
     const results: ParseResult[] = [];
     for (let i = 0; i < entries.length; i++) {
-      const entryResource = asObject(entries[i])?.['resource'];
+      const entry = asObject(entries[i]);
+      const entryResource = entry?.['resource'];
       const entryType = asObject(entryResource)?.['resourceType'];
       if (entryType !== 'AuditEvent') {
+        // A searchset carries what the search _included (the Patient, the Practitioner) and an
+        // OperationOutcome about the search itself: context for the AuditEvents, not broken events.
+        const mode = asObject(entry?.['search'])?.['mode'];
+        if (mode === 'include' || mode === 'outcome' || entryType === 'OperationOutcome') continue;
         results.push(failure('resourceType', `Bundle entry[${i}].resource is ${entryType === undefined ? 'missing or has no resourceType' : quote(entryType)}, expected an AuditEvent`, line));
         continue;
       }
-      const result = parseFhirAuditEvent(entryResource);
+      const result = parseFhirAuditEvent(entryResource, options);
       results.push(withLine(result.ok ? result : { ...result, reason: `Bundle entry[${i}]: ${result.reason}` }, line));
     }
+    if (results.length === 0) return [failure('message', 'the Bundle holds no AuditEvent (only included resources and outcomes)', line)];
     return results;
   }
   return [failure('resourceType', `expected a FHIR AuditEvent or Bundle, received ${r === undefined ? 'no JSON object' : type === undefined ? 'an object without resourceType' : quote(type)}`, line)];
 }
 
-/** One AuditEvent resource → one AccessEvent (validated) or the field at fault. */
-export function parseFhirAuditEvent(resource: unknown): ParseResult {
+/**
+ * One AuditEvent resource → one AccessEvent (validated) or the field at fault.
+ * Never throws: an input the mapping did not foresee becomes a failure on
+ * `message`, so one record can never take down the others of its message.
+ */
+export function parseFhirAuditEvent(resource: unknown, options: FhirDecodeOptions = NO_OPTIONS): ParseResult {
   const r = asObject(resource);
   if (r === undefined || r['resourceType'] !== 'AuditEvent') return failure('resourceType', 'expected a FHIR AuditEvent');
-  const result = mapAuditEvent(r);
+  let result: ParseResult;
+  try {
+    result = mapAuditEvent(r, options);
+  } catch (err) {
+    result = failure('message', `the AuditEvent could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
   if (result.ok) return result;
   const id = r['id'];
   // Naming the AuditEvent lets whoever reads the dead-letter topic find the record at the source.
-  return typeof id === 'string' ? { ...result, reason: `AuditEvent ${quote(id)}: ${result.reason}` } : result;
+  return typeof id === 'string' ? { ...result, reason: `AuditEvent ${quote(id.length > 128 ? id.slice(0, 128) : id)}: ${result.reason}` } : result;
 }
 
-function mapAuditEvent(r: Json): ParseResult {
+/** What the mapping learns about one agent, once. */
+interface AgentFacts {
+  agent: Json;
+  /** DICOM participant code: 110150 Application, 110152 Destination Role ID, 110153 Source Role ID. */
+  dicom: string | undefined;
+  requestor: boolean;
+  /** The resource type of who.reference, if any. */
+  refType: string | undefined;
+  /** A person type code (human user, OAuth/SAML user agent, IRCP, AUT, …) or a role. */
+  person: boolean;
+  /** Typed PAT (v3-RoleClass patient). */
+  patientType: boolean;
+}
+
+/** The mapping itself; exported for the fuzz test, which calls it without the guard to count exceptions. */
+export function mapAuditEvent(r: Json, options: FhirDecodeOptions): ParseResult {
+  const version = otherVersion(r);
+  if (version !== undefined) return failure('resourceType', version);
+
   // --- time ---
   const recorded = r['recorded'];
   if (typeof recorded !== 'string') return failure('time', recorded === undefined ? 'AuditEvent.recorded is missing' : `AuditEvent.recorded must be a string, received ${quote(recorded)}`);
   const time = normaliseTime(recorded);
   if (time === null) return failure('time', `AuditEvent.recorded ${quote(recorded)} is not an ISO-8601 instant with a time zone (e.g. 2024-03-01T14:05:00.000Z)`);
 
-  // --- actor: the requestor agent; without one, BALP's client (Source Role ID) ---
+  // --- action first: which side is the client depends on the interaction ---
+  const action = actionOf(r);
+  if (action === undefined) return failure('action', `cannot tell the action: action ${quote(r['action'])}, no known type or subtype code`);
+
+  const flags: EventFlag[] = [];
+
+  // --- agents: the requestor; the client side by BALP's direction; the OAuth/SMART application ---
   const agents = asArray(r['agent']);
-  let requestor: Json | undefined;
-  let requestorCode: string | undefined;
-  let sourceAgent: Json | undefined;
+  let requestor: AgentFacts | undefined;
+  let application: AgentFacts | undefined;
+  let source: AgentFacts | undefined;
+  let destination: AgentFacts | undefined;
+  const patientAgents: AgentFacts[] = [];
   for (let i = 0; i < agents.length; i++) {
     const agent = asObject(agents[i]);
     if (agent === undefined) continue;
-    const code = dicomAgentCode(agent);
-    if (requestor === undefined && agent['requestor'] === true) {
-      requestor = agent;
-      requestorCode = code;
-    }
-    if (sourceAgent === undefined && code === '110153') sourceAgent = agent;
+    const facts = agentFacts(agent);
+    if (facts.requestor && requestor === undefined && hasIdentity(agent)) requestor = facts;
+    if (facts.dicom === '110150' && application === undefined && hasIdentity(agent)) application = facts;
+    else if (facts.dicom === '110153' && source === undefined) source = facts;
+    else if (facts.dicom === '110152' && destination === undefined) destination = facts;
+    if (facts.refType === 'Patient' || facts.patientType) patientAgents.push(facts);
   }
-  const actorAgent = requestor ?? sourceAgent;
-  if (actorAgent === undefined) return failure('actor', 'no agent has requestor: true, and there is no DICOM 110153 (Source Role ID) agent to fall back on');
-  const who = asObject(actorAgent['who']);
-  const whoReference = who === undefined ? undefined : asString(who['reference']);
-  const whoRefType = whoReference === undefined ? undefined : referenceType(whoReference);
-  const actorId = asString(asObject(who?.['identifier'])?.['value']) ?? (whoReference === undefined ? undefined : referenceId(whoReference));
-  if (actorId === undefined) return failure('actor.id', 'the requestor agent has neither who.identifier.value nor a who.reference');
-  const dicomCode = requestor !== undefined ? requestorCode : '110153';
-  const kind: ActorKind =
-    whoRefType === 'Device' || who?.['type'] === 'Device' || (dicomCode !== undefined && APPLICATION_AGENT_CODES.has(dicomCode)) ? 'application' : 'user';
+  // DICOM 110153 is where the data comes from, 110152 where it goes: on a read or an export the
+  // client is the destination; on a create, update, delete or query (parameters flow to the
+  // server) it is the source. BALP's examples follow this, and so do the servers that follow BALP.
+  const pulls = action === 'read' || action === 'export' || action === 'print';
+  // A record that names only one side: that side is the client unless it is the server recording the event.
+  const otherSide = pulls ? source : destination;
+  const client = application ?? (pulls ? destination : source) ?? (otherSide !== undefined && !isObserver(otherSide.agent, r) ? otherSide : undefined);
+  let actorFacts = requestor;
+  // No user: the client is the actor (a system job, a B2B exchange).
+  if (actorFacts === undefined && client !== undefined && hasIdentity(client.agent)) actorFacts = client;
+  if (actorFacts === undefined) return failure('actor', 'no agent has requestor: true with a who, and no client agent (DICOM 110150 Application, or 110153/110152 by the direction of the interaction) names anyone');
+  const actorAgent = actorFacts.agent;
+  const who = asObject(actorAgent['who']) as Json;
+  const identity = actorIdOf(who, options, flags);
+  if (identity === undefined) return failure('actor.id', 'the acting agent has no usable who.identifier.value, who.reference or who.display');
+  const kind = actorKindOf(actorFacts, actorFacts === requestor);
 
-  // --- action: export/print (event type) beat query beat the REST interaction beat the C/R/U/D/E code ---
-  const action = actionOf(r);
-  if (action === undefined) return failure('action', `cannot tell the action: action ${quote(r['action'])}, no known type or subtype code`);
+  // The application a person acted through: an OAuth/SMART client is DICOM 110150 Application.
+  let applicationId: string | null | undefined;
+  if (application !== undefined && application !== actorFacts && kind !== 'application') {
+    const appWho = asObject(application.agent['who']);
+    applicationId = appWho === undefined ? undefined : actorIdOf(appWho, options, undefined);
+  }
 
   // --- entities: patients, resource types, sensitivity, counts ---
   const patientIds: string[] = [];
@@ -184,9 +278,24 @@ function mapAuditEvent(r: Json): ParseResult {
   const sensitivity: string[] = [];
   let dataEntities = 0;
   let countDetail: number | undefined;
+  let requestId: string | undefined;
   const entities = asArray(r['entity']);
   // A bulk export can name thousands of patients: past a few dozen entities a Set keeps de-duplication linear.
-  const seenPatients = entities.length > 32 ? new Set<string>() : undefined;
+  let seenPatients: Set<string> | undefined = entities.length > 32 ? new Set<string>() : undefined;
+  let patientCount = 0;
+  const addPatient = (patientId: string): void => {
+    if (seenPatients === undefined) {
+      if (patientIds.includes(patientId)) return;
+    } else if (seenPatients.has(patientId)) return;
+    else seenPatients.add(patientId);
+    patientCount++;
+    // The ids stored stop at MAX_STORED_PATIENTS; the count does not.
+    if (patientIds.length < MAX_STORED_PATIENTS) patientIds.push(patientId);
+    else if (seenPatients === undefined) {
+      seenPatients = new Set(patientIds);
+      seenPatients.add(patientId);
+    }
+  };
   for (let i = 0; i < entities.length; i++) {
     const entity = asObject(entities[i]);
     if (entity === undefined) continue;
@@ -206,15 +315,13 @@ function mapAuditEvent(r: Json): ParseResult {
     if (refType === 'Patient' || (hasCode(entityType, ENTITY_TYPE, '1') && hasCode(entity['role'], OBJECT_ROLE, '1'))) {
       // One id per patient entity: the Patient reference if there is one, else the identifier.
       // Taking both would count one patient twice in every "how many charts" rule.
-      const patientId = refType === 'Patient' ? typedReferenceId(reference as string) : asString(asObject(what?.['identifier'])?.['value']);
+      const patientId = refType === 'Patient' ? typedReferenceId(reference as string) : identifierId(asObject(what?.['identifier']), options.patientIdSystems);
       if (patientId === undefined) return failure('patientIds', `entity[${i}] is a patient but has neither a Patient what.reference nor what.identifier.value`);
-      if (seenPatients === undefined) addUnique(patientIds, patientId);
-      else if (!seenPatients.has(patientId)) {
-        seenPatients.add(patientId);
-        patientIds.push(patientId);
-      }
+      addPatient(patientId);
     } else if (refType !== undefined) {
       dataEntities++;
+    } else if (requestId === undefined && codeIn(entityType, BALP_ENTITY_TYPE) === 'XrequestId') {
+      requestId = asString(asObject(what?.['identifier'])?.['value']);
     }
 
     const labels = asArray(entity['securityLabel']);
@@ -224,11 +331,17 @@ function mapAuditEvent(r: Json): ParseResult {
     for (let j = 0; j < details.length; j++) {
       const detail = asObject(details[j]);
       const detailType = detail === undefined ? undefined : asString(detail['type']);
-      if (detail === undefined || detailType === undefined || !COUNT_DETAIL_TYPES.has(detailType.toLowerCase())) continue;
+      if (detail === undefined || detailType === undefined || detailType.length > 16 || !COUNT_DETAIL_TYPES.has(detailType.toLowerCase())) continue;
       const count = countOf(detail);
       if (count === undefined) return failure('records', `entity[${i}].detail ${quote(detailType)} does not hold a whole number ≥ 0`);
       countDetail ??= count;
     }
+  }
+  // A patient agent (the patient in a disclosure, a portal user) is a patient of the access too.
+  for (let i = 0; i < patientAgents.length; i++) {
+    const facts = patientAgents[i] as AgentFacts;
+    const ref = asString(asObject(facts.agent['who'])?.['reference']);
+    if (ref !== undefined && facts.refType === 'Patient') addPatient(typedReferenceId(ref));
   }
   const security = asArray(asObject(r['meta'])?.['security']);
   for (let j = 0; j < security.length; j++) addSensitivity(sensitivity, security[j]);
@@ -240,35 +353,255 @@ function mapAuditEvent(r: Json): ParseResult {
 
   // --- outcome ---
   const outcomeCode = r['outcome'];
-  const outcome: Outcome | undefined = outcomeCode === undefined ? 'success' : OUTCOMES_BY_CODE.get(String(outcomeCode));
+  const outcome: Outcome | undefined = outcomeCode === undefined ? 'success' : typeof outcomeCode === 'string' || typeof outcomeCode === 'number' ? OUTCOMES_BY_CODE.get(String(outcomeCode)) : undefined;
   if (outcome === undefined) return failure('outcome', `AuditEvent.outcome ${quote(outcomeCode)} is not one of 0, 4, 8, 12`);
 
   // --- records: a stated count wins; a failed access returned nothing; a search/export pulled its data entities ---
   let records: number;
   if (countDetail !== undefined) records = countDetail;
   else if (outcome !== 'success') records = 0;
-  else if (action === 'query' || action === 'export') records = dataEntities > 0 ? dataEntities : patientIds.length;
-  else records = 1;
+  else if (action === 'query' || action === 'export') records = dataEntities > 0 ? dataEntities : patientCount;
+  else records = patientCount === 0 && dataEntities === 0 ? 0 : 1;
+  if (records > 100_000_000) {
+    records = 100_000_000;
+    addUnique(flags, 'truncated');
+  }
 
+  // --- event id: the source's, or the request id both sides of one access share, or a content hash ---
   const id = r['id'];
+  let eventId: unknown = id === undefined || id === null || id === '' ? undefined : id;
+  if (requestId !== undefined) {
+    // BALP's client and server each record the same request (same X-Request-Id): one access, one event.
+    const paired = `xrid:${requestId}`;
+    if (paired.length <= 256 && ID_PATTERN.test(paired)) {
+      eventId = paired;
+      flags.push('paired');
+    }
+  }
+  eventId ??= deriveEventId(r);
+
   const candidate: Record<keyof AccessEvent, unknown> = {
-    eventId: id === undefined || id === null || id === '' ? deriveEventId(r) : id,
+    eventId,
     time,
-    actor: { id: actorId, kind, role: roleOf(actorAgent), department: departmentOf(actorAgent) },
+    actor: { id: identity, kind, role: limitText(roleOf(actorAgent), flags), department: limitText(departmentOf(actorAgent), flags) },
     patientIds,
     action,
-    resourceTypes,
-    sensitivity,
-    purposeOfUse,
-    breakTheGlass: purposeOfUse.includes('BTG'),
+    resourceTypes: limitCodes(resourceTypes, MAX_CODES, flags),
+    sensitivity: limitCodes(sensitivity, MAX_CODES, flags),
+    purposeOfUse: limitCodes(purposeOfUse, MAX_PURPOSES, flags),
+    breakTheGlass: purposeOfUse.includes('BTG') || hasEmergencyOverride(r),
     outcome,
     records,
-    sourceSystem: sourceSystemOf(r),
-    networkAddress: networkAddressOf(actorAgent) ?? (sourceAgent === undefined ? null : networkAddressOf(sourceAgent)),
+    sourceSystem: limitText(sourceSystemOf(r), flags),
+    networkAddress: limitText(clientAddressOf(actorAgent, client), flags),
     format: 'fhir',
+    patientCount: undefined,
+    application: undefined,
+    flags: undefined,
   };
+  if (patientCount > patientIds.length) {
+    candidate.patientCount = patientCount;
+    flags.push('patients-capped');
+  }
+  if (applicationId !== undefined) candidate.application = applicationId;
+  if (flags.length > 0) candidate.flags = flags;
+  else delete candidate.flags;
+  if (candidate.patientCount === undefined) delete candidate.patientCount;
+  if (candidate.application === undefined) delete candidate.application;
   const problem = checkAccessEvent(candidate);
   return problem ?? { ok: true, event: candidate as AccessEvent };
+}
+
+function agentFacts(agent: Json): AgentFacts {
+  const who = asObject(agent['who']);
+  const reference = who === undefined ? undefined : asString(who['reference']);
+  let dicom: string | undefined;
+  let person = asArray(agent['role']).length > 0;
+  let patientType = false;
+  const codings = asArray(asObject(agent['type'])?.['coding']);
+  for (let i = 0; i < codings.length; i++) {
+    const c = asObject(codings[i]);
+    if (c === undefined) continue;
+    const code = c['code'];
+    if (typeof code !== 'string') continue;
+    const system = c['system'];
+    if ((system === DICOM || system === undefined) && dicom === undefined && (code === '110150' || code === '110152' || code === '110153')) dicom = code;
+    else if (PERSON_TYPE_CODES.has(code)) person = true;
+    else if (code === PATIENT_TYPE_CODE && (system === ROLE_CLASS || system === undefined)) patientType = true;
+  }
+  // requestor is a boolean; some servers write the string "true", which must not hand the access to the server.
+  const req = agent['requestor'];
+  const requestor = req === true || (typeof req === 'string' && req.length === 4 && req.toLowerCase() === 'true');
+  return { agent, dicom, requestor, refType: reference === undefined ? undefined : referenceType(reference), person, patientType };
+}
+
+function hasIdentity(agent: Json): boolean {
+  const who = asObject(agent['who']);
+  if (who === undefined) return false;
+  const reference = asString(who['reference']);
+  return asString(asObject(who['identifier'])?.['value']) !== undefined || (reference !== undefined && !reference.startsWith('#')) || asString(who['display']) !== undefined;
+}
+
+/** Is this agent the system that recorded the event (source.observer)? Then it is the server, not a client. */
+function isObserver(agent: Json, r: Json): boolean {
+  const observer = asObject(asObject(r['source'])?.['observer']);
+  const who = asObject(agent['who']);
+  if (observer === undefined || who === undefined) return false;
+  const a = asString(who['reference']);
+  return a !== undefined && a === asString(observer['reference']);
+}
+
+/**
+ * The kind of the acting agent. The resource it points to says the most
+ * (Practitioner → user, Patient → patient, Device → application); then a
+ * person type or a role; then DICOM 110150 Application, or a bare 110152/110153
+ * with no person about it; else a user.
+ */
+function actorKindOf(facts: AgentFacts, isRequestor: boolean): ActorKind {
+  const refType = facts.refType;
+  if (refType !== undefined) {
+    if (STAFF_REFERENCE_TYPES.has(refType)) return 'user';
+    if (PATIENT_REFERENCE_TYPES.has(refType)) return 'patient';
+    if (SOFTWARE_REFERENCE_TYPES.has(refType)) return 'application';
+  }
+  if (facts.patientType) return 'patient';
+  if (asObject(facts.agent['who'])?.['type'] === 'Device') return 'application';
+  if (facts.person) return 'user';
+  if (facts.dicom !== undefined) return 'application';
+  return isRequestor ? 'user' : 'application';
+}
+
+/**
+ * The actor's id: `who.identifier.value` (with its system when that is not
+ * one of the hospital's, see FhirDecodeOptions), else `who.reference` as the
+ * relative reference `Type/id` (so Practitioner/1 and Device/1 stay two
+ * actors), else an id derived from `who.display` (`display:John_Smith`) with
+ * the event flagged `unverified-actor`: kept, but an analyst sees that no
+ * system vouched for the identity.
+ */
+function actorIdOf(who: Json, options: FhirDecodeOptions, flags: EventFlag[] | undefined): string | undefined {
+  const fromIdentifier = identifierId(asObject(who['identifier']), options.staffIdSystems);
+  if (fromIdentifier !== undefined) return fromIdentifier;
+  const reference = asString(who['reference']);
+  if (reference !== undefined && !reference.startsWith('#')) {
+    const type = referenceType(reference);
+    if (type === undefined) return reference;
+    return `${type}/${typedReferenceId(reference)}`;
+  }
+  const display = asString(who['display']);
+  if (display === undefined) return undefined;
+  const derived = displayId(display);
+  if (derived !== undefined && flags !== undefined) flags.push('unverified-actor');
+  return derived;
+}
+
+/** `display:` + the display with whitespace runs as `_` and characters no id may hold dropped; stable for the same display. */
+function displayId(display: string): string | undefined {
+  let out = '';
+  let gap = false;
+  for (const ch of display.trim()) {
+    if (/\s/u.test(ch)) {
+      gap = out.length > 0;
+      continue;
+    }
+    if (!ID_CHAR.test(ch)) continue;
+    if (gap) out += '_';
+    gap = false;
+    out += ch;
+    if (out.length >= MAX_DISPLAY_ID) break;
+  }
+  return out === '' ? undefined : `display:${out.replace(/\.{2,}/g, '.')}`;
+}
+const ID_CHAR = /^[\p{L}\p{M}\p{N}._:@/|+\-=^&,#~*]$/u;
+
+/** An identifier's value, qualified `system|value` when the hospital named its own systems and this is not one of them. */
+function identifierId(identifier: Json | undefined, ownSystems: readonly string[] | undefined): string | undefined {
+  if (identifier === undefined) return undefined;
+  const value = asString(identifier['value']);
+  if (value === undefined) return undefined;
+  if (ownSystems === undefined || ownSystems.length === 0) return value;
+  const system = asString(identifier['system']);
+  return system === undefined || ownSystems.includes(system) ? value : `${system}|${value}`;
+}
+
+/** The client's network address: the actor's own, else the client agent's; never a server URL (network type 5, or a URI). */
+function clientAddressOf(actorAgent: Json, client: AgentFacts | undefined): string | null {
+  const own = addressOf(actorAgent);
+  if (own !== undefined) return own;
+  return client === undefined ? null : (addressOf(client.agent) ?? null);
+}
+
+function addressOf(agent: Json): string | undefined {
+  const network = asObject(agent['network']);
+  if (network === undefined) return undefined;
+  const address = asString(network['address']);
+  if (address === undefined || network['type'] === '5' || address.includes('://')) return undefined;
+  return address;
+}
+
+function hasEmergencyOverride(r: Json): boolean {
+  if (hasCode(r['type'], DICOM, EMERGENCY_OVERRIDE)) return true;
+  const subtypes = asArray(r['subtype']);
+  for (let i = 0; i < subtypes.length; i++) if (hasCode(subtypes[i], DICOM, EMERGENCY_OVERRIDE)) return true;
+  return false;
+}
+
+/** Text the store keeps up to 256 characters: longer is cut and flagged, never refused. */
+function limitText(value: string | null, flags: EventFlag[]): string | null {
+  if (value === null || value.length <= MAX_TEXT) return value;
+  addUnique(flags, 'truncated');
+  return value.slice(0, MAX_TEXT);
+}
+
+function limitCodes(codes: string[], max: number, flags: EventFlag[]): string[] {
+  let out = codes;
+  for (let i = 0; i < out.length; i++) {
+    if ((out[i] as string).length > MAX_CODE) {
+      if (out === codes) out = codes.slice();
+      out[i] = (out[i] as string).slice(0, MAX_CODE);
+      addUnique(flags, 'truncated');
+    }
+  }
+  if (out.length > max) {
+    out = out.slice(0, max);
+    addUnique(flags, 'truncated');
+  }
+  return out;
+}
+
+/**
+ * A reason naming the FHIR version when the resource is an AuditEvent of
+ * another version: R5 (code, category, patient, authorization, occurred[x],
+ * an outcome object), STU3 (agents with reference/userId and no who, entities
+ * with reference and no what), DSTU2 (event, participant, object). Undefined
+ * for R4.
+ */
+function otherVersion(r: Json): string | undefined {
+  if (r['event'] !== undefined || r['participant'] !== undefined || r['object'] !== undefined) {
+    return 'this AuditEvent looks like FHIR DSTU2 (it has event/participant/object); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+  }
+  const outcome = r['outcome'];
+  if (r['code'] !== undefined || r['category'] !== undefined || r['patient'] !== undefined || r['authorization'] !== undefined || r['occurredDateTime'] !== undefined || r['occurredPeriod'] !== undefined || (typeof outcome === 'object' && outcome !== null)) {
+    return 'this AuditEvent looks like FHIR R5 (it has code/category/patient/authorization/occurred[x] or an outcome object); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+  }
+  const agents = asArray(r['agent']);
+  let who = false;
+  let stu3 = false;
+  for (let i = 0; i < agents.length; i++) {
+    const a = asObject(agents[i]);
+    if (a === undefined) continue;
+    if (a['who'] !== undefined) who = true;
+    else if (a['reference'] !== undefined || a['userId'] !== undefined) stu3 = true;
+  }
+  if (!who && stu3) return 'this AuditEvent looks like FHIR STU3 (agent.reference/agent.userId instead of agent.who); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+  const entities = asArray(r['entity']);
+  for (let i = 0; i < entities.length; i++) {
+    const e = asObject(entities[i]);
+    if (e !== undefined && e['what'] === undefined && e['reference'] !== undefined) {
+      return 'this AuditEvent looks like FHIR STU3 (entity.reference instead of entity.what); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+    }
+  }
+  return undefined;
 }
 
 function actionOf(r: Json): Action | undefined {
@@ -379,10 +712,6 @@ function sourceSystemOf(r: Json): string | null {
   return asString(source['site']) ?? null;
 }
 
-function networkAddressOf(agent: Json): string | null {
-  return asString(asObject(agent['network'])?.['address']) ?? null;
-}
-
 function addSensitivity(out: string[], label: unknown): void {
   const coding = asObject(label);
   if (coding === undefined) return;
@@ -411,7 +740,8 @@ function addPurposes(out: string[], concepts: unknown): void {
   }
 }
 
-const SEARCH_PATH = /\/([A-Z][A-Za-z]{1,63})\/?(?:\?|\s|$)/;
+/** `GET …/Observation?…`, and the POST form `POST …/Observation/_search`. */
+const SEARCH_PATH = /\/([A-Z][A-Za-z]{1,63})(?:\/_search)?\/?(?:\?|\s|$)/;
 
 /** The resource type in a query entity's request (`description`, else the base64 `query`), if it names one. */
 function searchedType(entity: Json): string | undefined {

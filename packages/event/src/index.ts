@@ -5,15 +5,19 @@ export {
   OUTCOMES,
   INPUT_FORMATS,
   ID_PATTERN,
+  EVENT_FLAGS,
+  MAX_STORED_PATIENTS,
   MIN_EVENT_TIME,
   MAX_EVENT_TIME,
 } from './access-event.ts';
-export type { AccessEvent, Action, ActorKind, Outcome, InputFormat } from './access-event.ts';
+export type { AccessEvent, Action, ActorKind, Outcome, InputFormat, EventFlag } from './access-event.ts';
 export type { ParseResult, ParseSuccess, ParseFailure, DecodeResult } from './parse-result.ts';
 export { validateAccessEvent } from './validate-event.ts';
 export { isCanonicalTime, normaliseTime } from './event-time.ts';
 export { deriveEventId, contentEventId, canonicalJson } from './event-id.ts';
 export { parseFhirLine, parseFhirResource, parseFhirAuditEvent, DEPARTMENT_SYSTEM } from './fhir-audit-event.ts';
+export type { FhirDecodeOptions } from './fhir-audit-event.ts';
+export type { LineLimit } from './message-limit.ts';
 export { parseCsvAccessLog, toCsvRow, toCsv, csvHeader, CSV_COLUMNS } from './csv-access-log.ts';
 export type { CsvColumn, CsvWriteOptions } from './csv-access-log.ts';
 export { parseCanonicalLine, parseCanonicalEvent } from './canonical-json.ts';

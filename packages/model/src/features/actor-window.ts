@@ -1,3 +1,4 @@
+import type { ActorKind } from '@chartwatch/event';
 import { FEATURE_NAMES } from './feature-names.ts';
 import type { FeatureRow } from './feature-row.ts';
 
@@ -33,7 +34,7 @@ export class ActorWindow {
 
   constructor(
     readonly actorId: string,
-    readonly actorKind: 'user' | 'application',
+    readonly actorKind: ActorKind,
     readonly group: string,
     readonly department: string | null,
     readonly start: number,

@@ -1,3 +1,4 @@
+import type { ActorKind } from '@chartwatch/event';
 /**
  * One actor's behaviour in one window, as the model sees it (`values`, in
  * FEATURE_NAMES order) and as an alert needs it (who, when, which patients,
@@ -5,7 +6,7 @@
  */
 export interface FeatureRow {
   readonly actorId: string;
-  readonly actorKind: 'user' | 'application';
+  readonly actorKind: ActorKind;
   /** Peer group: the actor's role ("billing clerk"), or "application". */
   readonly group: string;
   readonly department: string | null;

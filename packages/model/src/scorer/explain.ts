@@ -1,3 +1,4 @@
+import type { ActorKind } from '@chartwatch/event';
 import type { FeatureContribution } from '@chartwatch/detect';
 import type { FeatureName } from '../features/feature-names.ts';
 
@@ -41,7 +42,7 @@ export function describeFeature(feature: string, value: number): string {
 
 export interface ExplanationInput {
   actorId: string;
-  actorKind: 'user' | 'application';
+  actorKind: ActorKind;
   group: string;
   /** The peer group the medians are of ("billing clerk", or "all staff" for a role unseen in training). */
   peers: string;
