@@ -208,7 +208,7 @@ interface AgentFacts {
   requestor: boolean;
   /** The resource type of who.reference, if any. */
   refType: string | undefined;
-  /** A person type code (human user, OAuth/SAML user agent, IRCP, AUT, …) or a role. */
+  /** A person type code (human user, OAuth/SAML user agent, IRCP, AUT, …), a role or a name. */
   person: boolean;
   /** Typed PAT (v3-RoleClass patient). */
   patientType: boolean;
@@ -416,7 +416,8 @@ function agentFacts(agent: Json): AgentFacts {
   const who = asObject(agent['who']);
   const reference = who === undefined ? undefined : asString(who['reference']);
   let dicom: string | undefined;
-  let person = asArray(agent['role']).length > 0;
+  // A role, or R4's agent.name (a human-meaningful name), says a person acts.
+  let person = asArray(agent['role']).length > 0 || asString(agent['name']) !== undefined;
   let patientType = false;
   const codings = asArray(asObject(agent['type'])?.['coding']);
   for (let i = 0; i < codings.length; i++) {
