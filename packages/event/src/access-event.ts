@@ -39,6 +39,37 @@ export { MIN_EVENT_TIME, MAX_EVENT_TIME };
 export const ID_PATTERN = /^(?!.*(?:^|[/\\])\.\.(?:[/\\]|$))[\p{L}\p{N}][\p{L}\p{M}\p{N}._:@/|+\-=^&,#~*]{0,255}$/u;
 export const MAX_ID_LENGTH = 256;
 
+/** 2: may start an id (ASCII letter or digit); 1: may follow; 0: never in an id. */
+const ASCII_ID_CHARS = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 48; c <= 57; c++) t[c] = 2;
+  for (let c = 65; c <= 90; c++) t[c] = 2;
+  for (let c = 97; c <= 122; c++) t[c] = 2;
+  for (const ch of '._:@/|+-=^&,#~*') t[ch.charCodeAt(0)] = 1;
+  return t;
+})();
+
+/**
+ * ID_PATTERN.test(s), answered character by character for ASCII ids (nearly
+ * all of them): the Unicode-aware pattern with its look-ahead cost as much as
+ * the rest of validating a canonical line (bench/parse-figures.ts). A string
+ * with any non-ASCII character goes to the pattern itself.
+ * validate-event.test.ts checks that both agree.
+ */
+export function isIdText(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || n > 2 * MAX_ID_LENGTH) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) return ID_PATTERN.test(s);
+    const k = ASCII_ID_CHARS[c] as number;
+    if (k === 0 || (i === 0 && k !== 2)) return false;
+    // A ".." path segment: after a "/" (it cannot start an id) and before a "/" or the end.
+    if (c === 46 && i > 0 && s.charCodeAt(i - 1) === 47 && i + 1 < n && s.charCodeAt(i + 1) === 46 && (i + 2 === n || s.charCodeAt(i + 2) === 47)) return false;
+  }
+  return n <= MAX_ID_LENGTH;
+}
+
 /** Messages shared with the hand-written validator (validate-event.ts), which must agree with this schema. */
 export const ID_MESSAGE = 'must be 1-256 characters of letters, digits and . _ : @ / | + - = ^ & , # ~ *, starting with a letter or digit, with no ".." path segment';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accessEventSchema, type AccessEvent } from './access-event.ts';
+import { accessEventSchema, ID_PATTERN, isIdText, type AccessEvent } from './access-event.ts';
 import { validateAccessEvent } from './validate-event.ts';
 
 /**
@@ -197,5 +197,20 @@ describe('ids versus free text', () => {
       expect(result.event.actor.department).toBe(text);
       expect(result.event.sourceSystem).toBe(text);
     }
+  });
+});
+
+describe('isIdText agrees with ID_PATTERN', () => {
+  it('on ids, near-ids and attacks, ASCII and not', () => {
+    const rand = prng(11);
+    const alphabet = ['a', 'Z', '0', '.', '/', '..', '../', '_', ':', '@', '|', '+', '-', '=', '^', '&', ',', '#', '~', '*', ' ', "'", '"', '<', '>', ';', '\\', 'ü', '\u0301', '𝐀', '٣', '\u0000', '%', '$'];
+    const samples = ['', '.', '..', 'a..b', 'a/..', 'a/../b', 'a/..b', 'a/...', '..a', 'P1/../../etc', 'x'.repeat(256), 'x'.repeat(257), 'ü'.repeat(256), '𝐀'.repeat(256), '𝐀'.repeat(257)];
+    for (let i = 0; i < 20_000; i++) {
+      let s = '';
+      const len = Math.floor(rand() * 12);
+      for (let k = 0; k < len; k++) s += alphabet[Math.floor(rand() * alphabet.length)];
+      samples.push(s);
+    }
+    for (const s of samples) expect([s, isIdText(s)]).toEqual([s, ID_PATTERN.test(s)]);
   });
 });

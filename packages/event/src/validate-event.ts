@@ -4,8 +4,8 @@ import {
   EVENT_FLAGS,
   MAX_STORED_PATIENTS,
   ID_MESSAGE,
-  ID_PATTERN,
   INPUT_FORMATS,
+  isIdText,
   OUTCOMES,
   TIME_MESSAGE,
   type AccessEvent,
@@ -158,7 +158,7 @@ function isPlainObject(value: unknown): boolean {
 }
 
 function isId(value: unknown): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value);
+  return typeof value === 'string' && isIdText(value);
 }
 
 function isNullableText(value: unknown): boolean {
