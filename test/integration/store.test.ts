@@ -151,18 +151,18 @@ describe('store', () => {
 
   it('runs each migration once: a second migrate() is a no-op', async () => {
     const first = await store.migrate();
-    expect(first.applied).toEqual([1, 2, 3, 4, 5]);
+    expect(first.applied).toEqual([1, 2, 3, 4, 5, 6]);
     expect(first.skipped).toEqual([]);
     const second = await store.migrate();
     expect(second.applied).toEqual([]);
-    expect(second.skipped).toEqual([1, 2, 3, 4, 5]);
+    expect(second.skipped).toEqual([1, 2, 3, 4, 5, 6]);
     expect(second.retentionChanged).toEqual([]);
     const recorded = await queryRows<{ version: number; n: number | string }>(
       { client: store.client, db: '' },
       `SELECT version, count() AS n FROM \`${config.database}\`.schema_migrations GROUP BY version ORDER BY version`,
       {},
     );
-    expect(recorded.map((r) => [Number(r.version), Number(r.n)])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1]]);
+    expect(recorded.map((r) => [Number(r.version), Number(r.n)])).toEqual([[1, 1], [2, 1], [3, 1], [4, 1], [5, 1], [6, 1]]);
     const tables = await queryRows<{ name: string }>(
       { client: store.client, db: '' },
       'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name',
@@ -180,7 +180,7 @@ describe('store', () => {
     expect((await store.migrate(extra)).applied).toEqual([9001]);
     const again = await store.migrate(extra);
     expect(again.applied).toEqual([]);
-    expect(again.skipped).toEqual([1, 2, 3, 4, 5, 9001]);
+    expect(again.skipped).toEqual([1, 2, 3, 4, 5, 6, 9001]);
     await expect(store.migrate([{ ...extra[0]!, version: 2 }])).rejects.toMatchObject({ code: 'CW_ERR_STORE' });
     await store.client.command({ query: `DROP TABLE \`${config.database}\`.extra_table` });
   });
@@ -277,6 +277,25 @@ describe('store', () => {
     expect(await store.eventsByIds(someIds)).toEqual([all[5], all[500]]);
 
     expect(await store.countEvents({ from: midFrom, to: midTo })).toBe(all.filter(inWindow).length);
+  });
+
+  it('stores activity that touched no chart and the decoder\'s marks, and reads the activity alone', async () => {
+    const base = events[0] as AccessEvent;
+    const login: AccessEvent = {
+      ...base,
+      eventId: 'act-login-1',
+      time: '2024-06-01T08:00:00.000Z',
+      actor: { id: 'display:John_Smith', kind: 'user', role: null, department: null },
+      patientIds: [],
+      action: 'execute',
+      outcome: 'serious-failure',
+      records: 0,
+      flags: ['unverified-actor'],
+    };
+    const search: AccessEvent = { ...login, eventId: 'act-search-2', time: '2024-06-01T08:05:00.000Z', outcome: 'success', action: 'query', patientIds: ['p1'], patientCount: 20_000, application: 'SampleApp', flags: ['unverified-actor', 'patients-capped'] };
+    await store.events.write([login, search]);
+    expect(await store.activityForActor('display:John_Smith', '2024-06-01T00:00:00.000Z', '2024-06-02T00:00:00.000Z')).toEqual([login]);
+    expect(await store.eventsForActors(['display:John_Smith'], '2024-06-01T00:00:00.000Z', '2024-06-02T00:00:00.000Z')).toEqual([login, search]);
   });
 
   it('treats ids and times as parameters, never as SQL', async () => {

@@ -74,6 +74,24 @@ export async function eventsForPatient(ctx: QueryContext, patientId: string, fro
   return found.map(rowToAccessEvent);
 }
 
+/**
+ * One actor's activity that touched no chart in [from, to), in event-time
+ * order: logins, logouts, failed authentications and authorisations, searches
+ * that found nobody, application events. Stored beside the accesses (an empty
+ * patient_ids), so the actor's timeline shows them; this reads them alone, as
+ * an analyst looking at the minutes around an incident wants them.
+ */
+export async function activityForActor(ctx: QueryContext, actorId: string, from: string, to: string): Promise<AccessEvent[]> {
+  const found = await rows<StoredAccessEventRow>(
+    ctx,
+    `SELECT ${ACCESS_EVENT_COLUMNS} FROM ${ctx.db}.access_events FINAL
+     WHERE actor_id = {actor:String} AND ${RANGE_CONDITION} AND empty(patient_ids)
+     ORDER BY event_time, event_id`,
+    { actor: actorId, ...rangeParams(from, to) },
+  );
+  return found.map(rowToAccessEvent);
+}
+
 /** Events with these ids (evidence behind an alert), in event-time order. */
 export async function eventsByIds(ctx: QueryContext, ids: readonly string[]): Promise<AccessEvent[]> {
   if (ids.length === 0) return [];

@@ -20,10 +20,19 @@ export interface AccessEventRow {
   source_system: string | null;
   network_address: string | null;
   format: string;
+  /** Set only when the access touched more patients than patient_ids holds. */
+  patient_count: number | null;
+  application: string | null;
+  flags: string[];
 }
 
 /** The row as read back: event_time comes as epoch milliseconds (see clickhouse-time.ts). */
-export type StoredAccessEventRow = Omit<AccessEventRow, 'event_time'> & { event_time_ms: number | string };
+export type StoredAccessEventRow = Omit<AccessEventRow, 'event_time' | 'patient_count' | 'application' | 'flags'> & {
+  event_time_ms: number | string;
+  patient_count?: number | string | null;
+  application?: string | null;
+  flags?: string[];
+};
 
 export function accessEventToRow(e: AccessEvent): AccessEventRow {
   return {
@@ -44,13 +53,16 @@ export function accessEventToRow(e: AccessEvent): AccessEventRow {
     source_system: e.sourceSystem,
     network_address: e.networkAddress,
     format: e.format,
+    patient_count: e.patientCount ?? null,
+    application: e.application ?? null,
+    flags: e.flags ?? [],
   };
 }
 
 /** Column list for SELECTs that map back with rowToAccessEvent. */
 export const ACCESS_EVENT_COLUMNS = `event_id, toUnixTimestamp64Milli(event_time) AS event_time_ms, actor_id, actor_kind, actor_role,
   actor_department, patient_ids, action, resource_types, sensitivity, purpose_of_use, break_the_glass, outcome, records,
-  source_system, network_address, format`;
+  source_system, network_address, format, patient_count, application, flags`;
 
 export function rowToAccessEvent(r: StoredAccessEventRow): AccessEvent {
   // The enum-typed fields were validated by accessEventSchema before they were written.
@@ -74,5 +86,9 @@ export function rowToAccessEvent(r: StoredAccessEventRow): AccessEvent {
     sourceSystem: r.source_system,
     networkAddress: r.network_address,
     format: r.format as AccessEvent['format'],
+    // The optional members only when the row has them, so an event reads back as it was written.
+    ...(r.patient_count === null || r.patient_count === undefined ? {} : { patientCount: Number(r.patient_count) }),
+    ...(r.application === null || r.application === undefined ? {} : { application: r.application }),
+    ...(r.flags === undefined || r.flags.length === 0 ? {} : { flags: r.flags as NonNullable<AccessEvent['flags']> }),
   };
 }

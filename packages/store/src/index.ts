@@ -8,7 +8,7 @@ export { EventWriter } from './event-writer.ts';
 export { AlertWriter } from './alert-writer.ts';
 export { dedupToken, DEFAULT_MAX_ROWS_PER_INSERT } from './batch-writer.ts';
 export type { BatchWriterOptions } from './batch-writer.ts';
-export { countEvents, eventIds, eventsForActors, eventsForPatient, eventsByIds, eventsInRange, newestEventTime, DEFAULT_PAGE_SIZE } from './event-queries.ts';
+export { countEvents, eventIds, eventsForActors, eventsForPatient, activityForActor, eventsByIds, eventsInRange, newestEventTime, DEFAULT_PAGE_SIZE } from './event-queries.ts';
 export { writeDeadLetters, deadLetters } from './dead-letter-store.ts';
 export type { StoredDeadLetter } from './dead-letter-store.ts';
 export { alerts, alertById, countAlerts, DEFAULT_ALERT_LIMIT, MAX_ALERT_LIMIT } from './alert-queries.ts';

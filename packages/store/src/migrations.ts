@@ -216,6 +216,20 @@ export const MIGRATIONS: readonly Migration[] = [
       TTL ${retentionTtl('dead_at', retentionYears)}`,
     ],
   },
+  {
+    version: 6,
+    name: 'access_event_identity',
+    // What the FHIR decoder keeps beyond the first contract: the full patient count of a search over
+    // more patients than the stored ids, the application a user acted through, and the marks an analyst
+    // must see (an identity known only by display name, text that was cut, a client/server pair).
+    // Added columns with defaults: rows written before read as "none of these".
+    statements: ({ db }) => [
+      `ALTER TABLE ${db}.access_events
+        ADD COLUMN IF NOT EXISTS patient_count Nullable(UInt32),
+        ADD COLUMN IF NOT EXISTS application Nullable(String),
+        ADD COLUMN IF NOT EXISTS flags Array(LowCardinality(String))`,
+    ],
+  },
 ];
 
 export interface MigrationReport {

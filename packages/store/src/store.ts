@@ -10,7 +10,7 @@ import type { StoreConfig } from './config.ts';
 import { DEFAULT_RETENTION_YEARS } from './config.ts';
 import type { ClickHouseConnection, StoreMode } from './connection.ts';
 import { createClickHouse, quoteIdentifier } from './connection.ts';
-import { countEvents, eventIds, eventsByIds, eventsForActors, eventsForPatient, eventsInRange, newestEventTime } from './event-queries.ts';
+import { activityForActor, countEvents, eventIds, eventsByIds, eventsForActors, eventsForPatient, eventsInRange, newestEventTime } from './event-queries.ts';
 import { EventWriter } from './event-writer.ts';
 import { deadLetters, writeDeadLetters } from './dead-letter-store.ts';
 import type { StoredDeadLetter } from './dead-letter-store.ts';
@@ -106,6 +106,11 @@ export class Store {
 
   eventsForActors(actorIds: readonly string[], from: string, to: string): Promise<AccessEvent[]> {
     return eventsForActors(this.ctx, actorIds, from, to);
+  }
+
+  /** One actor's activity that touched no chart (logins, failures, empty searches) in [from, to). */
+  activityForActor(actorId: string, from: string, to: string): Promise<AccessEvent[]> {
+    return activityForActor(this.ctx, actorId, from, to);
   }
 
   eventsForPatient(patientId: string, from: string, to: string): Promise<AccessEvent[]> {
