@@ -7,12 +7,16 @@ import type { AccessEvent, Action } from '@chartwatch/event';
  * - type: audit-event-type `rest` with a restful-interaction subtype
  *   (read/create/update/delete); a search is DICOM 110112 Query with subtype
  *   search-type; an export is DICOM 110106 Export. action C/R/U/D/E.
- * - agents: for a person, the client workstation (DICOM 110153 Source Role
- *   ID, with its network address), the FHIR server (110152 Destination Role
- *   ID) and the user as requestor (who.identifier.value = login; role coding
- *   urn:chartwatch:role; department coding urn:chartwatch:department;
- *   purposeOfUse v3-ActReason). For an application, the app itself is the
- *   requestor, typed 110153 with who → Device/<client id> and its address.
+ * - agents, in BALP's direction: DICOM 110153 Source Role ID is where the
+ *   data comes from, 110152 Destination Role ID where it goes. On a read,
+ *   export or print the server is the source and the client the
+ *   destination; on a create, update, delete, search or operation the client
+ *   is the source (its request flows to the server). For a person: the client
+ *   workstation (with its network address), the FHIR server, and the user as
+ *   requestor (who.identifier.value = login; role coding urn:chartwatch:role;
+ *   department coding urn:chartwatch:department; purposeOfUse v3-ActReason).
+ *   For an application, the app itself is the client and the requestor, with
+ *   who → Device/<client id> and its address.
  * - codings of entities carry no display: a bulk export names thousands of
  *   patients, and the codes are what a reader needs.
  * - entities: each patient typed audit-entity-type 1, object-role 1, what →
@@ -83,14 +87,21 @@ function eventType(action: Action): { type: object; subtype?: object[] } {
 
 const purposes = (codes: readonly string[]): object[] => codes.map((code) => ({ coding: [{ system: ACT_REASON, code }] }));
 
+const SOURCE_ROLE = { system: DCM, code: '110153', display: 'Source Role ID' };
+const DESTINATION_ROLE = { system: DCM, code: '110152', display: 'Destination Role ID' };
+
 export function toFhirAuditEvent(event: AccessEvent): Record<string, unknown> {
   const { type, subtype } = eventType(event.action);
   const profile = PROFILES[event.action];
   const address = event.networkAddress;
+  // Data flows from the server to the client on a read, an export or a print: the client is then the destination.
+  const pulls = event.action === 'read' || event.action === 'export' || event.action === 'print';
+  const clientRole = pulls ? DESTINATION_ROLE : SOURCE_ROLE;
+  const serverRole = pulls ? SOURCE_ROLE : DESTINATION_ROLE;
   const agents: object[] = [];
   if (event.actor.kind === 'application') {
     agents.push({
-      type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
+      type: { coding: [clientRole] },
       who: { reference: `Device/${event.actor.id}`, identifier: { value: event.actor.id } },
       requestor: true,
       ...(address ? { network: { address, type: '2' } } : {}),
@@ -98,14 +109,14 @@ export function toFhirAuditEvent(event: AccessEvent): Record<string, unknown> {
     });
   } else {
     agents.push({
-      type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] },
+      type: { coding: [clientRole] },
       who: { display: address ? `ws-${address}` : 'workstation' },
       requestor: false,
       ...(address ? { network: { address, type: '2' } } : {}),
     });
   }
   agents.push({
-    type: { coding: [{ system: DCM, code: '110152', display: 'Destination Role ID' }] },
+    type: { coding: [serverRole] },
     who: { reference: 'Device/ehr-fhir-server' },
     requestor: false,
     network: { address: FHIR_BASE, type: '5' },

@@ -76,6 +76,19 @@ describe('output formats', () => {
     expect(u.recorded).toBe(user.time);
   });
 
+  it("follows BALP's direction: on a read the client is the Destination Role ID, on a write or a search the Source Role ID", () => {
+    interface Agent { type: { coding: { code?: string }[] }; who: { reference?: string; display?: string } }
+    const dicomOf = (event: AccessEvent, pick: (a: Agent) => boolean): string | undefined =>
+      ((toFhirAuditEvent(event) as unknown as { agent: Agent[] }).agent.find(pick) as Agent | undefined)?.type.coding[0]?.code;
+    const server = (a: Agent): boolean => a.who.reference === 'Device/ehr-fhir-server';
+    const workstation = (a: Agent): boolean => a.who.display !== undefined;
+    for (const [action, client, host] of [['read', '110152', '110153'], ['export', '110152', '110153'], ['create', '110153', '110152'], ['update', '110153', '110152'], ['query', '110153', '110152']] as const) {
+      const e = sample.find((x) => x.action === action && x.actor.kind === 'user');
+      if (e === undefined) continue;
+      expect([action, dicomOf(e, workstation), dicomOf(e, server)]).toEqual([action, client, host]);
+    }
+  });
+
   it('writes CSV that the access-log parser reads back to the same events', () => {
     const text = eventsToCsv(sample, true);
     expect(text.split('\n')[0]).toBe(
