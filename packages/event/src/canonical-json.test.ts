@@ -47,6 +47,17 @@ describe('parseCanonicalLine', () => {
     expect(input.eventId).toBeUndefined();
     expect(result.ok && 'extra' in result.event).toBe(false);
   });
+  it('a search over 20,000 patients keeps 10,000 ids and the count; over-long text is cut and flagged', () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => `P${i}`);
+    const r = parseCanonicalEvent({ ...event, patientIds: many, actor: { ...event.actor, role: 'r'.repeat(300) } });
+    expect(r.ok && r.event.patientIds.length).toBe(10_000);
+    expect(r.ok && r.event.patientCount).toBe(20_000);
+    expect(r.ok && r.event.actor.role).toHaveLength(256);
+    expect(r.ok && r.event.flags).toEqual(['patients-capped', 'truncated']);
+  });
+  it('a line over the message limit is refused as ingest refuses the message', () => {
+    expect(parseCanonicalLine(JSON.stringify({ ...event, sourceSystem: 'x'.repeat(300_000) }), 2)).toMatchObject({ ok: false, field: 'message', line: 2 });
+  });
   it('names the field at fault', () => {
     expect(parseCanonicalLine(JSON.stringify({ ...event, sensitivity: ['psy'] }))).toMatchObject({ ok: false, field: 'sensitivity[0]' });
     expect(parseCanonicalLine(JSON.stringify({ ...event, actor: { ...event.actor, id: '<script>' } }))).toMatchObject({ ok: false, field: 'actor.id' });

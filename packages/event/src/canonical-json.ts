@@ -1,6 +1,7 @@
-import type { AccessEvent } from './access-event.ts';
+import { MAX_STORED_PATIENTS, type AccessEvent, type EventFlag } from './access-event.ts';
 import { contentEventId } from './event-id.ts';
 import { normaliseTime } from './event-time.ts';
+import { lineSizeProblem, type LineLimit } from './message-limit.ts';
 import { failure, type ParseResult } from './parse-result.ts';
 import { validateAccessEvent } from './validate-event.ts';
 
@@ -19,7 +20,9 @@ import { validateAccessEvent } from './validate-event.ts';
 
 const PLACEHOLDER_ID = 'pending';
 
-export function parseCanonicalLine(text: string, line?: number): ParseResult {
+export function parseCanonicalLine(text: string, line?: number, options?: LineLimit): ParseResult {
+  const tooBig = lineSizeProblem(text, options?.maxBytes, line);
+  if (tooBig !== null) return tooBig;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -43,15 +46,70 @@ export function parseCanonicalEvent(value: unknown): ParseResult {
   // Only touch the time when it is not already canonical: the common case pays two character checks.
   const rewriteTime = typeof time === 'string' && (time.length !== 24 || time.charCodeAt(23) !== 90 /* Z */ || time.charCodeAt(19) !== 46); /* . */
 
+  const over = overLimits(v);
   let candidate: Record<string, unknown> = v;
-  if (idMissing || format === undefined || rewriteTime) {
+  if (idMissing || format === undefined || rewriteTime || over) {
     candidate = { ...v };
     if (idMissing) candidate['eventId'] = PLACEHOLDER_ID;
     if (format === undefined) candidate['format'] = 'json';
     if (rewriteTime) candidate['time'] = normaliseTime(time) ?? time;
+    if (over) cutToLimits(candidate);
   }
   const result = validateAccessEvent(candidate);
   // The validator returned a fresh object, so filling in the id mutates nothing the caller holds.
   if (result.ok && idMissing) (result.event as AccessEvent).eventId = contentEventId(result.event);
   return result;
+}
+
+const MAX_TEXT = 256;
+const TEXT_FIELDS = ['sourceSystem', 'networkAddress'] as const;
+const ACTOR_TEXT_FIELDS = ['role', 'department'] as const;
+
+const tooLong = (value: unknown): boolean => typeof value === 'string' && value.length > MAX_TEXT;
+
+/** More patients or longer text than the store keeps: such an event is cut to fit and flagged, never refused. */
+function overLimits(v: Record<string, unknown>): boolean {
+  const patients = v['patientIds'];
+  if (Array.isArray(patients) && patients.length > MAX_STORED_PATIENTS) return true;
+  if (tooLong(v['sourceSystem']) || tooLong(v['networkAddress'])) return true;
+  const actor = v['actor'];
+  if (typeof actor !== 'object' || actor === null) return false;
+  const a = actor as Record<string, unknown>;
+  return tooLong(a['role']) || tooLong(a['department']);
+}
+
+function cutToLimits(c: Record<string, unknown>): void {
+  const flags: EventFlag[] = Array.isArray(c['flags']) ? [...(c['flags'] as EventFlag[])] : [];
+  const add = (flag: EventFlag): void => {
+    if (!flags.includes(flag)) flags.push(flag);
+  };
+  const patients = c['patientIds'];
+  if (Array.isArray(patients) && patients.length > MAX_STORED_PATIENTS) {
+    const distinct = [...new Set(patients as unknown[])];
+    if (distinct.length > MAX_STORED_PATIENTS) {
+      c['patientIds'] = distinct.slice(0, MAX_STORED_PATIENTS);
+      c['patientCount'] = distinct.length;
+      add('patients-capped');
+    } else c['patientIds'] = distinct;
+  }
+  for (const field of TEXT_FIELDS) {
+    const value = c[field];
+    if (tooLong(value)) {
+      c[field] = (value as string).slice(0, MAX_TEXT);
+      add('truncated');
+    }
+  }
+  const actor = c['actor'];
+  if (typeof actor === 'object' && actor !== null && !Array.isArray(actor)) {
+    const a = { ...(actor as Record<string, unknown>) };
+    for (const field of ACTOR_TEXT_FIELDS) {
+      const value = a[field];
+      if (tooLong(value)) {
+        a[field] = (value as string).slice(0, MAX_TEXT);
+        add('truncated');
+      }
+    }
+    c['actor'] = a;
+  }
+  if (flags.length > 0) c['flags'] = flags;
 }
