@@ -41,6 +41,8 @@ export interface DetectorStats {
   lateAccepted: number;
   /** Events behind the watermark: reported through takeLate(), not counted. */
   tooLate: number;
+  /** The second record of one request (BALP's client and server records, flag `paired`, same event id): not counted again. */
+  pairedRepeats: number;
   alerts: number;
   alertsByRule: Record<string, number>;
   /** Matches that did not alert because the key already alerted in that window (or suppression span). */
@@ -70,6 +72,7 @@ export interface Detector {
 }
 
 const NO_ALERTS: readonly Alert[] = Object.freeze([]) as readonly Alert[];
+const PAIRED_MEMORY = 65_536;
 const WRITE_ACTIONS = new Set(['create', 'update']);
 
 export function createDetector(options: DetectorOptions): Detector {
@@ -105,7 +108,11 @@ class DetectorImpl implements Detector {
   /** Whether any rule an event of this kind can reach asks a patient fact bit (eventBits): without one, facts are not resolved. */
   private readonly patientBitsForUser: boolean;
   private readonly patientBitsForApplication: boolean;
-  private readonly counts = { events: 0, invalidTime: 0, lateAccepted: 0, tooLate: 0, alerts: 0 };
+  private readonly counts = { events: 0, invalidTime: 0, lateAccepted: 0, tooLate: 0, pairedRepeats: 0, alerts: 0 };
+  /** Ids of recent `paired` events, oldest first out: the client's and the server's record of one access count once. */
+  private readonly pairedIds = new Set<string>();
+  private readonly pairedRing: (string | undefined)[] = new Array<string | undefined>(PAIRED_MEMORY);
+  private pairedNext = 0;
 
   constructor(
     options: DetectorOptions,
@@ -134,6 +141,10 @@ class DetectorImpl implements Detector {
 
   process(event: AccessEvent): readonly Alert[] {
     this.counts.events++;
+    if (event.flags !== undefined && event.flags.includes('paired') && this.seenPair(event.eventId)) {
+      this.counts.pairedRepeats++;
+      return NO_ALERTS;
+    }
     const t = parseIsoMillis(event.time);
     if (t !== t) {
       this.counts.invalidTime++;
@@ -283,6 +294,22 @@ class DetectorImpl implements Detector {
     } finally {
       this.quiet = false;
     }
+  }
+
+  /**
+   * True when this request's other record was already seen. Only `paired` events are remembered (the
+   * others pay nothing), the last PAIRED_MEMORY of them: both records of a request arrive minutes apart
+   * at most.
+   */
+  private seenPair(eventId: string): boolean {
+    if (this.pairedIds.has(eventId)) return true;
+    // A ring, so forgetting the oldest costs nothing however many paired events stream through.
+    const oldest = this.pairedRing[this.pairedNext];
+    if (oldest !== undefined) this.pairedIds.delete(oldest);
+    this.pairedRing[this.pairedNext] = eventId;
+    this.pairedNext = (this.pairedNext + 1) % PAIRED_MEMORY;
+    this.pairedIds.add(eventId);
+    return false;
   }
 
   takeLate(): LateEvent[] {

@@ -29,3 +29,20 @@ describe('rule refused-access-burst', () => {
     expect(r.alerts).toEqual([]);
   });
 });
+
+describe("BALP's client and server records of one request", () => {
+  it('count once (same X-Request-Id event id, flag paired)', () => {
+    const pair = (minute: number, i: number) => {
+      const e = refused(minute, 'u1');
+      return [
+        { ...e, eventId: `xrid:req-${i}`, flags: ['paired' as const] },
+        { ...e, eventId: `xrid:req-${i}`, flags: ['paired' as const], sourceSystem: 'fhir-server' },
+      ];
+    };
+    // Six refused requests, each recorded by client and server: six, not twelve, so no burst.
+    const r = run(rule, ref, Array.from({ length: 6 }, (_, i) => pair(i, i)).flat());
+    r.feed([access({ time: plus(START, 40), actor: 'u2' })]);
+    expect(r.alerts).toEqual([]);
+    expect(r.detector.stats().pairedRepeats).toBe(6);
+  });
+});
