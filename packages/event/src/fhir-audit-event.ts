@@ -215,9 +215,11 @@ interface AgentFacts {
 }
 
 /** The mapping itself; exported for the fuzz test, which calls it without the guard to count exceptions. */
-export function mapAuditEvent(r: Json, options: FhirDecodeOptions): ParseResult {
-  const version = otherVersion(r);
+export function mapAuditEvent(resource: Json, options: FhirDecodeOptions): ParseResult {
+  const version = otherVersion(resource);
+  if (version === 'R5') return mapAuditEvent(r5AsR4(resource), options);
   if (version !== undefined) return failure('resourceType', version);
+  const r = resource;
 
   // --- time ---
   const recorded = r['recorded'];
@@ -567,11 +569,82 @@ function limitCodes(codes: string[], max: number, flags: EventFlag[]): string[] 
 }
 
 /**
- * A reason naming the FHIR version when the resource is an AuditEvent of
- * another version: R5 (code, category, patient, authorization, occurred[x],
- * an outcome object), STU3 (agents with reference/userId and no who, entities
- * with reference and no what), DSTU2 (event, participant, object). Undefined
- * for R4.
+ * An R5 AuditEvent in R4's shape, element by element, so one mapping reads
+ * both: category → type, code → subtype, occurred[x] (else recorded) →
+ * recorded, outcome.code → outcome, authorization → purposeOfEvent, patient →
+ * a patient entity; per agent network[x] → network.address and authorization →
+ * purposeOfUse; source.site (a Reference) → its display; per entity role and
+ * security labels (CodeableConcepts) → Codings, detail.type → its code.
+ */
+function r5AsR4(r: Json): Json {
+  const firstCoding = (concept: unknown): Json | undefined => asObject(asArray(asObject(concept)?.['coding'])[0]);
+  const codings = (concepts: unknown): unknown[] => {
+    const out: unknown[] = [];
+    const list = asArray(concepts);
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      const o = asObject(c);
+      if (o === undefined) continue;
+      if (o['code'] !== undefined) out.push(o);
+      else {
+        const inner = asArray(o['coding']);
+        for (let j = 0; j < inner.length; j++) out.push(inner[j]);
+      }
+    }
+    return out;
+  };
+  const outcomeCode = asObject(asObject(r['outcome'])?.['code'])?.['code'];
+  const occurred = asString(r['occurredDateTime']) ?? asString(asObject(r['occurredPeriod'])?.['start']);
+  const agents = mapEach(r['agent'], (a) => {
+    const agent = asObject(a);
+    if (agent === undefined) return a;
+    const address = asString(agent['networkString']) ?? asString(agent['networkUri']) ?? asString(asObject(agent['networkReference'])?.['display']);
+    return {
+      ...agent,
+      ...(address === undefined ? {} : { network: { address, ...(agent['networkUri'] !== undefined ? { type: '5' } : {}) } }),
+      ...(agent['authorization'] === undefined ? {} : { purposeOfUse: agent['authorization'] }),
+    };
+  });
+  const entities: unknown[] = mapEach(r['entity'], (e) => {
+    const entity = asObject(e);
+    if (entity === undefined) return e;
+    return {
+      ...entity,
+      ...(entity['role'] === undefined ? {} : { role: firstCoding(entity['role']) ?? entity['role'] }),
+      ...(entity['securityLabel'] === undefined ? {} : { securityLabel: codings(entity['securityLabel']) }),
+      ...(entity['detail'] === undefined
+        ? {}
+        : { detail: mapEach(entity['detail'], (d) => ({ ...asObject(d), type: asString(firstCoding(asObject(d)?.['type'])?.['code']) ?? asString(asObject(asObject(d)?.['type'])?.['text']) })) }),
+    };
+  });
+  const patient = asString(asObject(r['patient'])?.['reference']);
+  if (patient !== undefined) entities.push({ what: { reference: patient }, type: { system: ENTITY_TYPE, code: '1' }, role: { system: OBJECT_ROLE, code: '1' } });
+  const source = asObject(r['source']);
+  const r4: Json = {
+    resourceType: 'AuditEvent',
+    id: r['id'],
+    meta: r['meta'],
+    type: firstCoding(asArray(r['category'])[0]),
+    subtype: asArray(asObject(r['code'])?.['coding']),
+    action: r['action'],
+    recorded: occurred ?? r['recorded'],
+    purposeOfEvent: r['authorization'],
+    agent: agents,
+    source: source === undefined ? undefined : { ...source, site: asString(asObject(source['site'])?.['display']) ?? asString(asObject(source['site'])?.['reference']) },
+    entity: entities,
+  };
+  if (typeof outcomeCode === 'string') r4['outcome'] = outcomeCode;
+  // An id-less R5 resource keeps the hash of what it was, not of its R4 form.
+  if (r['id'] === undefined || r['id'] === null || r['id'] === '') r4['id'] = deriveEventId(r);
+  return r4;
+}
+
+/**
+ * `'R5'` for an R5 AuditEvent (code, category, patient, authorization,
+ * occurred[x], an outcome object), which is mapped; a reason naming the FHIR
+ * version for STU3 (agents with reference/userId and no who, entities with
+ * reference and no what) and DSTU2 (event, participant, object), which are
+ * refused; undefined for R4.
  */
 function otherVersion(r: Json): string | undefined {
   if (r['event'] !== undefined || r['participant'] !== undefined || r['object'] !== undefined) {
@@ -579,7 +652,7 @@ function otherVersion(r: Json): string | undefined {
   }
   const outcome = r['outcome'];
   if (r['code'] !== undefined || r['category'] !== undefined || r['patient'] !== undefined || r['authorization'] !== undefined || r['occurredDateTime'] !== undefined || r['occurredPeriod'] !== undefined || (typeof outcome === 'object' && outcome !== null)) {
-    return 'this AuditEvent looks like FHIR R5 (it has code/category/patient/authorization/occurred[x] or an outcome object); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+    return 'R5';
   }
   const agents = asArray(r['agent']);
   let who = false;
@@ -850,6 +923,18 @@ function addUnique(list: string[], value: string): void {
 
 function asObject(value: unknown): Json | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+/**
+ * `value.map(fn)` for a value from the input: an index loop, because
+ * Array.prototype.map reads the array's own `constructor` (species), which an
+ * input object can carry (the fuzz test does).
+ */
+function mapEach(value: unknown, fn: (item: unknown) => unknown): unknown[] {
+  const list = asArray(value);
+  const out: unknown[] = new Array<unknown>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = fn(list[i]);
+  return out;
 }
 
 function asArray(value: unknown): readonly unknown[] {
