@@ -648,7 +648,7 @@ function r5AsR4(r: Json): Json {
  */
 function otherVersion(r: Json): string | undefined {
   if (r['event'] !== undefined || r['participant'] !== undefined || r['object'] !== undefined) {
-    return 'this AuditEvent looks like FHIR DSTU2 (it has event/participant/object); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+    return 'this AuditEvent looks like FHIR DSTU2 (it has event/participant/object); chartwatch reads FHIR R4 (4.0.1) and R5 AuditEvents';
   }
   const outcome = r['outcome'];
   if (r['code'] !== undefined || r['category'] !== undefined || r['patient'] !== undefined || r['authorization'] !== undefined || r['occurredDateTime'] !== undefined || r['occurredPeriod'] !== undefined || (typeof outcome === 'object' && outcome !== null)) {
@@ -663,12 +663,12 @@ function otherVersion(r: Json): string | undefined {
     if (a['who'] !== undefined) who = true;
     else if (a['reference'] !== undefined || a['userId'] !== undefined) stu3 = true;
   }
-  if (!who && stu3) return 'this AuditEvent looks like FHIR STU3 (agent.reference/agent.userId instead of agent.who); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+  if (!who && stu3) return 'this AuditEvent looks like FHIR STU3 (agent.reference/agent.userId instead of agent.who); chartwatch reads FHIR R4 (4.0.1) and R5 AuditEvents';
   const entities = asArray(r['entity']);
   for (let i = 0; i < entities.length; i++) {
     const e = asObject(entities[i]);
     if (e !== undefined && e['what'] === undefined && e['reference'] !== undefined) {
-      return 'this AuditEvent looks like FHIR STU3 (entity.reference instead of entity.what); chartwatch reads FHIR R4 (4.0.1) AuditEvents';
+      return 'this AuditEvent looks like FHIR STU3 (entity.reference instead of entity.what); chartwatch reads FHIR R4 (4.0.1) and R5 AuditEvents';
     }
   }
   return undefined;
