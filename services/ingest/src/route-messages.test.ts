@@ -59,7 +59,7 @@ describe('routeMessages', () => {
   });
 
   it('names the field of an invalid event', () => {
-    const routed = routeMessages([message(JSON.stringify({ ...event, patientIds: [] }))], options);
+    const routed = routeMessages([message(JSON.stringify({ ...event, patientIds: ['<script>'] }))], options);
     expect(routed.deadLetters[0]?.headers?.[HEADERS.dlqField]).toMatch(/^patientIds/);
   });
 
