@@ -657,19 +657,20 @@ function otherVersion(r: Json): string | undefined {
   const agents = asArray(r['agent']);
   let who = false;
   let stu3 = false;
+  // Hot path: an R4 record answers at its first agent with a who and its first entity.
   for (let i = 0; i < agents.length; i++) {
     const a = asObject(agents[i]);
     if (a === undefined) continue;
-    if (a['who'] !== undefined) who = true;
-    else if (a['reference'] !== undefined || a['userId'] !== undefined) stu3 = true;
+    if (a['who'] !== undefined) {
+      who = true;
+      break;
+    }
+    if (a['reference'] !== undefined || a['userId'] !== undefined) stu3 = true;
   }
   if (!who && stu3) return 'this AuditEvent looks like FHIR STU3 (agent.reference/agent.userId instead of agent.who); chartwatch reads FHIR R4 (4.0.1) and R5 AuditEvents';
-  const entities = asArray(r['entity']);
-  for (let i = 0; i < entities.length; i++) {
-    const e = asObject(entities[i]);
-    if (e !== undefined && e['what'] === undefined && e['reference'] !== undefined) {
-      return 'this AuditEvent looks like FHIR STU3 (entity.reference instead of entity.what); chartwatch reads FHIR R4 (4.0.1) and R5 AuditEvents';
-    }
+  const first = asObject(asArray(r['entity'])[0]);
+  if (first !== undefined && first['what'] === undefined && first['reference'] !== undefined) {
+    return 'this AuditEvent looks like FHIR STU3 (entity.reference instead of entity.what); chartwatch reads FHIR R4 (4.0.1) and R5 AuditEvents';
   }
   return undefined;
 }
