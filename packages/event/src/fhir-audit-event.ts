@@ -206,8 +206,10 @@ interface AgentFacts {
   /** DICOM participant code: 110150 Application, 110152 Destination Role ID, 110153 Source Role ID. */
   dicom: string | undefined;
   requestor: boolean;
-  /** The resource type of who.reference, if any. */
-  refType: string | undefined;
+  /** who.reference, if any. */
+  reference: string | undefined;
+  /** Whether who.reference is a Patient (known without reading the reference apart). */
+  patientRef: boolean;
   /** A person type code (human user, OAuth/SAML user agent, IRCP, AUT, …), a role or a name. */
   person: boolean;
   /** Typed PAT (v3-RoleClass patient). */
@@ -248,7 +250,7 @@ export function mapAuditEvent(resource: Json, options: FhirDecodeOptions): Parse
     if (facts.dicom === '110150' && application === undefined && hasIdentity(agent)) application = facts;
     else if (facts.dicom === '110153' && source === undefined) source = facts;
     else if (facts.dicom === '110152' && destination === undefined) destination = facts;
-    if (facts.refType === 'Patient' || facts.patientType) patientAgents.push(facts);
+    if (facts.patientRef || facts.patientType) patientAgents.push(facts);
   }
   // DICOM 110153 is where the data comes from, 110152 where it goes: on a read or an export the
   // client is the destination; on a create, update, delete or query (parameters flow to the
@@ -329,7 +331,7 @@ export function mapAuditEvent(resource: Json, options: FhirDecodeOptions): Parse
   for (let i = 0; i < patientAgents.length; i++) {
     const facts = patientAgents[i] as AgentFacts;
     const ref = asString(asObject(facts.agent['who'])?.['reference']);
-    if (ref !== undefined && facts.refType === 'Patient') addPatient(patients, typedReferenceId(ref));
+    if (ref !== undefined && facts.patientRef) addPatient(patients, typedReferenceId(ref));
   }
   const security = asArray(asObject(r['meta'])?.['security']);
   for (let j = 0; j < security.length; j++) addSensitivity(sensitivity, security[j]);
@@ -439,7 +441,9 @@ function agentFacts(agent: Json): AgentFacts {
   // requestor is a boolean; some servers write the string "true", which must not hand the access to the server.
   const req = agent['requestor'];
   const requestor = req === true || (typeof req === 'string' && req.length === 4 && req.toLowerCase() === 'true');
-  return { agent, dicom, requestor, refType: reference === undefined ? undefined : referenceType(reference), person, patientType };
+  // The reference is read apart only for the agent that acts (actorKindOf): most agents never need it.
+  const patientRef = reference !== undefined && reference.includes('Patient/') && referenceType(reference) === 'Patient';
+  return { agent, dicom, requestor, reference, patientRef, person, patientType };
 }
 
 function hasIdentity(agent: Json): boolean {
@@ -465,7 +469,7 @@ function isObserver(agent: Json, r: Json): boolean {
  * with no person about it; else a user.
  */
 function actorKindOf(facts: AgentFacts, isRequestor: boolean): ActorKind {
-  const refType = facts.refType;
+  const refType = facts.reference === undefined ? undefined : referenceType(facts.reference);
   if (refType !== undefined) {
     if (STAFF_REFERENCE_TYPES.has(refType)) return 'user';
     if (PATIENT_REFERENCE_TYPES.has(refType)) return 'patient';
