@@ -861,12 +861,6 @@ function referenceType(reference: string): string | undefined {
   return reference.slice(start, slash);
 }
 
-/** The id part of a reference; a reference that is not `Type/id` (e.g. `urn:uuid:…`) is its own id. */
-function referenceId(reference: string): string | undefined {
-  if (reference.startsWith('#')) return undefined;
-  return referenceType(reference) === undefined ? reference : typedReferenceId(reference);
-}
-
 /** The id of a reference already known to be `[base/]Type/id[/_history/v]`. */
 function typedReferenceId(reference: string): string {
   const end = referenceEnd(reference);
@@ -890,18 +884,6 @@ function isResourceTypeName(s: string, start: number, end: number): boolean {
     if (c < 97 || c > 122) return false;
   }
   return true;
-}
-
-/** The code of the agent's DICOM type coding (110153 Source Role ID, 110152 Destination, 110150 Application), if any. */
-function dicomAgentCode(agent: Json): string | undefined {
-  const type = asObject(agent['type']);
-  if (type === undefined) return undefined;
-  const codings = asArray(type['coding']);
-  for (let i = 0; i < codings.length; i++) {
-    const c = asObject(codings[i]);
-    if (c !== undefined && (c['system'] === DICOM || c['system'] === undefined) && typeof c['code'] === 'string') return c['code'];
-  }
-  return undefined;
 }
 
 function hasCode(value: unknown, system: string, code: string): boolean {
