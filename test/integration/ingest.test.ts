@@ -99,7 +99,7 @@ describe('ingest: Kafka → ClickHouse, events topic and DLQ', () => {
     expect(mix.validEventIds.length).toBeGreaterThanOrEqual(10_000);
     expect(mix.deadLetters.length).toBeGreaterThanOrEqual(500);
     const kinds = new Set(mix.messages.map((m) => m.kind));
-    for (const kind of ['fhir', 'csv', 'json', 'bundle-mixed', 'one-megabyte', 'injection-id-json', 'injection-id-fhir', 'injection-id-csv', 'missing-actor', 'no-patient', 'time-out-of-range', 'truncated-json']) {
+    for (const kind of ['fhir', 'csv', 'json', 'bundle-mixed', 'one-megabyte', 'injection-id-json', 'injection-id-fhir', 'injection-id-csv', 'missing-actor', 'empty-patient-id', 'time-out-of-range', 'truncated-json']) {
       expect(kinds).toContain(kind);
     }
   });
