@@ -35,10 +35,10 @@ export { ALERT_SORTS, SEVERITY_RANK, listAlertQueue, getQueuedAlert, alertExists
 export type { AlertSort, AlertKeyset, AlertQueueFilter, QueuedAlert } from './api/alert-list.ts';
 export { matchingSuppressions, isSuppressed, insertSuppression, getSuppression, revokeSuppression, listSuppressions, activeSuppressions } from './api/suppressions.ts';
 export type { Suppression, SuppressibleAlert, SuppressionFilter } from './api/suppressions.ts';
-export { insertApiKey, findApiKeyByHash, listApiKeys, revokeApiKey } from './api/api-keys.ts';
+export { insertApiKey, findApiKeyByHash, listApiKeys, revokeApiKey, recordApiKeyUse } from './api/api-keys.ts';
 export type { StoredApiKey } from './api/api-keys.ts';
-export { insertApiAudit, listApiAudit } from './api/api-audit.ts';
-export type { ApiAuditRecord, ApiAuditFilter } from './api/api-audit.ts';
+export { auditRowHash, insertApiAudit, latestApiAuditHash, listApiAudit, verifyApiAuditChain } from './api/api-audit.ts';
+export type { ApiAuditRecord, ApiAuditFilter, AuditChainLink, AuditChainReport, ChainedAuditRecord } from './api/api-audit.ts';
 export { actorEvents, actorActivity, patientAccessEvents, staffNames, patientNames } from './api/investigations.ts';
 export type { EventKeyset, EventPageRequest, ActivityBucket, ActorActivity, PatientAccess, StaffName, PatientName } from './api/investigations.ts';
 export { BASELINE_DAYS, dailyUsageWithBaseline, vendorInfo, vendorUsage, vendorSummaries } from './api/vendor-usage.ts';

@@ -23,7 +23,6 @@ const envSchema = z.object({
   API_KEY_CACHE_MS: int(0, 3_600_000).default(30_000),
   API_TRUST_PROXY: bool.default(false),
   API_SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
-  API_AUDIT_FLUSH_MS: int(10, 60_000).default(1000),
   API_AUDIT_BATCH_SIZE: int(1, 100_000).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OIDC_ISSUER: z.string().min(1).optional(),
@@ -68,7 +67,8 @@ export interface ApiConfig {
   apiKeyCacheMs: number;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
-  audit: { flushMs: number; batchSize: number };
+  /** Most audit rows in one insert (rows are stored before their response leaves). */
+  audit: { batchSize: number };
   logLevel: string;
   oidc: OidcConfig | null;
   webhooks: WebhookConfig | null;
@@ -142,7 +142,7 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>, option
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
     trustProxy: e.API_TRUST_PROXY,
     shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
-    audit: { flushMs: e.API_AUDIT_FLUSH_MS, batchSize: e.API_AUDIT_BATCH_SIZE },
+    audit: { batchSize: e.API_AUDIT_BATCH_SIZE },
     logLevel: e.LOG_LEVEL,
     oidc,
     webhooks,

@@ -13,6 +13,7 @@ export type ApiErrorCode =
   | 'CW_ERR_PAYLOAD_TOO_LARGE'
   | 'CW_ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'CW_ERR_NOT_READY'
+  | 'CW_ERR_AUDIT_UNAVAILABLE'
   | 'CW_ERR_INTERNAL';
 
 const STATUS: Record<ApiErrorCode, number> = {
@@ -25,6 +26,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   CW_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   CW_ERR_RATE_LIMITED: 429,
   CW_ERR_NOT_READY: 503,
+  CW_ERR_AUDIT_UNAVAILABLE: 503,
   CW_ERR_INTERNAL: 500,
 };
 

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ApiError, notFound, validationError } from '../errors.ts';
 import { resolveNames } from '../names.ts';
 import { addRoute } from '../route-kit.ts';
+import { isAllowed } from '../permissions.ts';
 import {
   ALERT_SORTS,
   ALERT_STATUSES,
@@ -153,8 +154,9 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const last = items.at(-1);
       request.auditSubjects = {
         alertIds: items.map((i) => i.alert.alertId),
-        patientIds: query.patient ? [query.patient] : [],
-        actorIds: query.actor ? [query.actor] : [],
+        // Every patient the page shows (and a filter's, even when nothing matched).
+        patientIds: [...(query.patient ? [query.patient] : []), ...items.flatMap((i) => i.alert.patientIds)],
+        actorIds: [...(query.actor ? [query.actor] : []), ...items.map((i) => i.alert.actorId)],
       };
       const body: Record<string, unknown> = {
         items: items.map(alertView),
@@ -209,7 +211,9 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     audit: true,
     handler: async ({ params, request }) => {
       request.auditSubjects = { alertIds: [params.alertId] };
-      await loadAlert(params.alertId);
+      const { alert } = await loadAlert(params.alertId);
+      // A suppression's history line names the alert's patient.
+      request.auditSubjects = { alertIds: [params.alertId], patientIds: alert.patientIds, actorIds: [alert.actorId] };
       return { items: await listHistory(ctx.db, params.alertId) };
     },
   });
@@ -231,6 +235,10 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
         throw validationError('body.suppress', 'only a false positive can create a suppression');
       }
       if (body.suppress?.expiresAt !== undefined && body.suppress.days !== undefined) throw validationError('body.suppress.days', 'give expiresAt or days, not both');
+      // Suppressing is its own permission, whichever route asks for it.
+      if (body.suppress !== undefined && !isAllowed('suppressions.create', principal.roles)) {
+        throw new ApiError('CW_ERR_FORBIDDEN', `role ${principal.roles.join(',')} may not create suppressions (body.suppress)`);
+      }
       return ctx.locks.run(params.alertId, async () => {
         const { alert } = await loadAlert(params.alertId);
         const current = await getTriage(ctx.db, params.alertId);
@@ -300,6 +308,7 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
             reason: body.reason,
             refId: suppression.suppressionId,
           });
+          request.auditSubjects = { alertIds: [alert.alertId], actorIds: [alert.actorId], patientIds: alert.patientIds, subjectIds: [suppression.suppressionId] };
           return { triage: after, suppression };
         }
         return { triage: next, suppression: null };

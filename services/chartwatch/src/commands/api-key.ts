@@ -13,6 +13,7 @@ export const API_KEY_HELP = `${API_KEY_USAGE}
 Options:
   --role ROLE       the new key's role (create)
   --name NAME       a label for the new key (create)
+  --expires-days N  the new key is refused N days from now (create; default: no expiry)
   --id KEY_ID       the key to revoke (revoke)
   --json            machine-readable output
   --data-dir DIR    the directory \`chartwatch start --data-dir\` uses (its chDB is DIR/clickhouse);
@@ -22,7 +23,7 @@ Options:
 The key is printed once, at creation; only its SHA-256 is stored.
 Embedded chDB lets one process at a time open a data directory: stop
 \`chartwatch start\` on that directory first (or, while it runs, manage keys
-through its API: POST /keys with an admin key).`;
+through its API: POST /api-keys with an admin key).`;
 
 /** Takes --data-dir out of the arguments (the API's parser refuses flags it does not know). */
 function splitDataDir(argv: readonly string[]): { dataDir: string | null; rest: string[] } {
