@@ -44,7 +44,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  first = spawnStart(['--data-dir', dataDir, '--port', '0'], { ...EMBEDDED, WEBHOOK_URLS: hook, WEBHOOK_SECRET: SECRET });
+  first = spawnStart(['--data-dir', dataDir, '--port', '0'], { ...EMBEDDED, WEBHOOK_URLS: hook, WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOW_HTTP: 'true' });
 });
 
 afterAll(async () => {

@@ -31,6 +31,8 @@ const envSchema = z.object({
   OIDC_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:/.-]+$/, 'a claim name, dotted for nested claims (e.g. realm_access.roles)').default('roles'),
   WEBHOOK_URLS: z.string().optional(),
   WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  // Alerts carry patient ids: receivers must be https unless this says plain http is acceptable (a receiver on the same host).
+  WEBHOOK_ALLOW_HTTP: bool.default(false),
   WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
   WEBHOOK_BACKOFF_MS: int(1, 600_000).default(500),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(5000),
@@ -115,6 +117,9 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>, option
     const urls = e.WEBHOOK_URLS.split(',').map((u) => u.trim()).filter((u) => u !== '');
     for (const u of urls) {
       if (!httpUrl.safeParse(u).success) throw new ConfigError('WEBHOOK_URLS', `comma-separated http(s) URLs (bad entry ${JSON.stringify(u)})`);
+      if (!e.WEBHOOK_ALLOW_HTTP && !u.toLowerCase().startsWith('https:')) {
+        throw new ConfigError('WEBHOOK_URLS', `alerts carry patient ids: receivers must use https (got ${JSON.stringify(u)}); set WEBHOOK_ALLOW_HTTP=true to accept http`);
+      }
     }
     if (e.WEBHOOK_SECRET === undefined) throw new ConfigError('WEBHOOK_SECRET', 'required when WEBHOOK_URLS is set (at least 16 characters)');
     if (urls.length > 0) {

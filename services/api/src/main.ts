@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     // apiConfigFromEnv refused WEBHOOK_URLS without KAFKA_BROKERS.
     bus = createKafkaBus(config.bus, { logger: logger.child({ component: 'bus' }) });
     await bus.ensureTopics(chartwatchTopics(config.bus));
-    feed = createIncidentFeed({ webhooks: config.webhooks, bus, topic: config.bus.topics.alerts, metrics, logger, untilDelivered: true });
+    feed = createIncidentFeed({ webhooks: config.webhooks, bus, topic: config.bus.topics.alerts, metrics, logger, store, untilDelivered: true });
     await feed.start();
   }
 

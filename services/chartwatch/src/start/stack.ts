@@ -156,6 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       topic: busConfig.topics.alerts,
       metrics: apiMetrics,
       logger,
+      store,
       // The in-process queue would hold a dead receiver's alerts in memory and then stall the detector's sends: there, give up and count.
       untilDelivered: bus.kind !== 'memory',
     });
