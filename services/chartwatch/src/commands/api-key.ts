@@ -26,7 +26,7 @@ Embedded chDB lets one process at a time open a data directory: stop
 through its API: POST /api-keys with an admin key).`;
 
 /** Takes --data-dir out of the arguments (the API's parser refuses flags it does not know). */
-function splitDataDir(argv: readonly string[]): { dataDir: string | null; rest: string[] } {
+export function splitDataDir(argv: readonly string[]): { dataDir: string | null; rest: string[] } {
   const rest: string[] = [];
   let dataDir: string | null = null;
   for (let i = 0; i < argv.length; i++) {
