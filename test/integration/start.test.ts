@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +66,9 @@ describe('pnpm start (embedded)', () => {
     url = shown.url;
     key = shown.key as string;
     expect(first.stdout.match(/cwk_/g)).toHaveLength(1);
+    // The data directory and its log are the user's alone.
+    expect(statSync(join(dataDir, 'chartwatch.log')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'clickhouse')).mode & 0o777).toBe(0o700);
     const page = await fetch(`${url}/ui/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');

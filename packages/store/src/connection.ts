@@ -49,7 +49,8 @@ function acquireEmbeddedDir(dataDir: string): string {
       `embedded chDB already has ${embeddedDir} open in this process and cannot open ${dir} too (one data directory per process): close the other store first or use the same CHARTWATCH_DATA_DIR`,
     );
   }
-  mkdirSync(dir, { recursive: true });
+  // 0700: the store's files are every access event; only chartwatch's user reads them.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   embeddedDir = dir;
   embeddedRefs += 1;
   return dir;

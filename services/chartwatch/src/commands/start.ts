@@ -1,5 +1,5 @@
-import { createWriteStream } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { PRIVATE_UMASK, openPrivateAppend, preparePrivateDir } from '../start/private-files.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConfigError } from '@chartwatch/errors';
 import { createLogger } from '@chartwatch/logger';
@@ -57,8 +57,10 @@ export async function run(argv: string[]): Promise<number> {
       throw new ConfigError('--input', `cannot read ${flags.input?.path ?? ''}: ${(err as Error).message}`);
     });
   }
-  await mkdir(config.dataDir, { recursive: true });
-  const logStream = createWriteStream(config.logFile, { flags: 'a' });
+  // Everything under the data directory holds PHI or leads to it: created private (private-files.ts).
+  process.umask(PRIVATE_UMASK);
+  await preparePrivateDir(config.dataDir);
+  const logStream = openPrivateAppend(config.logFile);
   const logger = createLogger({ level: config.logLevel, name: 'chartwatch' }, logStream);
   const startedAt = Date.now();
   const progress = createProgress(process.stderr);
