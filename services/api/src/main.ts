@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   await store.migrate();
   const metrics = createApiMetrics();
   const kafka = config.bus.brokers.length > 0;
-  const consumerLag: ConsumerLagSource | undefined = kafka ? kafkaConsumerLag(config.bus.brokers, config.bus.clientId, config.lagGroups) : undefined;
+  const consumerLag: ConsumerLagSource | undefined = kafka ? kafkaConsumerLag(config.bus.brokers, config.bus.clientId, config.lagGroups, config.bus.security) : undefined;
   const app = await buildApi({ config, store, logger, metrics, retentionYears: storeConfig.retentionYears, ...(consumerLag ? { consumerLag } : {}) });
 
   let bus: Bus | null = null;

@@ -82,7 +82,7 @@ function stackLag(config: StartConfig, ingest: Ingest, detector: DetectorService
     return kafkaConsumerLag(config.detector.bus.brokers, config.detector.bus.clientId, [
       { group: config.ingest.groupId, topic: topics.raw },
       { group: config.detector.groupId, topic: topics.events },
-    ]);
+    ], config.detector.bus.security);
   }
   return {
     lag: async () => [
