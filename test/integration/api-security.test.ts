@@ -184,3 +184,43 @@ describe('finding 9: the rate limiter runs before authentication; the key cache 
     query.mockRestore();
   });
 });
+
+describe('minimum necessary (API_MINIMUM_NECESSARY=true)', () => {
+  it("limits an analyst's patient data to the alerts assigned to them; privacy officers are not limited", async () => {
+    const m = await openHarness('api_security_minimum', { env: { API_MINIMUM_NECESSARY: 'true' }, clock: () => now });
+    try {
+      await m.store.writeAlerts([
+        makeAlert({ alertId: 'al-mn-mine', actorId: 'u-mn-a', patientIds: ['p-mn-1'], firedAt: '2025-03-09T10:00:00.000Z' }),
+        makeAlert({ alertId: 'al-mn-other', actorId: 'u-mn-b', patientIds: ['p-mn-2'], firedAt: '2025-03-09T11:00:00.000Z' }),
+      ]);
+      const me = json<{ id: string }>(await m.app.inject({ url: '/me', headers: m.as.analyst }));
+      const assign = await m.app.inject({ method: 'POST', url: '/alerts/al-mn-mine/assign', headers: m.as.analyst, payload: { assignee: me.id } });
+      expect(assign.statusCode, assign.body).toBe(200);
+
+      const code = async (url: string, headers = m.as.analyst) => (await m.app.inject({ url, headers })).statusCode;
+      expect(await code('/patients/p-mn-1/access-report')).toBe(200);
+      expect(await code('/patients/p-mn-2/access-report')).toBe(403);
+      expect(await code('/alerts/al-mn-mine')).toBe(200);
+      expect(await code('/alerts/al-mn-other')).toBe(403);
+      expect(await code('/alerts/al-mn-other/history')).toBe(403);
+      expect(await code('/actors/u-mn-a/timeline')).toBe(200);
+      expect(await code('/actors/u-mn-b/timeline')).toBe(403);
+      // The queue lists every alert (work can be picked up) without the patients of others' alerts, and records only what it showed.
+      const list = await m.app.inject({ url: '/alerts', headers: m.as.analyst });
+      const items = json<{ items: { alertId: string; patientIds: string[] }[] }>(list).items;
+      expect(Object.fromEntries(items.map((i) => [i.alertId, i.patientIds]))).toEqual({ 'al-mn-mine': ['p-mn-1'], 'al-mn-other': [] });
+      expect((await auditOfIn(m, String(list.headers['x-request-id'])))[0]?.patientIds).toEqual(['p-mn-1']);
+      expect(await code('/patients/p-mn-2/access-report', m.as.privacy_officer)).toBe(200);
+      expect(await code('/alerts/al-mn-other', m.as.privacy_officer)).toBe(200);
+    } finally {
+      await m.close();
+    }
+    // Off by default: the shared harness's analyst reads any patient's report.
+    expect((await h.app.inject({ url: '/patients/p-sec-4/access-report', headers: h.as.analyst })).statusCode).toBe(200);
+  });
+});
+
+async function auditOfIn(harness: ApiHarness, requestId: string) {
+  const rows = await listApiAudit(harness.store, { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z', limit: 100_000 });
+  return rows.filter((r) => r.requestId === requestId);
+}

@@ -153,6 +153,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     metrics,
     consumerLag: deps.consumerLag,
     timezone: config.timezone,
+    minimumNecessary: config.minimumNecessary,
     newId: () => randomUUID(),
     ready: async () => {
       try {

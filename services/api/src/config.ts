@@ -22,6 +22,8 @@ const envSchema = z.object({
   API_RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   API_KEY_CACHE_MS: int(0, 3_600_000).default(30_000),
   API_TRUST_PROXY: bool.default(false),
+  // Minimum necessary: analysts see patient data only for alerts assigned to them (minimum-necessary.ts).
+  API_MINIMUM_NECESSARY: bool.default(false),
   API_SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
   API_AUDIT_BATCH_SIZE: int(1, 100_000).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,6 +70,8 @@ export interface ApiConfig {
   rateLimit: { max: number; windowMs: number };
   apiKeyCacheMs: number;
   trustProxy: boolean;
+  /** Analysts see patient data only for alerts assigned to them (API_MINIMUM_NECESSARY). */
+  minimumNecessary: boolean;
   shutdownTimeoutMs: number;
   /** Most audit rows in one insert (rows are stored before their response leaves). */
   audit: { batchSize: number };
@@ -146,6 +150,7 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>, option
     rateLimit: { max: e.API_RATE_LIMIT_MAX, windowMs: e.API_RATE_LIMIT_WINDOW_MS },
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
     trustProxy: e.API_TRUST_PROXY,
+    minimumNecessary: e.API_MINIMUM_NECESSARY,
     shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
     audit: { batchSize: e.API_AUDIT_BATCH_SIZE },
     logLevel: e.LOG_LEVEL,

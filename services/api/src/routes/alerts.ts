@@ -8,6 +8,7 @@ import { ApiError, notFound, validationError } from '../errors.ts';
 import { resolveNames } from '../names.ts';
 import { addRoute } from '../route-kit.ts';
 import { isAllowed } from '../permissions.ts';
+import { analystScope, outOfScope } from '../minimum-necessary.ts';
 import {
   ALERT_SORTS,
   ALERT_STATUSES,
@@ -113,6 +114,11 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return found;
   }
 
+  async function requireAssigned(alertId: string, principal: Principal): Promise<void> {
+    const scope = await analystScope(ctx.db, ctx.minimumNecessary, principal);
+    if (scope !== null && !scope.alertIds.has(alertId)) throw outOfScope(`alert ${alertId}`);
+  }
+
   function checkVersion(current: AlertTriage, expected: number | undefined): void {
     if (expected !== undefined && expected !== current.version) {
       throw new ApiError('CW_ERR_CONFLICT', `alert ${current.alertId} is at version ${current.version}, not ${expected}: reload and retry`);
@@ -150,7 +156,11 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
         sort: query.sort,
         limit: query.limit + 1,
       });
-      const items = page.slice(0, query.limit);
+      const scope = await analystScope(ctx.db, ctx.minimumNecessary, principal);
+      // Minimum necessary: the patients of alerts assigned to someone else are not shown (minimum-necessary.ts).
+      const items = page
+        .slice(0, query.limit)
+        .map((q) => (scope === null || scope.alertIds.has(q.alert.alertId) ? q : { ...q, alert: { ...q.alert, patientIds: [] } }));
       const last = items.at(-1);
       request.auditSubjects = {
         alertIds: items.map((i) => i.alert.alertId),
@@ -183,6 +193,7 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     audit: true,
     handler: async ({ params, query, principal, request }) => {
       request.auditSubjects = { alertIds: [params.alertId] };
+      await requireAssigned(params.alertId, principal);
       const found = await loadAlert(params.alertId);
       const evidence = await evidenceEvents(ctx.db, found.alert);
       request.auditSubjects = {
@@ -209,8 +220,9 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     tags: ['alerts'],
     params: alertParams,
     audit: true,
-    handler: async ({ params, request }) => {
+    handler: async ({ params, principal, request }) => {
       request.auditSubjects = { alertIds: [params.alertId] };
+      await requireAssigned(params.alertId, principal);
       const { alert } = await loadAlert(params.alertId);
       // A suppression's history line names the alert's patient.
       request.auditSubjects = { alertIds: [params.alertId], patientIds: alert.patientIds, actorIds: [alert.actorId] };
@@ -358,8 +370,9 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     tags: ['alerts'],
     params: alertParams,
     audit: true,
-    handler: async ({ params, request }) => {
+    handler: async ({ params, principal, request }) => {
       request.auditSubjects = { alertIds: [params.alertId] };
+      await requireAssigned(params.alertId, principal);
       await loadAlert(params.alertId);
       return { items: await listComments(ctx.db, params.alertId) };
     },
