@@ -112,6 +112,10 @@ export async function createClickHouse(config: StoreConfig): Promise<ClickHouseC
       url: config.url,
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
+      // https with a private CA: the server's certificate is checked against it (and ours shown, with a client certificate).
+      ...(config.tls === undefined
+        ? {}
+        : { tls: config.tls.cert !== undefined && config.tls.key !== undefined ? { ca_cert: config.tls.caCert, cert: config.tls.cert, key: config.tls.key } : { ca_cert: config.tls.caCert } }),
       application: 'chartwatch',
     });
     connection = { mode: 'server', database: config.database, client, insertClient: client, close: () => client.close() };

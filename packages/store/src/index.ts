@@ -1,5 +1,5 @@
 export { storeConfigFromEnv, checkStoreConfig, DEFAULT_DATABASE, DEFAULT_DATA_DIR, DEFAULT_RETENTION_YEARS, DATABASE_NAME_PATTERN } from './config.ts';
-export type { StoreConfig, ResolvedStoreConfig } from './config.ts';
+export type { StoreConfig, ResolvedStoreConfig, StoreTls } from './config.ts';
 export { createClickHouse, quoteIdentifier } from './connection.ts';
 export type { ClickHouseConnection, StoreMode } from './connection.ts';
 export { migrate, MIGRATIONS, REFERENCE_TABLES, ACCESS_EVENT_TABLES } from './migrations.ts';
