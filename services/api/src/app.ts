@@ -116,7 +116,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? createApiMetrics();
   if (deps.migrate !== false) await migrateApiTables(db, deps.retentionYears === undefined ? {} : { retentionYears: deps.retentionYears });
 
-  const app = Fastify({
+  const options = {
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's request lines carry the raw URL, which can hold a patient id: onResponse logs the route pattern instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -125,10 +125,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
-    frameworkErrors: (error, _req, reply) => {
+    frameworkErrors: (error: FastifyError, _req: unknown, reply: unknown) => {
       void (reply as FastifyReply).code(400).send({ error: 'CW_ERR_VALIDATION', field: 'url', message: `url: ${error.message}` });
     },
-  });
+  };
+  // With API_TLS_* the API serves https itself (fastify's typings give an https app its own type; the routes do not care).
+  const app = (config.tls === null ? Fastify(options) : Fastify({ ...options, https: { cert: config.tls.cert, key: config.tls.key } })) as unknown as FastifyInstance;
   // zod validates (route-kit.ts); the JSON Schemas on routes only describe them for OpenAPI.
   app.setValidatorCompiler(() => () => true);
 
@@ -212,6 +214,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply, payload) => {
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    // HSTS where the browser reached us over https: served by the API itself, or by a trusted proxy (X-Forwarded-Proto).
+    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     reply.header('x-request-id', String(req.id));
     return payload;
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { BusConfig } from '@chartwatch/bus';
 import { busConfigFromEnv } from '@chartwatch/bus';
@@ -22,6 +23,9 @@ const envSchema = z.object({
   API_RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   API_KEY_CACHE_MS: int(0, 3_600_000).default(30_000),
   API_TRUST_PROXY: bool.default(false),
+  // TLS served by the API itself (PEM files); or terminate TLS at a reverse proxy (services/api/README.md).
+  API_TLS_CERT_FILE: z.string().min(1).optional(),
+  API_TLS_KEY_FILE: z.string().min(1).optional(),
   // Minimum necessary: analysts see patient data only for alerts assigned to them (minimum-necessary.ts).
   API_MINIMUM_NECESSARY: bool.default(false),
   API_SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
@@ -70,6 +74,8 @@ export interface ApiConfig {
   rateLimit: { max: number; windowMs: number };
   apiKeyCacheMs: number;
   trustProxy: boolean;
+  /** PEM certificate (chain) and key the API serves https with; null: plain http (behind a TLS-terminating proxy, or loopback). */
+  tls: { cert: Buffer; key: Buffer } | null;
   /** Analysts see patient data only for alerts assigned to them (API_MINIMUM_NECESSARY). */
   minimumNecessary: boolean;
   shutdownTimeoutMs: number;
@@ -92,6 +98,25 @@ export interface ApiConfigOptions {
    * webhooks need no brokers; the standalone API reads the topic from Kafka.
    */
   embedded?: boolean;
+}
+
+function readPem(setting: string, path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(setting, `cannot read ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN ')) throw new ConfigError(setting, `expected a PEM file, ${JSON.stringify(path)} holds no "-----BEGIN" block`);
+  return pem;
+}
+
+function apiTls(certFile: string | undefined, keyFile: string | undefined): ApiConfig['tls'] {
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError(certFile === undefined ? 'API_TLS_CERT_FILE' : 'API_TLS_KEY_FILE', 'https needs both API_TLS_CERT_FILE and API_TLS_KEY_FILE');
+  }
+  return { cert: readPem('API_TLS_CERT_FILE', certFile), key: readPem('API_TLS_KEY_FILE', keyFile) };
 }
 
 export function apiConfigFromEnv(env: Record<string, string | undefined>, options: ApiConfigOptions = {}): ApiConfig {
@@ -150,6 +175,7 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>, option
     rateLimit: { max: e.API_RATE_LIMIT_MAX, windowMs: e.API_RATE_LIMIT_WINDOW_MS },
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
     trustProxy: e.API_TRUST_PROXY,
+    tls: apiTls(e.API_TLS_CERT_FILE, e.API_TLS_KEY_FILE),
     minimumNecessary: e.API_MINIMUM_NECESSARY,
     shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
     audit: { batchSize: e.API_AUDIT_BATCH_SIZE },
