@@ -356,7 +356,7 @@ export async function startKafkaBroker({
 
   // A cluster id is 16 random bytes, base64url without padding (what
   // `StorageTool random-uuid` prints); making it here saves one JVM start.
-  // One starting with "-" would read as an option to the tool's argument parser (1 in 32): draw again.
+  // One starting with "-" would read as an option by the tool's argument parser (1 in 64): draw again.
   let clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   const scram = secureListener ? ['--add-scram', `SCRAM-SHA-512=[name=${secureListener.username},password=${secureListener.password}]`] : [];
