@@ -257,7 +257,7 @@ describe('hostile input', () => {
     const closed = await h.app.inject({
       method: 'POST',
       url: '/alerts/al-h1/transition',
-      headers: h.as.analyst,
+      headers: h.as.privacy_officer,
       payload: { to: 'closed', resolution: 'false_positive', reason, suppress: { days: 3 } },
     });
     expect(closed.statusCode, closed.body).toBe(200);

@@ -46,11 +46,17 @@ const RESOLUTION_HELP: Record<Resolution, string> = {
   confirmed: 'Inappropriate access: follow the incident procedure.',
 };
 
+/** Suppressing (also while closing) is the privacy officer's and the admin's: the API refuses it to analysts. */
+export function canSuppress(me: Me): boolean {
+  return me.roles.some((r) => r === 'privacy_officer' || r === 'admin');
+}
+
 /**
  * Asks for a resolution and a reason in a modal <dialog> (focus is trapped
  * and restored by the browser; Escape cancels). Resolves null on cancel.
+ * The suppress option is offered only to those allowed to suppress.
  */
-export function askCloseReason(alert: Alert): Promise<CloseChoice | null> {
+export function askCloseReason(alert: Alert, me: Me): Promise<CloseChoice | null> {
   return new Promise((resolve) => {
     const radios = RESOLUTIONS.map((r, i) => {
       const input = h('input', { type: 'radio', name: 'resolution', value: r, id: `resolution-${r}`, required: true, checked: i === 0 });
@@ -87,8 +93,8 @@ export function askCloseReason(alert: Alert): Promise<CloseChoice | null> {
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': 'close-title', 'data-testid': 'close-dialog' }, form);
     const syncSuppress = (): void => {
       const fp = (form.elements.namedItem('resolution') as RadioNodeList).value === 'false_positive';
-      suppressRow.hidden = !fp;
-      if (!fp) suppress.checked = false;
+      suppressRow.hidden = !fp || !canSuppress(me);
+      if (suppressRow.hidden) suppress.checked = false;
     };
     form.addEventListener('change', syncSuppress);
     syncSuppress();

@@ -177,7 +177,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
       else if (kind === 'investigate') t = await startInvestigating(alert);
       else if (kind === 'reopen') t = await startInvestigating(alert, 'Reopened');
       else {
-        const choice = await askCloseReason(alert);
+        const choice = await askCloseReason(alert, me);
         if (choice === null) return;
         t = await closeAlert(alert, choice);
       }

@@ -222,7 +222,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
         announce(`Investigating: ${a.title}`);
       } else {
         if (a.triage.status === 'closed') return announce('Already closed.');
-        const choice = await askCloseReason(a);
+        const choice = await askCloseReason(a, me);
         if (choice === null) {
           rows.get(a.alertId)?.focus();
           return;
