@@ -131,7 +131,7 @@ describeSecure('Kafka over TLS with SASL SCRAM-SHA-512', () => {
       logger: createIngestLogger('warn'),
     });
     await ingest.start();
-    const detectorConfig = detectorConfigFromEnv({ ...env(), DETECTOR_GROUP_ID: `sec-detector-${run}`, CHARTWATCH_RULES_DIR: RULES_DIR, DETECTOR_MAX_BATCH_DELAY_MS: '100', CHARTWATCH_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: 'kafka_secure' });
+    const detectorConfig = detectorConfigFromEnv({ ...env(), DETECTOR_GROUP_ID: `sec-detector-${run}`, INGEST_GROUP_ID: `sec-ingest-${run}`, CHARTWATCH_RULES_DIR: RULES_DIR, DETECTOR_MAX_BATCH_DELAY_MS: '100', CHARTWATCH_DATA_DIR: dataDir, CLICKHOUSE_DATABASE: 'kafka_secure' });
     expect(detectorConfig.bus.security?.sasl?.username).toBe(secure?.username);
     detector = createDetectorService({ config: detectorConfig, store, bus, logger });
     await detector.start();
