@@ -69,6 +69,8 @@ export interface Detector {
   /** Swaps reference data (reloaded CSVs) without losing window state or care memory. */
   setReference(reference: ReferenceLookup): void;
   stats(): DetectorStats;
+  /** Invariants the hot path relies on without checking them, as the list of those broken (empty when all hold): for tests. */
+  brokenInvariants(): string[];
 }
 
 const NO_ALERTS: readonly Alert[] = Object.freeze([]) as readonly Alert[];
@@ -322,6 +324,10 @@ class DetectorImpl implements Detector {
     this.reference = reference;
     this.patients.setReference(reference);
     this.actors.setReference(reference);
+  }
+
+  brokenInvariants(): string[] {
+    return this.runners.flatMap((r) => r.brokenInvariants().map((b) => `${r.id}: ${b}`));
   }
 
   stats(): DetectorStats {
