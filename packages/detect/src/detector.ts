@@ -3,6 +3,7 @@ import { ConfigError } from '@chartwatch/errors';
 import type { Alert } from './alert.ts';
 import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
 import type { CareOptions } from './care-relationship.ts';
+import { ruleNeeds } from './rule-needs.ts';
 import { ActorDirectory, PatientDirectory, SUMMARY } from './directory.ts';
 import type { ActorState, PatientFacts } from './directory.ts';
 import { EventContext } from './event-context.ts';
@@ -110,6 +111,8 @@ class DetectorImpl implements Detector {
   /** Whether any rule an event of this kind can reach asks a patient fact bit (eventBits): without one, facts are not resolved. */
   private readonly patientBitsForUser: boolean;
   private readonly patientBitsForApplication: boolean;
+  /** Some rule's condition reads the care relationship (its declared needs, rule-needs.ts): otherwise no care memory is kept. */
+  private readonly recordsCare: boolean;
   private readonly counts = { events: 0, invalidTime: 0, lateAccepted: 0, tooLate: 0, pairedRepeats: 0, alerts: 0 };
   /** Ids of recent `paired` events, oldest first out: the client's and the server's record of one access count once. */
   private readonly pairedIds = new Set<string>();
@@ -139,6 +142,7 @@ class DetectorImpl implements Detector {
     const asks = (other: number) => this.runners.some((r) => (r.required & other) === 0 && (r.required & patientBits) !== 0);
     this.patientBitsForUser = asks(BIT.application);
     this.patientBitsForApplication = asks(BIT.user);
+    this.recordsCare = options.rules.some((r) => ruleNeeds(r).care);
   }
 
   process(event: AccessEvent): readonly Alert[] {
@@ -177,7 +181,7 @@ class DetectorImpl implements Detector {
       const r = runners[i] as RuleRunner;
       if ((r.required & bits) === r.required) r.offer(ctx, out);
     }
-    if ((bits & (BIT.user | BIT.success)) === (BIT.user | BIT.success)) {
+    if (this.recordsCare && (bits & (BIT.user | BIT.success)) === (BIT.user | BIT.success)) {
       const wrote = WRITE_ACTIONS.has(event.action);
       const patients = ctx.patientIdxs();
       for (let i = 0; i < patients.length; i++) this.care.recordAt(department, actor, patients[i] as number, t, wrote);
@@ -226,7 +230,7 @@ class DetectorImpl implements Detector {
   }
 
   private rememberCare(event: AccessEvent, t: number, actor: ActorState): void {
-    if (event.outcome !== 'success' || event.actor.kind !== 'user') return;
+    if (!this.recordsCare || event.outcome !== 'success' || event.actor.kind !== 'user') return;
     const wrote = WRITE_ACTIONS.has(event.action);
     const dept = this.labels.get(event.actor.department);
     const ids = event.patientIds;

@@ -34,6 +34,9 @@ export function keyHash(text: string | null): number {
  * than the rest of the rule pack together.
  */
 
+/** Encounters looked back through for one still open (departmentAt): a patient's history is long, their open encounters few and recent. */
+const MAX_OPEN_SCAN = 32;
+
 export interface ParsedEncounter {
   readonly department: string;
   readonly startMs: number;
@@ -253,6 +256,34 @@ export class PatientDirectory {
     }
     p.encounters = parsed;
     return parsed;
+  }
+
+  /**
+   * The patient's department at t: `preferred` (the actor's own) when one of the encounters open at t is
+   * there; else the department of the earliest-started open encounter (the admission, not the laboratory
+   * visit beside it); else that of the latest encounter before t; null when the patient has none. The one
+   * definition both the rules (conditions/) and the model's features read.
+   */
+  departmentAt(p: PatientFacts, t: number, preferred: string | null): string | null {
+    const list = this.encounters(p);
+    // Sorted by start: binary search for the last encounter started at or before t.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as ParsedEncounter).startMs <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return null;
+    // Open at t: an admission and the laboratory, pharmacy or imaging encounters that run beside it.
+    let earliestOpen: string | null = null;
+    for (let i = lo - 1; i >= 0 && i >= lo - MAX_OPEN_SCAN; i--) {
+      const e = list[i] as ParsedEncounter;
+      if (e.endMs < t) continue;
+      if (e.department === preferred) return preferred;
+      earliestOpen = e.department;
+    }
+    return earliestOpen ?? (list[lo - 1] as ParsedEncounter).department;
   }
 
   /** The patient's encounters as [startMs, endMs, department number, …] sorted by start. */

@@ -3,7 +3,9 @@ import { ACTIONS, ACTOR_KINDS, OUTCOMES } from '@chartwatch/event';
 import type { RoleCategory } from '@chartwatch/reference';
 import { ROLE_CATEGORIES } from '@chartwatch/reference';
 import { SEVERITIES } from './alert.ts';
+import { WEEKDAYS } from './condition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
+import { BUILTIN_FLAGS } from './flag-conditions.ts';
 
 /**
  * The rule DSL: one YAML file per rule, checked by this schema. The schema
@@ -27,8 +29,6 @@ function oneOrMany<T extends z.ZodType>(item: T) {
 const code = z.string().min(1).max(64).transform((s) => s.trim().toUpperCase());
 const label = z.string().min(1).max(256);
 
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 const clockTime = z
   .string()
@@ -46,22 +46,15 @@ export type BusinessHours = z.output<typeof businessHoursSchema>;
 
 const DEFAULT_BUSINESS_HOURS: BusinessHours = { start: 7 * 60, end: 19 * 60, days: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: [] };
 
-/** Conditions that take no argument. */
-export const FLAG_CONDITIONS = [
-  'after-hours',
-  'business-hours',
-  'after-termination',
-  'actor-unknown',
-  'patient.vip',
-  'patient.deceased',
-  'patient-is-employee',
-  'own-chart',
-  'same-household',
-  'same-address',
-  'care-relationship',
-  'no-care-relationship',
-] as const;
-export type FlagCondition = (typeof FLAG_CONDITIONS)[number];
+/**
+ * Conditions that take no argument, by name, with what each needs (condition.ts). A new condition is its
+ * file in conditions/ and its line here; the compiler, the warm-up and the docs' checks read this table.
+ */
+export const FLAG_DEFS = {
+  ...BUILTIN_FLAGS,
+} as const;
+export type FlagCondition = keyof typeof FLAG_DEFS;
+export const FLAG_CONDITIONS = Object.keys(FLAG_DEFS) as FlagCondition[];
 
 export type ConditionSpec =
   | { kind: 'flag'; name: FlagCondition; hours: BusinessHours }
