@@ -5,6 +5,7 @@ import { ROLE_CATEGORIES } from '@chartwatch/reference';
 import { SEVERITIES } from './alert.ts';
 import { WEEKDAYS } from './condition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
+import { patientInOtherUnit } from './conditions/patient-in-other-unit.ts';
 import { BUILTIN_FLAGS } from './flag-conditions.ts';
 
 /**
@@ -52,6 +53,7 @@ const DEFAULT_BUSINESS_HOURS: BusinessHours = { start: 7 * 60, end: 19 * 60, day
  */
 export const FLAG_DEFS = {
   ...BUILTIN_FLAGS,
+  'patient-in-other-unit': patientInOtherUnit,
 } as const;
 export type FlagCondition = keyof typeof FLAG_DEFS;
 export const FLAG_CONDITIONS = Object.keys(FLAG_DEFS) as FlagCondition[];
