@@ -128,8 +128,8 @@ function labelOrNull(text: string | null | undefined): string | null {
  * end, department, summary], state 0 = encounters not read yet, n + 1 = n encounters (up to
  * SPANS_INLINE) in the row sorted by start, -1 = more, in PatientFacts.spans. Eight doubles, 64
  * bytes: the care check, on every successful user event (bench data: nine patients in ten have one
- * or two encounters), reads one cache line where an array of spans was two loads (the array and its
- * element store) on top of the facts record. The summary (see SUMMARY) answers the prefilter's
+ * or two encounters), reads one cache line where an array of spans would be two loads (the array and
+ * its element store) on top of the facts record. The summary (see SUMMARY) answers the prefilter's
  * patient bits from the same line, so a single-patient event reads the facts record only when the
  * patient is deceased, an employee or at the actor's address.
  */
@@ -364,8 +364,8 @@ export class PatientDirectory {
  * An actor's row in ActorDirectory.rows: [last seen ms, 4 recent patient codes, 2 pairs of
  * recent patient idx + 1 (hi × 2^26 + lo), next slot to replace]. Eight doubles, 64 bytes: what
  * every event of the actor reads and writes sits in one or two cache lines, where the same facts as
- * fields and small arrays of the actor object were five loads from as many places (a boxed double,
- * two arrays and their element stores).
+ * fields and small arrays of the actor object would be five loads from as many places (a boxed
+ * double, two arrays and their element stores).
  */
 const ROW = 8;
 const LAST_SEEN = 0;
@@ -472,7 +472,7 @@ export class ActorDirectory {
     };
     if ((n + 1) * ROW > this.rows.length) {
       // By a quarter, not doubling: rows are 64 bytes an actor, and a doubled table is on average a third
-      // empty (bench/detect.bench.ts: 34,072 actors in 65,536 rows was 123 bytes an active actor).
+      // empty (bench/detect.bench.ts: 34,072 actors in 65,536 rows would be 123 bytes an active actor).
       const grown = new Float64Array(Math.max(ROW * Math.ceil((this.rows.length / ROW) * 1.25), (n + 1) * ROW));
       grown.set(this.rows);
       this.rows = grown;

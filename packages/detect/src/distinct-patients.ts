@@ -7,7 +7,7 @@ const SET_LIMIT = 256;
 
 /**
  * One tumbling window of one key: running aggregates and the evidence an alert would cite. It ends at
- * start + the rule's window size (an `end` field was 8 bytes and a 16-byte boxed double on every open window).
+ * start + the rule's window size (an `end` field would be 8 bytes and a 16-byte boxed double on every open window).
  */
 export interface WindowAgg {
   readonly start: number;
@@ -17,9 +17,9 @@ export interface WindowAgg {
   records: number;
   /**
    * Distinct patients (as PatientFacts.idx): a Set while small, then a bitmap over idx (an application's
-   * daily window sees tens of thousands: a Set insert there cost ≈10% of the core in bench/detect.bench.ts,
+   * daily window sees tens of thousands: a Set insert there costs ≈10% of the core in bench/detect.bench.ts,
    * the bitmap is one load and one store, and 25 KB for 200,000 patients against ≈1 MB for the Set).
-   * One field for both forms (a second, null on nearly every window, was 8 bytes). Null until the first
+   * One field for both forms (a second, null on nearly every window, would be 8 bytes). Null until the first
    * event, and again once an alert made it useless.
    */
   patients: Set<number> | Uint32Array | null;

@@ -9,9 +9,9 @@ type ComparedWith = Alert['comparedWith'];
 /**
  * One key of one rule. Its numbers that change on every event or are times (last alert, threshold, the
  * self-match tracker) are not here but in its table's rows (KeyTable.rowsOf, at `num`): a 64-bit heap
- * (Node has no pointer compression) gives every field 8 bytes and every time a 16-byte box besides, and
- * this object was 264 bytes and two boxes on every active user's after-hours key (heap snapshot of
- * bench/detect.bench.ts), 128 now, with a row of 64 beside it.
+ * (Node has no pointer compression) gives every field 8 bytes and every time a 16-byte box besides: with
+ * them this object would be 264 bytes and two boxes on every active user's after-hours key (heap snapshot
+ * of bench/detect.bench.ts), without them it is 128, with a row of 64 beside it.
  */
 export interface KeyState {
   /** The table this key belongs to; null once forgotten (the actor's chain drops it lazily). */
@@ -27,7 +27,7 @@ export interface KeyState {
   readonly role: string | null;
   /**
    * Tumbling rules: the first open window, chained (usually one; more while a late event's window is still
-   * open): an array around the one window was 56 bytes more. Sliding rules: the pane ring. Null when none is
+   * open): an array around the one window would be 56 bytes more. Sliding rules: the pane ring. Null when none is
    * open. One field for both: a rule has one kind.
    */
   win: WindowAgg | SlidingAgg | null;
@@ -54,8 +54,8 @@ export interface KeyState {
 export const NO_DAY = -(2 ** 30);
 
 /**
- * A key's row: the time of its last alert, its threshold (a fractional or NaN threshold once made a
- * KeyState field a boxed double in every key, 16 bytes more each; for a quota rule the quota: NaN until
+ * A key's row: the time of its last alert, its threshold (a fractional or NaN threshold in a KeyState
+ * field would box it in every key, 16 bytes more each; for a quota rule the quota: NaN until
  * looked up, -Infinity when the application has none), then (self-match rules) its tracker
  * (match-tracker.ts).
  */
@@ -72,8 +72,8 @@ const CHUNK = 1 << CHUNK_BITS;
  * forgetting keys. Keys that are the actor alone are found through the actor record (ActorState.ruleKeys);
  * once that record was evicted, a table `bySlot` finds them by the actor's slot (key number + 1, 0 for
  * none; a forgotten key's entry is left and checked on use), other keys by string in `keyMap`. A Map of
- * every key by string and a Set of keys per role (peer baselines) were ≈ 60 bytes an active user on a
- * 64-bit heap; the list and the slot index are 8 and 4 (heap snapshot of bench/detect.bench.ts).
+ * every key by string and a Set of keys per role (peer baselines) would be ≈ 60 bytes an active user on
+ * a 64-bit heap; the list and the slot index are 8 and 4 (heap snapshot of bench/detect.bench.ts).
  */
 export class KeyTable {
   /** Live keys by number, undefined where a forgotten key's number waits in `free`. */

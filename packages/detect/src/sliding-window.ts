@@ -41,8 +41,8 @@ interface RingExtra {
  * Sliding windows of one key as a ring of panes (one pane per slide), so an
  * event updates one pane instead of every overlapping window: with a 4h
  * window sliding every 30m that is one update instead of eight, and no
- * per-window sets (bench/detect.bench.ts measured 20% of the core in the
- * garbage collector before this).
+ * per-window sets (bench/detect.bench.ts: a set per overlapping window put
+ * 20% of the core in the garbage collector).
  *
  * Only the newest window (the one ending after the newest pane) is judged:
  * for events in time order every other window containing the event is a
@@ -59,11 +59,11 @@ export class SlidingAgg {
    * distinct patient in the ring, with room to grow (doubled when full, halved when the ring forgets
    * most of them). A user who read after hours in the last window size has a ring (28% of the bench's
    * active users): as an object with a boxed head, a pane array (with a records column distinct-patients
-   * rules never read) and a pushed `seen` array (17 slots at the first patient) it was ≈ 384 bytes on a
+   * rules never read) and a pushed `seen` array (17 slots at the first patient) it would be ≈ 384 bytes on a
    * 64-bit heap (heap snapshot of bench/detect.bench.ts), ≈ 280 like this.
    */
   private data: number[];
-  /** Null while neither is needed: two fields that are null on nearly every ring were 16 bytes each. */
+  /** Null while neither is needed: two fields null on nearly every ring would cost 16 bytes each. */
   private extra: RingExtra | null = null;
 
   constructor(private readonly shape: RingShape) {
@@ -222,7 +222,7 @@ export class SlidingAgg {
   /**
    * Every seen patient is in the newest window: advance() drops those whose newest pane left it, and add() only
    * writes panes still in the ring. So the count is the list's length, asked after every after-hours read,
-   * where a scan of the list was as long as the patients read in the window.
+   * where a scan of the list would be as long as the patients read in the window.
    */
   distinctPatients(): number {
     return this.data[SEEN_COUNT] as number;
