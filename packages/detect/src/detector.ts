@@ -7,7 +7,7 @@ import { ruleNeeds } from './rule-needs.ts';
 import { ActorDirectory, PatientDirectory, SUMMARY } from './directory.ts';
 import type { ActorState, PatientFacts } from './directory.ts';
 import { EventContext } from './event-context.ts';
-import { parseIsoMillis } from './iso-time.ts';
+import { parseIsoMillis } from '@chartwatch/event';
 import { LabelCache } from './label.ts';
 import type { LoadedRule } from './load-rules.ts';
 import { LocalClock } from './local-clock.ts';

@@ -1,6 +1,6 @@
 import { DEFAULT_ROLE_VOCABULARY, householdKey, normalizeAddress } from '@chartwatch/reference';
 import { IdTable, shortIdCode } from './id-table.ts';
-import { parseIsoMillis } from './iso-time.ts';
+import { parseIsoMillis } from '@chartwatch/event';
 import { normalizeLabel } from './label.ts';
 import type { ReferenceLookup } from './reference-lookup.ts';
 

@@ -1,7 +1,7 @@
 import type { EventPredicate, FlagConditionDef } from './condition.ts';
 import { NO_NEEDS, READS_CARE, WEEKDAYS } from './condition.ts';
 import type { Weekday } from './condition.ts';
-import { daysFromCivil } from './iso-time.ts';
+import { daysFromCivil } from '@chartwatch/event';
 import type { BusinessHours } from './rule-schema.ts';
 
 /** Inside business hours on the hospital's clock (the detector's time zone), holidays excepted. */

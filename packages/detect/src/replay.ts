@@ -1,10 +1,9 @@
 import type { AccessEvent, InputFormat, ParseFailure, ParseResult } from '@chartwatch/event';
-import { parseCanonicalEvent, parseCanonicalLine, parseCsvAccessLog, parseFhirLine, parseFhirResource } from '@chartwatch/event';
+import { parseCanonicalEvent, parseCanonicalLine, parseCsvAccessLog, parseFhirLine, parseFhirResource, parseIsoMillis } from '@chartwatch/event';
 import type { Alert } from './alert.ts';
 import type { CareOptions } from './care-relationship.ts';
 import { createDetector } from './detector.ts';
 import type { DetectorStats, LateEvent } from './detector.ts';
-import { parseIsoMillis } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
 import type { ReferenceLookup } from './reference-lookup.ts';
 

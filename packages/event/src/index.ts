@@ -13,7 +13,7 @@ export {
 export type { AccessEvent, Action, ActorKind, Outcome, InputFormat, EventFlag } from './access-event.ts';
 export type { ParseResult, ParseSuccess, ParseFailure, DecodeResult } from './parse-result.ts';
 export { validateAccessEvent } from './validate-event.ts';
-export { isCanonicalTime, normaliseTime } from './event-time.ts';
+export { daysFromCivil, isCanonicalTime, normaliseTime, parseIsoMillis } from './event-time.ts';
 export { deriveEventId, contentEventId, canonicalJson } from './event-id.ts';
 export { parseFhirLine, parseFhirResource, parseFhirAuditEvent, DEPARTMENT_SYSTEM } from './fhir-audit-event.ts';
 export type { FhirDecodeOptions } from './fhir-audit-event.ts';
