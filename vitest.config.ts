@@ -1,13 +1,44 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Unit tests that take seconds each (a whole simulated hospital, thousands of generated events, a CLI
+ * child process, the model's bit-identical scores): their own project, so the unit project stays a
+ * quick loop. `pnpm test` runs both; `pnpm test:slow` this one alone.
+ */
+const SLOW = [
+  'packages/simulator/src/hospital.test.ts',
+  'packages/simulator/src/determinism.test.ts',
+  'packages/simulator/src/simulate.test.ts',
+  'packages/simulator/src/cli.test.ts',
+  'packages/simulator/src/formats.test.ts',
+  'packages/model/src/score-equality.test.ts',
+  'packages/event/src/validate-event.test.ts',
+  'services/chartwatch/src/start/simulator-feed.test.ts',
+  'services/chartwatch/src/commands-help.test.ts',
+];
+const UNIT = ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/unit/**/*.test.ts'];
+
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: UNIT,
+          exclude: [...SLOW, '**/node_modules/**'],
           pool: 'forks',
+          // Tests' temporary files go in a directory removed when the run ends.
+          globalSetup: ['test/setup/temp-dir-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'slow',
+          include: SLOW,
+          pool: 'forks',
+          // Seconds of work each: the default 5 s timed out on a loaded 2-core machine.
+          testTimeout: 60_000,
+          globalSetup: ['test/setup/temp-dir-setup.ts'],
         },
       },
       {
