@@ -22,4 +22,7 @@ export { parseCsvAccessLog, toCsvRow, toCsv, csvHeader, CSV_COLUMNS } from './cs
 export type { CsvColumn, CsvWriteOptions } from './csv-access-log.ts';
 export { parseCanonicalLine, parseCanonicalEvent } from './canonical-json.ts';
 export { decodeMessage, DEFAULT_MAX_MESSAGE_BYTES } from './decode-message.ts';
+// For tests of every package: one sample event to change, not a literal per test file.
+export { sampleEvent } from './sample-event.ts';
+export type { SampleEventFields } from './sample-event.ts';
 export type { DecodeOptions } from './decode-message.ts';

@@ -4,27 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@chartwatch/errors';
+import { sampleEvent } from '@chartwatch/event';
 import { run } from './replay.ts';
 
 const RULES = fileURLToPath(new URL('../../../../rules/', import.meta.url));
 
 const event = (eventId: string, time: string, patient: string) =>
-  JSON.stringify({
-    eventId,
-    time,
-    actor: { id: 'u1', kind: 'user', role: 'nurse', department: 'cardiology' },
-    patientIds: [patient],
-    action: 'read',
-    resourceTypes: ['Patient'],
-    sensitivity: [],
-    purposeOfUse: ['TREAT'],
-    breakTheGlass: false,
-    outcome: 'success',
-    records: 1,
-    sourceSystem: null,
-    networkAddress: null,
-    format: 'json',
-  });
+  JSON.stringify(sampleEvent({ eventId, time, patientIds: [patient] }));
 
 describe('chartwatch replay', () => {
   it('reads events and reference CSVs, writes one alert per line', async () => {
