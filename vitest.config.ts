@@ -12,6 +12,7 @@ const SLOW = [
   'packages/simulator/src/cli.test.ts',
   'packages/simulator/src/formats.test.ts',
   'packages/model/src/score-equality.test.ts',
+  'packages/model/src/scorer/model-scorer.test.ts',
   'packages/event/src/validate-event.test.ts',
   'services/chartwatch/src/start/simulator-feed.test.ts',
   'services/chartwatch/src/commands-help.test.ts',

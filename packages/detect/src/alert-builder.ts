@@ -7,7 +7,7 @@ import { formatNumber } from './explanation.ts';
 import { formatIso } from './iso-time.ts';
 import type { KeyState } from './key-table.ts';
 import type { LoadedRule } from './load-rules.ts';
-import type { LocalClock } from './local-clock.ts';
+import type { LocalClock } from '@chartwatch/facts';
 import type { Measure } from './rule-schema.ts';
 
 type ComparedWith = Alert['comparedWith'];

@@ -1,5 +1,5 @@
 import type { EventContext } from './event-context.ts';
-import type { PatientFacts } from './directory.ts';
+import type { PatientFacts } from '@chartwatch/facts';
 import type { BusinessHours } from './rule-schema.ts';
 
 /**

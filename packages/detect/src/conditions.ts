@@ -1,6 +1,6 @@
 import type { CompiledCondition, ConditionNeeds, EventPredicate, PatientPredicate } from './condition.ts';
 import { NO_NEEDS } from './condition.ts';
-import { normalizeLabel } from './label.ts';
+import { normalizeLabel } from '@chartwatch/facts';
 import type { ConditionSpec } from './rule-schema.ts';
 import { FLAG_DEFS } from './rule-schema.ts';
 

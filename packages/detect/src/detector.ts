@@ -1,17 +1,17 @@
 import type { AccessEvent } from '@chartwatch/event';
 import { ConfigError } from '@chartwatch/errors';
 import type { Alert } from './alert.ts';
-import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
-import type { CareOptions } from './care-relationship.ts';
+import { CareRelationships, DEFAULT_CARE_OPTIONS } from '@chartwatch/facts';
+import type { CareOptions } from '@chartwatch/facts';
 import { ruleNeeds } from './rule-needs.ts';
-import { ActorDirectory, PatientDirectory, SUMMARY } from './directory.ts';
-import type { ActorState, PatientFacts } from './directory.ts';
+import { ActorDirectory, PatientDirectory, SUMMARY } from '@chartwatch/facts';
+import type { ActorState, PatientFacts } from '@chartwatch/facts';
 import { EventContext } from './event-context.ts';
 import { parseIsoMillis } from '@chartwatch/event';
-import { LabelCache } from './label.ts';
+import { LabelCache } from '@chartwatch/facts';
 import type { LoadedRule } from './load-rules.ts';
-import { LocalClock } from './local-clock.ts';
-import type { ReferenceLookup } from './reference-lookup.ts';
+import { LocalClock } from '@chartwatch/facts';
+import type { ReferenceLookup } from '@chartwatch/facts';
 import { BIT } from './prefilter.ts';
 import { RuleRunner } from './rule-runner.ts';
 

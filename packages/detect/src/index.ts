@@ -3,8 +3,9 @@ export type { Alert, Severity, FeatureContribution } from './alert.ts';
 export { alertIdOf } from './alert-id.ts';
 export { createDetector } from './detector.ts';
 export type { Detector, DetectorOptions, DetectorStats, LateEvent } from './detector.ts';
-export { DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
-export type { CareOptions } from './care-relationship.ts';
+// Part of createDetector's options: the care relationship's spans and the reference look-up (@chartwatch/facts).
+export { DEFAULT_CARE_OPTIONS } from '@chartwatch/facts';
+export type { CareOptions } from '@chartwatch/facts';
 export { parseRule, parseRules, loadRulesDir, readRuleSources } from './load-rules.ts';
 export type { LoadedRule, RuleSource } from './load-rules.ts';
 export { lockEntryOf, lockProblems, ruleLockOf } from './rule-lock.ts';
@@ -16,12 +17,6 @@ export type { RuleNeeds } from './rule-needs.ts';
 export type { ConditionNeeds } from './condition.ts';
 export { PLACEHOLDERS } from './explanation.ts';
 export { parseDuration, formatDuration } from './duration.ts';
-export type { ReferenceLookup } from './reference-lookup.ts';
+export type { ReferenceLookup } from '@chartwatch/facts';
 export { replayEvents, parseInput } from './replay.ts';
 export type { ReplayOptions, ReplayInput, ReplayScorer, ReplaySummary, InvalidSample } from './replay.ts';
-// The building blocks the model's features share with the rules, so there is one definition of each.
-export { CareRelationships } from './care-relationship.ts';
-export { ActorDirectory, PatientDirectory } from './directory.ts';
-export type { ActorState, PatientFacts, ParsedEncounter } from './directory.ts';
-export { LocalClock } from './local-clock.ts';
-export { LabelCache, normalizeLabel } from './label.ts';

@@ -1,6 +1,6 @@
 import type { ActorKind } from '@chartwatch/event';
 import type { Alert } from './alert.ts';
-import type { ActorState } from './directory.ts';
+import type { ActorState } from '@chartwatch/facts';
 import type { SlidingAgg } from './sliding-window.ts';
 import type { WindowAgg } from './distinct-patients.ts';
 

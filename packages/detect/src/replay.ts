@@ -1,11 +1,11 @@
 import type { AccessEvent, InputFormat, ParseFailure, ParseResult } from '@chartwatch/event';
 import { parseCanonicalEvent, parseCanonicalLine, parseCsvAccessLog, parseFhirLine, parseFhirResource, parseIsoMillis } from '@chartwatch/event';
 import type { Alert } from './alert.ts';
-import type { CareOptions } from './care-relationship.ts';
+import type { CareOptions } from '@chartwatch/facts';
 import { createDetector } from './detector.ts';
 import type { DetectorStats, LateEvent } from './detector.ts';
 import type { LoadedRule } from './load-rules.ts';
-import type { ReferenceLookup } from './reference-lookup.ts';
+import type { ReferenceLookup } from '@chartwatch/facts';
 
 /**
  * Batch replay: the contract tests and benchmarks use. A file of events is

@@ -6,7 +6,7 @@ import { ringValue, windowValue } from './distinct-patients.ts';
 import type { KeyState, KeyTable } from './key-table.ts';
 import { NO_DAY, THRESHOLD } from './key-table.ts';
 import type { LoadedRule } from './load-rules.ts';
-import type { LocalClock } from './local-clock.ts';
+import type { LocalClock } from '@chartwatch/facts';
 import type { BaselineSpec } from './rule-schema.ts';
 import { SlidingAgg } from './sliding-window.ts';
 

@@ -1,7 +1,8 @@
 import type { AccessEvent } from '@chartwatch/event';
-import type { BusinessHours, CareOptions, ReferenceLookup } from '@chartwatch/detect';
+import type { BusinessHours } from '@chartwatch/detect';
+import type { CareOptions, ReferenceLookup } from '@chartwatch/facts';
 // The detector's own care relationship, clock and directories: the features must not have a second definition.
-import { ActorDirectory, CareRelationships, DEFAULT_CARE_OPTIONS, LabelCache, LocalClock, PatientDirectory } from '@chartwatch/detect';
+import { ActorDirectory, CareRelationships, DEFAULT_CARE_OPTIONS, LabelCache, LocalClock, PatientDirectory } from '@chartwatch/facts';
 
 /**
  * What the feature accumulator asks about an access beyond the event itself:
@@ -54,7 +55,7 @@ export interface AccessFactsOptions {
   care?: Partial<CareOptions>;
 }
 
-/** AccessFacts answered by @chartwatch/detect's care relationship and local clock over reference data. */
+/** AccessFacts answered by @chartwatch/facts' care relationship, directories and local clock over reference data: the detector's own. */
 export function createAccessFacts(options: AccessFactsOptions): AccessFacts {
   return new DetectAccessFacts(options);
 }
