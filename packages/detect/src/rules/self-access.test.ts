@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { access, encounter, packRule, patient, plus, reference, run, staff } from './rule-fixture.ts';
+import { access, packRule, patient, plus, reference, run, staff } from './rule-fixture.ts';
 
 const coworker = packRule('coworker-snoop');
 const self = packRule('self-access');
 const T0 = '2026-03-04T09:30:00.000Z';
+// u1's own chart is emp1; emp2 is a colleague's, visitor a stranger's.
 const ref = reference({
-  staff: [staff('u1', { department: 'emergency' }), staff('u2', { department: 'emergency' }), staff('u3', { department: 'radiology', address: '5 Lime Ave' })],
-  patients: [
-    patient('emp2', { employeeActorId: 'u2' }),
-    patient('emp1', { employeeActorId: 'u1' }),
-    patient('emp3', { employeeActorId: 'u3', address: '5 Lime Ave' }),
-    patient('visitor'),
-  ],
-  encounters: [encounter('emp3', 'emergency', '2026-03-04T08:00:00.000Z', '2026-03-04T11:00:00.000Z')],
+  staff: [staff('u1', { department: 'emergency' }), staff('u2', { department: 'emergency' })],
+  patients: [patient('emp1', { employeeActorId: 'u1' }), patient('emp2', { employeeActorId: 'u2' }), patient('visitor')],
 });
 
 describe('rule self-access', () => {
