@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { BusConfig } from '@chartwatch/bus';
 import { busConfigFromEnv } from '@chartwatch/bus';
 import { ConfigError } from '@chartwatch/errors';
-import { isTimeZone } from '@chartwatch/errors/env';
+import { isTimeZone } from '@chartwatch/settings';
 
 /**
  * The API's settings, read from the environment once (main.ts) and passed

@@ -9,7 +9,7 @@ import type { InputFormat, ParseResult } from '@chartwatch/event';
 import { INPUT_FORMATS, parseCanonicalLine, parseFhirLine } from '@chartwatch/event';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
 import { loadModelScorers } from '../model-scorers.ts';
-import { readFlagFile } from '@chartwatch/errors/flag-file';
+import { readFlagFile } from '@chartwatch/settings';
 import { checkOutputPath, refuseIfNothingValid, writeOutput } from '../cli-files.ts';
 
 export const summary = 'replay a file of access events through the rules; write alerts as JSON lines';

@@ -6,7 +6,7 @@ import { INPUT_FORMATS } from '@chartwatch/event';
 import type { AlertedWindow, FeatureName, PeerGrouping, WindowKind } from '@chartwatch/model';
 import { APPLICATION_GROUP_PREFIX, DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_MODEL_FEATURES, DEFAULT_PEER_GROUPING, DEFAULT_REFERENCE_SHARE, FEATURE_NAMES, overlapsAlerts, PEER_GROUPINGS, WINDOWS, sortForFeatures, trainFromEvents } from '@chartwatch/model';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
-import { readFlagFile } from '@chartwatch/errors/flag-file';
+import { readFlagFile } from '@chartwatch/settings';
 import { checkOutputPath, refuseIfNothingValid, writeOutput } from '../cli-files.ts';
 
 export const summary = 'train a behavioural model (isolation forest per peer group) from a file of access events';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from './index.ts';
+import { ConfigError } from '@chartwatch/errors';
 
 /**
  * The text of the file a flag names; a failure is one line naming the flag and the path (a stack trace told the

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './index.ts';
+import { ConfigError } from '@chartwatch/errors';
 import { readFlagFile } from './flag-file.ts';
 
 describe('readFlagFile', () => {
