@@ -26,6 +26,7 @@ const SLOW = [
   'packages/event/src/validate-event.test.ts',
   'services/chartwatch/src/start/simulator-feed.test.ts',
   'services/chartwatch/src/commands-help.test.ts',
+  'test/unit/golden-hospital.test.ts',
 ];
 const UNIT = ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/unit/**/*.test.ts'];
 
