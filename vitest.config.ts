@@ -24,6 +24,7 @@ const SLOW = [
   'packages/model/src/score-equality.test.ts',
   'packages/model/src/scorer/model-scorer.test.ts',
   'packages/event/src/validate-event.test.ts',
+  'packages/event/src/event-time.test.ts',
   'services/chartwatch/src/start/simulator-feed.test.ts',
   'services/chartwatch/src/commands-help.test.ts',
   'test/unit/golden-hospital.test.ts',
