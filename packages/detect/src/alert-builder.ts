@@ -3,7 +3,7 @@ import { alertIdOf } from './alert-id.ts';
 import type { RobustThreshold } from './baseline.ts';
 import { formatDuration } from './duration.ts';
 import type { EventContext } from './event-context.ts';
-import { formatNumber } from './explanation.ts';
+import { countOf, formatNumber } from './explanation.ts';
 import { formatIso } from './iso-time.ts';
 import type { KeyState } from './key-table.ts';
 import type { LoadedRule } from './load-rules.ts';
@@ -83,6 +83,9 @@ export function buildAlert(rule: LoadedRule, clock: LocalClock, ctx: EventContex
     windowEnd: clock.readable(w.end),
     firedAt: clock.readable(ctx.t),
     evidenceCount: String(w.evidenceCount),
+    accesses: countOf(w.evidenceCount, 'access', 'accesses'),
+    patientsCounted: countOf(patientCount, 'patient', 'patients'),
+    terminatedAt: ctx.actor.terminatedMs === null ? 'no termination on file' : clock.readable(ctx.actor.terminatedMs),
   });
   // A baseline rule judged by its floor had no history to judge by: the analyst is told (a first night, a new account).
   const hasHistorySources = (rule.threshold?.baselines ?? []).some((b) => b.of !== 'peers-now');

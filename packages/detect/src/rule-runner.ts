@@ -215,11 +215,11 @@ export class RuleRunner {
     const rows = this.keys.rowsOf(ks.num);
     const fired = this.keys.rowAt(ks.num) + LAST_FIRED;
     if (threshold === null || (threshold >= 0 ? observed <= threshold : observed < 1)) {
-      if (threshold !== null && !agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId);
+      if (threshold !== null && !agg.armed && (threshold < 0 || observed * 2 >= threshold)) agg.arm(eventId, pane);
       this.policy.recordSliding(ks, start, observed, rows[fired] as number);
       return;
     }
-    if (!agg.armed) agg.arm(eventId);
+    if (!agg.armed) agg.arm(eventId, pane);
     // A window that crossed its threshold right after an alert is the same incident: it stays out of history.
     if (Math.abs(t - (rows[fired] as number)) < this.suppressMs) {
       this.counters.suppressed++;

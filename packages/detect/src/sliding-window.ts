@@ -35,6 +35,8 @@ const SEEN_START = 2;
 interface RingExtra {
   seenAt: Map<number, number> | null;
   evidence: string[] | null;
+  /** The pane of each evidence id: advance() drops the ids whose pane left the window, so an alert cites only its window's events. */
+  evidencePanes: number[];
 }
 
 /**
@@ -131,10 +133,14 @@ export class SlidingAgg {
       data[base + n] = idx * PANE_BITS + paneNo;
       data[SEEN_COUNT] = n + 1;
     }
-    const evidence = this.extra === null ? null : this.extra.evidence;
-    if (evidence !== null) {
-      if (evidence.length >= MAX_EVIDENCE_IDS) evidence.shift();
-      evidence.push(eventId);
+    const extra = this.extra;
+    if (extra !== null && extra.evidence !== null) {
+      if (extra.evidence.length >= MAX_EVIDENCE_IDS) {
+        extra.evidence.shift();
+        extra.evidencePanes.shift();
+      }
+      extra.evidence.push(eventId);
+      extra.evidencePanes.push(pane);
     }
     return true;
   }
@@ -149,10 +155,13 @@ export class SlidingAgg {
     return grown;
   }
 
-  /** Starts keeping evidence from this event on (the caller passes the event that armed it). */
-  arm(eventId: string): void {
-    const extra = (this.extra ??= { seenAt: null, evidence: null });
-    if (extra.evidence === null) extra.evidence = [eventId];
+  /** Starts keeping evidence from this event on (the caller passes the event that armed it and its pane). */
+  arm(eventId: string, pane: number = this.head): void {
+    const extra = (this.extra ??= { seenAt: null, evidence: null, evidencePanes: [] });
+    if (extra.evidence === null) {
+      extra.evidence = [eventId];
+      extra.evidencePanes = [pane];
+    }
   }
 
   get armed(): boolean {
@@ -188,6 +197,16 @@ export class SlidingAgg {
     if (extra !== null) {
       extra.seenAt = null;
       if (extra.evidence !== null && this.count() === 0) extra.evidence = null;
+      if (extra.evidence !== null) {
+        // An after-hours window of 10:00-14:00 cited reads from 08:38: ids armed earlier outlived their panes.
+        const from = this.windowStart;
+        const panes = extra.evidencePanes;
+        if (panes.some((p) => p < from)) {
+          const ids = extra.evidence;
+          extra.evidence = ids.filter((_, i) => (panes[i] as number) >= from);
+          extra.evidencePanes = panes.filter((p) => p >= from);
+        }
+      }
       if (extra.evidence === null) this.extra = null;
     }
     if (w > SCAN_LIMIT) this.index();
@@ -198,7 +217,7 @@ export class SlidingAgg {
     const base = this.seenFrom;
     const n = this.data[SEEN_COUNT] as number;
     for (let j = 0; j < n; j++) at.set(Math.floor((this.data[base + j] as number) / PANE_BITS), j);
-    (this.extra ??= { seenAt: null, evidence: null }).seenAt = at;
+    (this.extra ??= { seenAt: null, evidence: null, evidencePanes: [] }).seenAt = at;
   }
 
   private sum(offset: number): number {
