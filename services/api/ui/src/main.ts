@@ -35,6 +35,8 @@ const NAV: readonly [PageKey, string, string][] = [
 
 let me: Me | null = null;
 let current: AbortController | null = null;
+/** The path (without query) last rendered: a new page starts at its top, a re-render of the same one keeps the scroll. */
+let lastPath: string | null = null;
 
 function header(active: PageKey | null): void {
   const top = document.getElementById('top');
@@ -115,6 +117,9 @@ async function render(): Promise<void> {
     return;
   }
   header(found.route.nav);
+  const path = location.hash.split('?')[0] ?? '';
+  if (path !== lastPath) window.scrollTo(0, 0);
+  lastPath = path;
   document.title = `${found.route.title} · chartwatch`;
   if (found.route.nav !== null && !mayOpen(me, found.route.nav)) {
     replace(main, h('h1', null, found.route.title), h('p', { role: 'alert' }, `Your role (${me.roles.join(', ')}) does not give access to this page.`));

@@ -58,8 +58,10 @@ export function canSuppress(me: Me): boolean {
  */
 export function askCloseReason(alert: Alert, me: Me): Promise<CloseChoice | null> {
   return new Promise((resolve) => {
-    const radios = RESOLUTIONS.map((r, i) => {
-      const input = h('input', { type: 'radio', name: 'resolution', value: r, id: `resolution-${r}`, required: true, checked: i === 0 });
+    // A preselected "false positive" invites closing a critical alert with one key: high and critical ask for a choice.
+    const preselect = alert.severity === 'high' || alert.severity === 'critical' ? null : 'false_positive';
+    const radios = RESOLUTIONS.map((r) => {
+      const input = h('input', { type: 'radio', name: 'resolution', value: r, id: `resolution-${r}`, required: true, checked: r === preselect });
       return h(
         'div',
         { class: 'choice-row' },
@@ -101,6 +103,11 @@ export function askCloseReason(alert: Alert, me: Me): Promise<CloseChoice | null
     let result: CloseChoice | null = null;
     form.addEventListener('submit', (ev) => {
       const text = reason.value.trim();
+      if ((form.elements.namedItem('resolution') as RadioNodeList).value === '') {
+        ev.preventDefault();
+        error.textContent = 'Choose a resolution.';
+        return;
+      }
       if (text === '') {
         ev.preventDefault();
         error.textContent = 'Give a reason: it is kept in the alert history.';
@@ -128,8 +135,8 @@ export function statusText(t: Triage): string {
   return t.status === 'closed' && t.resolution ? `closed: ${humanize(t.resolution)}` : t.status;
 }
 
-export function statusBadge(t: Triage): HTMLElement {
-  return h('span', { class: `badge status-${t.status}${t.resolution ? ` resolution-${t.resolution}` : ''}`, 'data-testid': 'status' }, statusText(t));
+export function statusBadge(t: Triage, testId = 'status'): HTMLElement {
+  return h('span', { class: `badge status-${t.status}${t.resolution ? ` resolution-${t.resolution}` : ''}`, 'data-testid': testId }, statusText(t));
 }
 
 export function severityBadge(sev: string): HTMLElement {

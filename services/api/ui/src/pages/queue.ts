@@ -95,7 +95,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
     h(
       'thead',
       null,
-      h('tr', null, ['Severity', 'Alert', 'Rule', 'Actor', 'Patients', 'Fired', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
+      h('tr', null, ['Severity', 'Alert', 'Actor', 'Patients', 'Fired', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
     ),
     tbody,
   );
@@ -148,10 +148,10 @@ export async function queuePage(ctx: PageContext): Promise<void> {
       'tr',
       { 'data-alert-id': a.alertId, tabindex: -1, class: `sev-row-${a.severity}` },
       h('td', null, severityBadge(a.severity)),
-      h('td', { class: 'title-cell' }, h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, a.title)),
-      h('td', null, h('code', null, a.ruleId)),
-      h('td', { class: 'nowrap' }, h('a', { href: `#/actors/${encodeURIComponent(a.actorId)}` }, actorLabel(a.actorId, names))),
-      h('td', { class: 'nowrap' }, first === undefined ? '—' : patientLabel(first, names), rest > 0 ? h('span', { class: 'muted' }, ` +${rest}`) : null),
+      // The rule under the title rather than in its own column: with names resolved, eight columns overflowed a 1440 px card.
+      h('td', { class: 'title-cell' }, h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, a.title), h('div', { class: 'small muted' }, h('code', null, a.ruleId))),
+      h('td', { class: 'name-cell' }, h('a', { href: `#/actors/${encodeURIComponent(a.actorId)}` }, actorLabel(a.actorId, names))),
+      h('td', { class: 'name-cell' }, first === undefined ? '—' : patientLabel(first, names), rest > 0 ? h('span', { class: 'muted nowrap' }, ` +${rest}`) : null),
       h('td', { class: 'nowrap' }, localTime(a.firedAt, me.timezone, { short: true })),
       h('td', null, statusBadge(a.triage)),
       h('td', { class: 'assignee nowrap', title: a.triage.assignee ?? '' }, assigneeText(a.triage.assignee, me)),
