@@ -24,6 +24,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { uiPlugin } from './ui-plugin.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { patientRoutes } from './routes/patients.ts';
 import { peerRoutes } from './routes/peers.ts';
 import { suppressionRoutes } from './routes/suppressions.ts';
 import { vendorRoutes } from './routes/vendors.ts';
@@ -302,6 +303,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   alertRoutes(app, ctx);
   suppressionRoutes(app, ctx);
   investigationRoutes(app, ctx);
+  patientRoutes(app, ctx);
   peerRoutes(app, ctx);
   overviewRoutes(app, ctx);
   vendorRoutes(app, ctx);

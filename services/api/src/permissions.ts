@@ -44,6 +44,9 @@ export const ROUTE_PERMISSIONS = {
   // Counts about staff behaviour, no patient ids: not on the audit trail.
   'actors.peers': TRIAGE,
   'patients.accessReport': TRIAGE,
+  // Search answers names only to NAME_ROLES (the handler decides); the others find by id.
+  'patients.search': TRIAGE,
+  'patients.get': TRIAGE,
 
   'vendors.list': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
   'vendors.usage': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],

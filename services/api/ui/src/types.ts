@@ -237,3 +237,37 @@ export interface ActorPeers {
   actorEvents: number;
   metrics: PeerMetric[];
 }
+
+/** GET /patients?q= and GET /patients/:id (packages/store/src/api/patient-lookup.ts). */
+export interface PatientMatch {
+  patientId: string;
+  givenName: string | null;
+  familyName: string | null;
+  birthDate: string | null;
+  vip: boolean;
+  deceased: boolean;
+}
+
+export interface PatientProfile extends PatientMatch {
+  inDirectory: boolean;
+  accessed: boolean;
+}
+
+export interface PatientAlertRef {
+  alertId: string;
+  ruleId: string;
+  title: string;
+  severity: string;
+  actorId: string;
+  firedAt: string;
+}
+
+export interface PatientSearchResult {
+  items: PatientMatch[];
+  byName: boolean;
+}
+
+export interface PatientDetail {
+  patient: PatientProfile;
+  alerts: PatientAlertRef[];
+}
