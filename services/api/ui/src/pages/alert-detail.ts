@@ -135,7 +135,11 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
   const headStatus = h('span', { class: 'head-status' });
   function renderTriage(t: Triage): void {
     alert.triage = t;
-    replace(headStatus, statusBadge(t, 'head-status-badge'));
+    replace(
+      headStatus,
+      statusBadge(t, 'head-status-badge'),
+      t.assignee ? h('span', { class: 'badge status-assigned', 'data-testid': 'head-assignee' }, `assigned to ${t.assignee === me.id ? 'you' : t.assignee}`) : null,
+    );
     replace(
       triageBox,
       h(
