@@ -60,7 +60,21 @@ export async function run(argv: string[]): Promise<number> {
   if (fresh && rest[0] !== 'create') {
     throw new ConfigError('--data-dir', `no chartwatch store in ${JSON.stringify(config.dataDir)}: is the directory the one chartwatch start uses?`);
   }
-  const store = await openStore(config);
+  let store;
+  try {
+    store = await openStore(config);
+  } catch (err) {
+    // chDB's own words ("Cannot lock file … Another server instance in same directory is already running") name
+    // neither the flag nor what to do.
+    const text = err instanceof Error ? err.message : String(err);
+    if (config.url === undefined && /Cannot lock file|Another server instance/i.test(text)) {
+      throw new ConfigError(
+        '--data-dir',
+        `${JSON.stringify(config.dataDir)} is open in another process (chartwatch start?): chDB lets one process use a data directory. Stop it, or manage keys through its API (POST /api-keys with an admin key).`,
+      );
+    }
+    throw err;
+  }
   try {
     // The tables start creates, so a key can be made before the first start (the API's need the store's migration record).
     await store.migrate(modelRegistryMigrations);
