@@ -3,11 +3,11 @@
 // `pnpm start` / `pnpm test` for those who have the toolchain: brings Node 24
 // and pnpm 10 into the project's cache when they are missing, installs the
 // workspace when it is not installed, then runs the real script
-// (`start:app` / `test:all`) with that toolchain first on PATH.
+// (`chartwatch start`, or the `test:all` script) with that toolchain first on PATH.
 //
 // Plain JavaScript on purpose: it must run on the Node a newcomer has, before
-// anything is installed. It never calls itself: the real scripts have their own
-// names, so `pnpm start` reaching this file again is one hop, not a loop.
+// anything is installed. It never calls itself: `test:all` has its own name, and
+// start runs main.ts directly, so `pnpm start` reaching this file is one hop, not a loop.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -17,12 +17,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NODE_MAJOR = 24;
 const PNPM_MAJOR = 10;
-const TARGETS = { start: 'start:app', test: 'test:all' };
+const COMMANDS = ['start', 'test'];
 
 const command = process.argv[2];
 const args = process.argv.slice(3);
-const target = TARGETS[command];
-if (target === undefined) {
+if (!COMMANDS.includes(command)) {
   process.stderr.write(`usage: node scripts/bootstrap.mjs start|test [args...] (got ${JSON.stringify(command ?? '')})\n`);
   process.exit(2);
 }
@@ -47,6 +46,7 @@ function run(bin, argv, env) {
 // 1. The toolchain: the Node running this script and the pnpm on PATH when they fit, else the project's cache.
 const env = { ...process.env };
 const nodeFits = Number(process.versions.node.split('.')[0]) === NODE_MAJOR;
+let node = process.execPath;
 if (!nodeFits || majorOf('pnpm') !== PNPM_MAJOR) {
   const tools = process.env.CHARTWATCH_TOOLS_DIR ?? join(homedir(), '.cache', 'chartwatch', `node${NODE_MAJOR}`);
   const bin = process.platform === 'win32' ? tools : join(tools, 'bin');
@@ -59,6 +59,7 @@ if (!nodeFits || majorOf('pnpm') !== PNPM_MAJOR) {
     }
   }
   env.PATH = `${bin}${delimiter}${env.PATH ?? ''}`;
+  if (!nodeFits) node = join(bin, 'node');
 }
 
 // 2. The workspace: installed once; a lockfile newer than the install is installed again.
@@ -74,9 +75,18 @@ if (command === 'test' && !env.CHROMIUM_PATH && !existsSync('/usr/bin/chromium')
   say('the browser tests need Chromium at /usr/bin/chromium (Debian: sudo apt-get install -y chromium) or CHROMIUM_PATH; they will fail without it');
 }
 
-// 4. The real script; its exit code is ours. Ctrl-C reaches it from the terminal (same process group): passing
-// SIGINT on as well would be a second one, which `chartwatch start` takes as "stop now". SIGTERM is sent to us alone.
-const child = spawn('pnpm', ['run', target, ...args], { cwd: ROOT, stdio: 'inherit', env, shell: process.platform === 'win32' });
-process.on('SIGINT', () => undefined);
-process.on('SIGTERM', () => child.kill('SIGTERM'));
-child.on('exit', (code) => process.exit(code ?? 1));
+// 4. The real command, in its own process group; its exit code is ours. `start` runs main.ts itself rather than
+// through pnpm and a shell, which did not pass SIGTERM on (chartwatch start kept running after its parents died).
+// Ctrl-C (SIGINT to our group only) and SIGTERM are passed to the child's group once.
+const [bin, argv] = command === 'start' ? [node, ['--import', 'tsx', 'services/chartwatch/src/main.ts', 'start', ...args]] : ['pnpm', ['run', 'test:all', ...args]];
+const child = spawn(bin, argv, { cwd: ROOT, stdio: 'inherit', env, detached: process.platform !== 'win32', shell: process.platform === 'win32' });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    try {
+      process.kill(process.platform === 'win32' ? child.pid : -child.pid, sig);
+    } catch {
+      // Already gone.
+    }
+  });
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));

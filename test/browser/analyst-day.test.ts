@@ -63,10 +63,10 @@ describe('the analyst’s day', () => {
     // Open one from the bottom of a scrolled queue: the alert page starts at "Why this fired".
     const last = rows.last();
     await last.scrollIntoViewIfNeeded();
-    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    expect(await page.evaluate<number>('window.scrollY')).toBeGreaterThan(0);
     await last.locator('.title-cell a').click();
     await page.getByTestId('explanation').waitFor();
-    await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
+    await expect.poll(() => page.evaluate<number>('window.scrollY')).toBe(0);
 
     const badge = page.getByTestId('head-status-badge');
     await expect.poll(() => badge.textContent()).toBe('new');
