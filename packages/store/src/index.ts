@@ -43,6 +43,9 @@ export { actorEvents, actorActivity, patientAccessEvents, staffNames, patientNam
 export type { EventKeyset, EventPageRequest, ActivityBucket, ActorActivity, PatientAccess, StaffName, PatientName } from './api/investigations.ts';
 export { BASELINE_DAYS, dailyUsageWithBaseline, vendorInfo, vendorUsage, vendorSummaries } from './api/vendor-usage.ts';
 export type { DailyUsage, VendorInfo, VendorUsage, VendorSummary } from './api/vendor-usage.ts';
+export { insertSuppressionHits, suppressionHitCounts, suppressionHits, backtestSuppression, SuppressionHitRecorder } from './api/suppression-review.ts';
+export type { SuppressionHit, SuppressionScope, BacktestAlert, SuppressionBacktest } from './api/suppression-review.ts';
+export { principalNames } from './api/principal-names.ts';
 export { findPatients, patientProfile, patientAlerts } from './api/patient-lookup.ts';
 export type { PatientMatch, PatientProfile, PatientSearch, PatientAlertRef } from './api/patient-lookup.ts';
 export { alertsPerDay, openAlertCounts, storedEventRate } from './api/overview.ts';

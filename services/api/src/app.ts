@@ -26,6 +26,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { patientRoutes } from './routes/patients.ts';
 import { peerRoutes } from './routes/peers.ts';
+import { suppressionReviewRoutes } from './routes/suppression-review.ts';
 import { suppressionRoutes } from './routes/suppressions.ts';
 import { vendorRoutes } from './routes/vendors.ts';
 import type { ApiDb } from '@chartwatch/store';
@@ -302,6 +303,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   metaRoutes(app, ctx);
   alertRoutes(app, ctx);
   suppressionRoutes(app, ctx);
+  suppressionReviewRoutes(app, ctx);
   investigationRoutes(app, ctx);
   patientRoutes(app, ctx);
   peerRoutes(app, ctx);

@@ -39,6 +39,10 @@ export const ROUTE_PERMISSIONS = {
   'suppressions.list': TRIAGE,
   'suppressions.create': ['privacy_officer', 'admin'],
   'suppressions.revoke': ['privacy_officer', 'admin'],
+  // Reads: what each suppression hid, and what a proposed one would hide.
+  'suppressions.review': TRIAGE,
+  'suppressions.hidden': TRIAGE,
+  'suppressions.backtest': TRIAGE,
 
   'actors.timeline': TRIAGE,
   // Counts about staff behaviour, no patient ids: not on the audit trail.

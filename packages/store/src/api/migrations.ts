@@ -328,6 +328,27 @@ export const apiMigrations: readonly ApiMigration[] = [
     ],
   },
   {
+    // 1014, not the next free number: other branches add API migrations at the same time, and versions only need
+    // to be unique and rising.
+    version: 1014,
+    name: 'api: alerts a suppression hid',
+    // A suppressed alert is neither published nor stored: the detector records here which suppression hid which
+    // alert, so the suppressions page can show what each one hid. One row per (suppression, alert); a redelivered
+    // batch's repeat is merged away.
+    statements: ({ db }) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.suppression_hits (
+        suppression_id String,
+        alert_id String,
+        rule_id LowCardinality(String),
+        actor_id String,
+        patient_ids Array(String),
+        severity LowCardinality(String),
+        title String,
+        fired_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree ORDER BY (suppression_id, alert_id)`,
+    ],
+  },
+  {
     version: 1018,
     name: 'api: audit hash chain, admin subjects, key expiry and last use',
     // The audit trail becomes tamper-evident: each row carries the SHA-256

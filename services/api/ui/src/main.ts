@@ -7,6 +7,7 @@ import { actorTimelinePage, investigatePage, patientReportPage } from './pages/i
 import { renderLogin } from './pages/login.ts';
 import { overviewPage } from './pages/overview.ts';
 import { queuePage } from './pages/queue.ts';
+import { suppressionsPage } from './pages/suppressions.ts';
 import { vendorsPage } from './pages/vendors.ts';
 import { go, match } from './router.ts';
 import type { RouteDef } from './router.ts';
@@ -21,6 +22,7 @@ const ROUTES: readonly RouteDef[] = [
   { path: '/investigate', title: 'Investigate', nav: 'investigate', page: investigatePage },
   { path: '/actors/:actorId', title: 'Actor timeline', nav: 'investigate', page: actorTimelinePage },
   { path: '/patients/:patientId', title: 'Patient access report', nav: 'investigate', page: patientReportPage },
+  { path: '/suppressions', title: 'Suppressions', nav: 'suppressions', page: suppressionsPage },
   { path: '/vendors', title: 'Vendor access', nav: 'vendors', page: vendorsPage },
   { path: '/audit', title: 'API audit trail', nav: 'audit', page: auditPage },
 ];
@@ -29,6 +31,7 @@ const NAV: readonly [PageKey, string, string][] = [
   ['queue', '#/alerts', 'Alerts'],
   ['overview', '#/overview', 'Overview'],
   ['investigate', '#/investigate', 'Investigate'],
+  ['suppressions', '#/suppressions', 'Suppressions'],
   ['vendors', '#/vendors', 'Vendors'],
   ['audit', '#/audit', 'Audit trail'],
 ];

@@ -271,3 +271,59 @@ export interface PatientDetail {
   patient: PatientProfile;
   alerts: PatientAlertRef[];
 }
+
+/** GET /suppression-review, POST /suppressions/backtest (packages/store/src/api/suppression-review.ts). */
+export interface SuppressionView {
+  suppressionId: string;
+  ruleId: string;
+  actorId: string;
+  patientId: string | null;
+  expiresAt: string;
+  createdAt: string;
+  createdBy: string;
+  reason: string;
+  sourceAlertId: string;
+  revokedAt: string | null;
+  revokedBy: string;
+}
+
+export interface SuppressionReviewItem {
+  suppression: SuppressionView;
+  state: 'active' | 'expired' | 'lifted';
+  hidden: number;
+  lastHiddenAt: string | null;
+}
+
+export interface SuppressionReview {
+  principals: Record<string, string>;
+  items: SuppressionReviewItem[];
+}
+
+export interface SuppressionHitView {
+  alertId: string;
+  ruleId: string;
+  actorId: string;
+  patientIds: string[];
+  severity: string;
+  title: string;
+  firedAt: string;
+}
+
+export interface BacktestAlert {
+  alertId: string;
+  title: string;
+  severity: string;
+  patientIds: string[];
+  patientCount: number;
+  firedAt: string;
+  status: AlertStatus;
+  resolution: Resolution | null;
+}
+
+export interface SuppressionBacktest {
+  from: string;
+  to: string;
+  alerts: BacktestAlert[];
+  confirmed: number;
+  truncated: boolean;
+}
