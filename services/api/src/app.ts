@@ -26,6 +26,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { patientRoutes } from './routes/patients.ts';
 import { peerRoutes } from './routes/peers.ts';
+import { principalRoutes } from './routes/principals.ts';
 import { suppressionReviewRoutes } from './routes/suppression-review.ts';
 import { suppressionRoutes } from './routes/suppressions.ts';
 import { vendorRoutes } from './routes/vendors.ts';
@@ -310,6 +311,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   overviewRoutes(app, ctx);
   vendorRoutes(app, ctx);
   auditRoutes(app, ctx);
+  principalRoutes(app, ctx);
   keyRoutes(app, ctx);
   await app.register(uiPlugin);
 

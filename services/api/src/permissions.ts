@@ -58,7 +58,10 @@ export const ROUTE_PERMISSIONS = {
   // Alert counts, pipeline figures, the model version: what the dashboard's overview page shows (triage roles open it).
   'overview.get': TRIAGE,
 
-  'audit.list': ['auditor', 'admin'],
+  // Privacy officers answer "who looked at this patient's chart in chartwatch" too.
+  'audit.list': ['auditor', 'privacy_officer', 'admin'],
+  // Key names only (no roles, no secrets): for showing who did what.
+  'principals.names': ['analyst', 'privacy_officer', 'auditor', 'admin'],
 
   'keys.list': ['admin'],
   'keys.create': ['admin'],
