@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertSuppressionHits } from '@chartwatch/store';
 import type { Dashboard, Session } from './harness.ts';
 import { screenshot, signIn, startDashboard } from './harness.ts';
 import { SEED } from './seed.ts';
@@ -142,5 +143,71 @@ describe('the analyst’s day', () => {
     const icon = await fetch(`${d.baseUrl}/favicon.ico`);
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toContain('image/svg+xml');
+  });
+
+  it('turns closed alerts into precision per rule: one confirmed, one false positive is 50 %', async () => {
+    const vip = d.seed.alerts.filter((a) => a.ruleId === 'vip-snoop' && a.actorId !== SEED.snooper);
+    expect(vip.length).toBeGreaterThanOrEqual(2);
+    const [confirmed, falsePositive] = vip as [(typeof vip)[number], (typeof vip)[number]];
+    for (const [alert, resolution] of [[confirmed, 'confirmed'], [falsePositive, 'false_positive']] as const) {
+      const res = await fetch(`${d.baseUrl}/alerts/${alert.alertId}/transition`, {
+        method: 'POST',
+        headers: { 'x-api-key': d.keys.analyst, 'content-type': 'application/json' },
+        body: JSON.stringify({ to: 'closed', resolution, reason: `closed as ${resolution} by the precision test`, expectedVersion: 0 }),
+      });
+      expect(res.status, await res.clone().text()).toBe(200);
+    }
+    const { page, pageErrors } = await open('privacy_officer');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Precision' }).click();
+    const row = page.locator('[data-testid="precision-table"] tr[data-rule-id="vip-snoop"]');
+    await row.waitFor();
+    expect(await row.getByTestId('confirmed').textContent()).toBe('1');
+    expect(await row.getByTestId('false-positive').textContent()).toBe('1');
+    expect(await row.getByTestId('precision').textContent()).toBe('50 %');
+    expect(await row.getByTestId('precision-trend').getAttribute('aria-label')).toContain('50 % of 2 closed');
+    await screenshot(page, 'precision');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('backtests a suppression before saving it, and asks again when a confirmed incident is among what it would hide', async () => {
+    const confirmedAlert = d.seed.alerts.filter((a) => a.ruleId === 'vip-snoop' && a.actorId !== SEED.snooper)[0];
+    const actor = confirmedAlert?.actorId ?? '';
+    const { page, pageErrors } = await open('privacy_officer');
+    await page.goto(`${d.baseUrl}/ui/#/suppressions?rule=vip-snoop&actor=${actor}`);
+    await page.getByRole('button', { name: 'Check what it would hide' }).click();
+    const table = page.getByTestId('backtest-table');
+    await table.waitFor();
+    expect(await table.locator(`tr[data-alert-id="${confirmedAlert?.alertId ?? ''}"]`).getByTestId('backtest-resolution').textContent()).toBe('closed: confirmed');
+    expect(await page.getByTestId('backtest-summary').textContent()).toContain('1 of them closed as a confirmed incident');
+    const create = page.getByTestId('create-suppression');
+    expect(await create.isDisabled()).toBe(true);
+    await page.getByLabel('Reason (kept with the suppression)').fill('Covering the VIP ward this month.');
+    await screenshot(page, 'suppression-backtest');
+    await page.getByTestId('ack-label').click();
+    expect(await create.isDisabled()).toBe(false);
+    await create.click();
+    const row = page.locator('[data-testid="suppression-table"] tbody tr').filter({ hasText: actor });
+    await row.waitFor();
+    expect(await row.getByTestId('suppression-state').textContent()).toBe('active');
+    // The made-by column names the key ("Privacy Officer Pat"), not key:k_….
+    expect(await row.textContent()).toContain('Privacy Officer Pat');
+
+    // What it hid: the detector records each alert a suppression kept out (here written as the start stack's recorder would).
+    const id = (await row.getAttribute('data-suppression-id')) ?? '';
+    await insertSuppressionHits(d.store, [
+      { suppressionId: id, alertId: 'hidden-1', ruleId: 'vip-snoop', actorId: actor, patientIds: [SEED.vipPatient], severity: 'high', title: 'VIP chart opened without a care relationship', firedAt: new Date().toISOString() },
+    ]);
+    await page.reload();
+    const again = page.locator(`tr[data-suppression-id="${id}"]`);
+    await expect.poll(() => again.getByTestId('hidden-count').textContent()).toBe('1 hidden');
+    await again.getByTestId('hidden-count').click();
+    await expect.poll(() => again.getByTestId('hidden-alerts').locator('li').count()).toBe(1);
+    await screenshot(page, 'suppressions');
+
+    // Lifted: the row says so and the button is gone.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await again.getByRole('button', { name: 'Lift' }).click();
+    await expect.poll(() => page.locator(`tr[data-suppression-id="${id}"]`).getByTestId('suppression-state').textContent()).toContain('lifted by');
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -26,6 +26,7 @@ import { metaRoutes } from './routes/meta.ts';
 import { overviewRoutes } from './routes/overview.ts';
 import { patientRoutes } from './routes/patients.ts';
 import { peerRoutes } from './routes/peers.ts';
+import { precisionRoutes } from './routes/precision.ts';
 import { principalRoutes } from './routes/principals.ts';
 import { suppressionReviewRoutes } from './routes/suppression-review.ts';
 import { suppressionRoutes } from './routes/suppressions.ts';
@@ -309,6 +310,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   patientRoutes(app, ctx);
   peerRoutes(app, ctx);
   overviewRoutes(app, ctx);
+  precisionRoutes(app, ctx);
   vendorRoutes(app, ctx);
   auditRoutes(app, ctx);
   principalRoutes(app, ctx);

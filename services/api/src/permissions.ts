@@ -57,6 +57,8 @@ export const ROUTE_PERMISSIONS = {
 
   // Alert counts, pipeline figures, the model version: what the dashboard's overview page shows (triage roles open it).
   'overview.get': TRIAGE,
+  // Counts of alerts and their resolutions per rule: no patient or staff ids.
+  'precision.get': TRIAGE,
 
   // Privacy officers answer "who looked at this patient's chart in chartwatch" too.
   'audit.list': ['auditor', 'privacy_officer', 'admin'],

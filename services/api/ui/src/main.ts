@@ -6,6 +6,7 @@ import { auditPage } from './pages/audit.ts';
 import { actorTimelinePage, investigatePage, patientReportPage } from './pages/investigate.ts';
 import { renderLogin } from './pages/login.ts';
 import { overviewPage } from './pages/overview.ts';
+import { precisionPage } from './pages/precision.ts';
 import { queuePage } from './pages/queue.ts';
 import { suppressionsPage } from './pages/suppressions.ts';
 import { vendorsPage } from './pages/vendors.ts';
@@ -22,6 +23,7 @@ const ROUTES: readonly RouteDef[] = [
   { path: '/investigate', title: 'Investigate', nav: 'investigate', page: investigatePage },
   { path: '/actors/:actorId', title: 'Actor timeline', nav: 'investigate', page: actorTimelinePage },
   { path: '/patients/:patientId', title: 'Patient access report', nav: 'investigate', page: patientReportPage },
+  { path: '/precision', title: 'Precision per rule', nav: 'precision', page: precisionPage },
   { path: '/suppressions', title: 'Suppressions', nav: 'suppressions', page: suppressionsPage },
   { path: '/vendors', title: 'Vendor access', nav: 'vendors', page: vendorsPage },
   { path: '/audit', title: 'API audit trail', nav: 'audit', page: auditPage },
@@ -32,6 +34,7 @@ const NAV: readonly [PageKey, string, string][] = [
   ['overview', '#/overview', 'Overview'],
   ['investigate', '#/investigate', 'Investigate'],
   ['suppressions', '#/suppressions', 'Suppressions'],
+  ['precision', '#/precision', 'Precision'],
   ['vendors', '#/vendors', 'Vendors'],
   ['audit', '#/audit', 'Audit trail'],
 ];

@@ -327,3 +327,32 @@ export interface SuppressionBacktest {
   confirmed: number;
   truncated: boolean;
 }
+
+/** GET /precision (packages/store/src/api/rule-precision.ts). */
+export interface PrecisionWeek {
+  week: string;
+  alerts: number;
+  closed: number;
+  confirmed: number;
+  precision: number | null;
+}
+
+export interface RulePrecision {
+  ruleId: string;
+  detector: 'rule' | 'model';
+  alerts: number;
+  open: number;
+  closed: number;
+  confirmed: number;
+  falsePositive: number;
+  benign: number;
+  precision: number | null;
+  medianTimeToCloseMs: number | null;
+  weeks: PrecisionWeek[];
+}
+
+export interface PrecisionReport {
+  from: string;
+  to: string;
+  rules: RulePrecision[];
+}
