@@ -91,6 +91,7 @@ export async function runSimulatorFeed(o: SimulatorFeedOptions): Promise<FeedSta
   let pending: OutgoingMessage[] = [];
   let pendingTime: number | null = null;
   let liveFrom: { wall: number; sim: number } | null = null;
+  let wallSeen = now();
 
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
@@ -107,8 +108,9 @@ export async function runSimulatorFeed(o: SimulatorFeedOptions): Promise<FeedSta
     for (const original of day.events) {
       if (o.signal.aborted) break;
       const t = Date.parse(original.time);
-      // An event after the wall clock is never backfilled, whatever backfillUntil says.
-      if (t >= o.backfillUntil || t > now()) {
+      // An event after the wall clock is never backfilled, whatever backfillUntil says (the clock is read again
+      // only when an event passes the last reading: backfill events are nearly always in the past).
+      if (t >= o.backfillUntil || (t > wallSeen && t > (wallSeen = now()))) {
         if (liveFrom === null) {
           await flush();
           liveFrom = { wall: now(), sim: o.backfillUntil };
