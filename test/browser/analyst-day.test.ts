@@ -96,6 +96,11 @@ describe('the analyst’s day', () => {
     const dialog = page.getByTestId('close-dialog');
     await dialog.waitFor();
     expect(await dialog.locator('input[name="resolution"]:checked').count()).toBe(0);
+    // Suppressing from the dialog shows its backtest first: here the alert itself, open, no confirmed incident.
+    await dialog.getByLabel(/false positive/).check();
+    await dialog.getByLabel(/^Suppress vip-snoop/).check();
+    await expect.poll(() => dialog.getByTestId('close-backtest').textContent()).toContain('it would have hidden 1 alert, no confirmed incident');
+    await screenshot(page, 'close-dialog-backtest');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
   });
 
