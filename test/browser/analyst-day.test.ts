@@ -215,4 +215,32 @@ describe('the analyst’s day', () => {
     await expect.poll(() => page.locator(`tr[data-suppression-id="${id}"]`).getByTestId('suppression-state').textContent()).toContain('lifted by');
     expect(pageErrors).toEqual([]);
   });
+
+  it('lets an admin make, see once and revoke an API key on its page; the audit trail names keys', async () => {
+    const { page, pageErrors } = await open('admin');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Keys' }).click();
+    const form = page.getByRole('form', { name: 'New API key' });
+    await form.getByLabel('Name (who holds it)').fill('Night shift Nia');
+    await form.getByLabel('Role').selectOption('analyst');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    await expect.poll(() => page.getByTestId('new-key').textContent()).toMatch(/cwk_[A-Za-z0-9_-]{43}/);
+    const row = page.locator('[data-testid="key-table"] tbody tr').filter({ hasText: 'Night shift Nia' });
+    await row.waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => row.locator('td').nth(5).textContent()).toContain('revoked');
+    await screenshot(page, 'api-keys');
+
+    // The privacy officer has the audit trail in the menu, with names, filtered by principal in the URL.
+    const officer = await open('privacy_officer');
+    await officer.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit trail' }).click();
+    const who = officer.page.getByTestId('audit-principal');
+    await expect.poll(() => who.count()).toBeGreaterThan(0);
+    expect(await who.allTextContents()).not.toContainEqual(expect.stringMatching(/^key:k_/));
+    await who.first().locator('a').click();
+    await expect.poll(() => officer.page.getByLabel('Principal').inputValue()).toMatch(/^key:k_/);
+    await screenshot(officer.page, 'audit-trail');
+    expect(pageErrors).toEqual([]);
+    expect(officer.pageErrors).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import './styles.css';
 import { apiGet, clearCredential, errorText, loadCredential, setUnauthenticatedHandler } from './api-client.ts';
 import { h, replace } from './dom.ts';
 import { alertDetailPage } from './pages/alert-detail.ts';
+import { apiKeysPage } from './pages/api-keys.ts';
 import { auditPage } from './pages/audit.ts';
 import { actorTimelinePage, investigatePage, patientReportPage } from './pages/investigate.ts';
 import { renderLogin } from './pages/login.ts';
@@ -27,6 +28,7 @@ const ROUTES: readonly RouteDef[] = [
   { path: '/suppressions', title: 'Suppressions', nav: 'suppressions', page: suppressionsPage },
   { path: '/vendors', title: 'Vendor access', nav: 'vendors', page: vendorsPage },
   { path: '/audit', title: 'API audit trail', nav: 'audit', page: auditPage },
+  { path: '/keys', title: 'API keys', nav: 'keys', page: apiKeysPage },
 ];
 
 const NAV: readonly [PageKey, string, string][] = [
@@ -37,6 +39,7 @@ const NAV: readonly [PageKey, string, string][] = [
   ['precision', '#/precision', 'Precision'],
   ['vendors', '#/vendors', 'Vendors'],
   ['audit', '#/audit', 'Audit trail'],
+  ['keys', '#/keys', 'Keys'],
 ];
 
 let me: Me | null = null;

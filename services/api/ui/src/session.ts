@@ -17,6 +17,7 @@ export const PAGE_ROLES = {
   precision: TRIAGE,
   vendors: ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
   audit: ['auditor', 'privacy_officer', 'admin'],
+  keys: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PageKey = keyof typeof PAGE_ROLES;

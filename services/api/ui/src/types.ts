@@ -356,3 +356,14 @@ export interface PrecisionReport {
   to: string;
   rules: RulePrecision[];
 }
+
+/** GET /api-keys, POST /api-keys (services/api/src/auth/key-admin.ts). */
+export interface ApiKeyView {
+  keyId: string;
+  name: string;
+  role: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  revokedBy: string;
+}
