@@ -239,6 +239,9 @@ describe('the analyst’s day', () => {
     expect(await who.allTextContents()).not.toContainEqual(expect.stringMatching(/^key:k_/));
     await who.first().locator('a').click();
     await expect.poll(() => officer.page.getByLabel('Principal').inputValue()).toMatch(/^key:k_/);
+    // Filtered: every row is that principal's.
+    await expect.poll(() => officer.page.getByTestId('audit-principal').count()).toBeGreaterThan(0);
+    expect(new Set(await officer.page.getByTestId('audit-principal').allTextContents()).size).toBe(1);
     await screenshot(officer.page, 'audit-trail');
     expect(pageErrors).toEqual([]);
     expect(officer.pageErrors).toEqual([]);
