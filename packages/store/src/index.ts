@@ -45,6 +45,8 @@ export { BASELINE_DAYS, dailyUsageWithBaseline, vendorInfo, vendorUsage, vendorS
 export type { DailyUsage, VendorInfo, VendorUsage, VendorSummary } from './api/vendor-usage.ts';
 export { insertSuppressionHits, suppressionHitCounts, suppressionHits, backtestSuppression, SuppressionHitRecorder } from './api/suppression-review.ts';
 export type { SuppressionHit, SuppressionScope, BacktestAlert, SuppressionBacktest } from './api/suppression-review.ts';
+export { groupCases, listCases } from './api/alert-cases.ts';
+export type { AlertCase, CaseGrouping, CaseQuery } from './api/alert-cases.ts';
 export { rulePrecision } from './api/rule-precision.ts';
 export type { RulePrecision, PrecisionWeek } from './api/rule-precision.ts';
 export { principalNames } from './api/principal-names.ts';

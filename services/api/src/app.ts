@@ -17,6 +17,7 @@ import type { ApiMetrics } from './metrics.ts';
 import { isAllowed, isPublicRoute } from './permissions.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { caseRoutes } from './routes/cases.ts';
 import type { RouteContext } from './routes/context.ts';
 import { healthRoutes } from './routes/health.ts';
 import { investigationRoutes } from './routes/investigations.ts';
@@ -304,6 +305,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   healthRoutes(app, ctx);
   metaRoutes(app, ctx);
   alertRoutes(app, ctx);
+  caseRoutes(app, ctx);
   suppressionRoutes(app, ctx);
   suppressionReviewRoutes(app, ctx);
   investigationRoutes(app, ctx);

@@ -35,6 +35,7 @@ export const ROUTE_PERMISSIONS = {
   'alerts.assign': TRIAGE,
   'alerts.comments.list': TRIAGE,
   'alerts.comments.create': TRIAGE,
+  'cases.list': TRIAGE,
 
   'suppressions.list': TRIAGE,
   'suppressions.create': ['privacy_officer', 'admin'],

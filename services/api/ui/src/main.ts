@@ -3,6 +3,7 @@ import { apiGet, clearCredential, errorText, loadCredential, setUnauthenticatedH
 import { h, replace } from './dom.ts';
 import { alertDetailPage } from './pages/alert-detail.ts';
 import { apiKeysPage } from './pages/api-keys.ts';
+import { casesPage } from './pages/cases.ts';
 import { auditPage } from './pages/audit.ts';
 import { actorTimelinePage, investigatePage, patientReportPage } from './pages/investigate.ts';
 import { renderLogin } from './pages/login.ts';
@@ -20,6 +21,7 @@ import type { Me } from './types.ts';
 const ROUTES: readonly RouteDef[] = [
   { path: '/alerts', title: 'Alert queue', nav: 'queue', page: queuePage },
   { path: '/alerts/:alertId', title: 'Alert', nav: 'queue', page: alertDetailPage },
+  { path: '/cases', title: 'Cases', nav: 'queue', page: casesPage },
   { path: '/overview', title: 'Overview', nav: 'overview', page: overviewPage },
   { path: '/investigate', title: 'Investigate', nav: 'investigate', page: investigatePage },
   { path: '/actors/:actorId', title: 'Actor timeline', nav: 'investigate', page: actorTimelinePage },

@@ -367,3 +367,14 @@ export interface ApiKeyView {
   revokedAt: string | null;
   revokedBy: string;
 }
+
+/** GET /cases (packages/store/src/api/alert-cases.ts). */
+export interface AlertCase {
+  caseId: string;
+  by: 'actor' | 'patient';
+  subject: string;
+  firstFiredAt: string;
+  lastFiredAt: string;
+  severity: string;
+  alerts: Alert[];
+}

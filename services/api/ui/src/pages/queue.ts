@@ -116,7 +116,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
 
   replace(
     main,
-    h('div', { class: 'page-head' }, h('h1', null, 'Alert queue'), keys),
+    h('div', { class: 'page-head' }, h('h1', null, 'Alert queue'), h('a', { href: '#/cases', 'data-testid': 'view-cases' }, 'View as cases'), keys),
     h('div', { class: 'queue-layout' }, h('aside', { 'aria-label': 'Filters', class: 'card filters-card' }, form), h('section', { class: 'card', 'aria-label': 'Alerts' }, summary, table, more)),
   );
 
