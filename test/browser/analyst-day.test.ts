@@ -246,4 +246,39 @@ describe('the analyst’s day', () => {
     expect(pageErrors).toEqual([]);
     expect(officer.pageErrors).toEqual([]);
   });
+
+  it('groups one actor’s alerts into a case with one timeline, one owner and one resolution', async () => {
+    const { page, pageErrors } = await open('analyst');
+    // The seed's actor with the most alerts; a 30-day span chains them all.
+    const counts = new Map<string, number>();
+    for (const a of d.seed.alerts) counts.set(a.actorId, (counts.get(a.actorId) ?? 0) + 1);
+    const [actor, n] = [...counts].sort((x, y) => y[1] - x[1])[0] ?? ['', 0];
+    expect(n).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('view-cases').click();
+    await page.goto(`${d.baseUrl}/ui/#/cases?by=actor&span=720`);
+    const card = page.locator(`[data-testid="case"][data-case-id^="actor:${actor}:"]`);
+    await card.waitFor();
+    const actorAlerts = d.seed.alerts.filter((a) => a.actorId === actor);
+    // Earlier tests in this file may have closed one of them: the case holds the open ones.
+    const items = card.getByTestId('case-timeline').locator('li');
+    await expect.poll(() => items.count()).toBeGreaterThanOrEqual(3);
+    expect(await items.count()).toBeLessThanOrEqual(actorAlerts.length);
+    const times = await items.locator('time').evaluateAll((els: { getAttribute(name: string): string | null }[]) => els.map((e) => e.getAttribute('datetime') ?? ''));
+    expect(times).toEqual([...times].sort());
+    await screenshot(page, 'case');
+    await card.getByRole('button', { name: 'Assign case to me' }).click();
+    await expect.poll(() => page.locator(`[data-testid="case"][data-case-id^="actor:${actor}:"]`).getByTestId('case-owner').textContent()).toBe('owner: you');
+    const ids = await page.locator(`[data-testid="case"][data-case-id^="actor:${actor}:"] [data-testid="case-timeline"] li`).evaluateAll((els: { getAttribute(name: string): string | null }[]) => els.map((e) => e.getAttribute('data-alert-id') ?? ''));
+    await page.locator(`[data-testid="case"][data-case-id^="actor:${actor}:"]`).getByTestId('close-case').click();
+    const dialog = page.getByTestId('close-dialog');
+    await dialog.getByLabel(/benign/).check();
+    await dialog.getByLabel('Reason (kept in the alert history)').fill('Approved audit of the ward, all three.');
+    await dialog.getByRole('button', { name: 'Close alert' }).click();
+    await expect.poll(() => page.locator(`[data-testid="case"][data-case-id^="actor:${actor}:"]`).count()).toBe(0);
+    for (const id of ids) {
+      const res = await fetch(`${d.baseUrl}/alerts/${id}`, { headers: { 'x-api-key': d.keys.admin } });
+      expect(((await res.json()) as { triage: { status: string; resolution: string } }).triage).toMatchObject({ status: 'closed', resolution: 'benign' });
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });
