@@ -49,7 +49,7 @@ export async function casesPage(ctx: PageContext): Promise<void> {
 
   async function closeAll(c: AlertCase): Promise<void> {
     const worst = c.alerts.find((a) => a.severity === c.severity) ?? (c.alerts[0] as Alert);
-    const choice = await askCloseReason({ ...worst, title: `Case: ${c.alerts.length} alerts of ${c.subject}` });
+    const choice = await askCloseReason({ ...worst, title: `Case: ${c.alerts.length} alerts of ${c.subject}` }, me);
     if (choice === null) return;
     try {
       for (const a of c.alerts) a.triage = await closeAlert(a, { ...choice, suppressDays: null });
