@@ -7,6 +7,14 @@ const MAX_NOTABLE_EVIDENCE = 300;
 const MAX_PLAIN_EVIDENCE = 100;
 const MAX_PATIENT_IDS = 100;
 
+/** The cross-day features of a window, computed by the accumulator from the actor's earlier windows. */
+export interface CrossDayValues {
+  readonly noCarePatients7d: number;
+  readonly noCareRepeatPatients: number;
+  readonly exports7d: number;
+  readonly newDepartments: number;
+}
+
 const PATIENT_HAD_CARE = 1;
 const PATIENT_NEW = 2;
 const PATIENT_OTHER_DEPARTMENT = 4;
@@ -74,7 +82,15 @@ export class ActorWindow {
     }
   }
 
-  toRow(complete: boolean): FeatureRow {
+  /** Patients touched in this window without a care relationship on any access (none for an application). */
+  noCarePatientIds(): string[] {
+    if (this.actorKind !== 'user') return [];
+    const out: string[] = [];
+    for (const [id, bits] of this.patients) if ((bits & PATIENT_HAD_CARE) === 0) out.push(id);
+    return out;
+  }
+
+  toRow(complete: boolean, crossDay: CrossDayValues): FeatureRow {
     const patients = this.patients.size;
     let noCare = 0;
     let fresh = 0;
@@ -101,6 +117,10 @@ export class ActorWindow {
       records: this.records,
       noCarePatients: isUser ? noCare : 0,
       otherDepartmentShare: share(elsewhere, patients),
+      noCarePatients7d: crossDay.noCarePatients7d,
+      noCareRepeatPatients: crossDay.noCareRepeatPatients,
+      exports7d: crossDay.exports7d,
+      newDepartments: crossDay.newDepartments,
     };
     const ids = [...this.patients.keys()].sort();
     return {

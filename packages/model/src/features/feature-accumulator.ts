@@ -1,6 +1,7 @@
 import { ChartwatchError } from '@chartwatch/errors';
 import type { AccessEvent } from '@chartwatch/event';
 import type { AccessFacts } from './access-facts.ts';
+import type { CrossDayValues } from './actor-window.ts';
 import { ActorWindow } from './actor-window.ts';
 import type { FeatureRow } from './feature-row.ts';
 import {
@@ -35,6 +36,22 @@ export interface FeatureOptions {
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = { window: 'day', noveltyDays: 2, allowedLatenessMs: 5 * 60_000 };
+
+/**
+ * The cross-day features' span: a window and the actor's windows that
+ * started less than this before it. For day windows that is the day and the
+ * six local days before it; the two hours' slack keeps a 23- or 25-hour day
+ * at a DST change from letting in an eighth day or dropping the first.
+ */
+export const CROSS_DAY_SPAN_MS = 7 * DAY_MS - 2 * HOUR_MS;
+
+/** What a closed window leaves for the cross-day features of the actor's later windows. */
+interface WindowTrace {
+  readonly start: number;
+  readonly noCare: readonly string[];
+  readonly exports: number;
+  readonly departments: readonly string[];
+}
 
 /** Patients remembered per actor for "new patient" (an application may touch tens of thousands a day). */
 const MAX_REMEMBERED_PATIENTS = 100_000;
@@ -75,6 +92,8 @@ export class FeatureAccumulator {
   private readonly open = new Map<string, ActorWindow>();
   /** Per actor: patient id → last time touched, in roughly increasing time order (see remember()). */
   private readonly seen = new Map<string, Map<string, number>>();
+  /** Per actor: the traces of its closed windows within CROSS_DAY_SPAN_MS, oldest first. */
+  private readonly traces = new Map<string, WindowTrace[]>();
   private maxEventMs = Number.NEGATIVE_INFINITY;
   private nextCloseAt = Number.POSITIVE_INFINITY;
   private readonly care: boolean[] = [];
@@ -203,11 +222,44 @@ export class FeatureAccumulator {
     closed.sort((a, b) => a.start - b.start || (a.actorId < b.actorId ? -1 : a.actorId > b.actorId ? 1 : 0));
     const rows: FeatureRow[] = [];
     for (const w of closed) {
-      rows.push(w.toRow(w.start - this.noveltyMs >= this.historyFromMs));
+      rows.push(w.toRow(w.start - this.noveltyMs >= this.historyFromMs, this.crossDay(w)));
       this.forget(w.actorId, w.end - this.noveltyMs);
     }
     this.counts.rows += rows.length;
     return rows;
+  }
+
+  /**
+   * The window's cross-day features from the actor's earlier windows in the
+   * span, then keeps its trace. Windows close in start order per actor
+   * (closeUntil sorts them, and a later window never ends first), so the
+   * stream and a replay see the same earlier windows.
+   */
+  private crossDay(w: ActorWindow): CrossDayValues {
+    const from = w.start - CROSS_DAY_SPAN_MS;
+    let list = this.traces.get(w.actorId);
+    if (list === undefined) {
+      list = [];
+      this.traces.set(w.actorId, list);
+    }
+    let drop = 0;
+    while (drop < list.length && (list[drop] as WindowTrace).start < from) drop++;
+    if (drop > 0) list.splice(0, drop);
+    const noCare = w.noCarePatientIds();
+    const earlierNoCare = new Set<string>();
+    const earlierDepartments = new Set<string>();
+    let exports = w.exports;
+    for (const t of list) {
+      for (const id of t.noCare) earlierNoCare.add(id);
+      for (const d of t.departments) earlierDepartments.add(d);
+      exports += t.exports;
+    }
+    let repeat = 0;
+    for (const id of noCare) if (earlierNoCare.has(id)) repeat++;
+    let newDepartments = 0;
+    for (const d of w.departments) if (d !== w.department && !earlierDepartments.has(d)) newDepartments++;
+    list.push({ start: w.start, noCare, exports: w.exports, departments: [...w.departments] });
+    return { noCarePatients7d: earlierNoCare.size + noCare.length - repeat, noCareRepeatPatients: repeat, exports7d: exports, newDepartments };
   }
 
   /** End of input: closes every open window. */

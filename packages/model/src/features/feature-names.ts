@@ -31,11 +31,25 @@ export const FEATURE_NAMES = [
   'noCarePatients',
   /** Share of distinct patients whose department (as for `departments`) is not the actor's own. */
   'otherDepartmentShare',
+  /**
+   * Cross-day features: this window and the actor's windows of the
+   * CROSS_DAY_SPAN before it (FeatureAccumulator). A slow insider spreads
+   * over days what a day's counts cannot tell from ordinary work: a few
+   * charts without care a day, one export a day.
+   */
+  /** Distinct patients without a care relationship over the span. */
+  'noCarePatients7d',
+  /** Patients without a care relationship in this window who were opened without one on an earlier day of the span too. */
+  'noCareRepeatPatients',
+  /** Export events over the span. */
+  'exports7d',
+  /** Departments of this window's patients, other than the actor's own, not reached in the earlier days of the span. */
+  'newDepartments',
 ] as const;
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
 /** Bumped whenever a feature's definition or the column order changes; saved with each model. */
-export const FEATURE_SET_VERSION = 1;
+export const FEATURE_SET_VERSION = 2;
 
 export const FEATURE_INDEX: Readonly<Record<FeatureName, number>> = Object.fromEntries(FEATURE_NAMES.map((n, i) => [n, i])) as Record<FeatureName, number>;

@@ -7,6 +7,7 @@ import type { FeatureName } from '../features/feature-names.ts';
 import { FEATURE_NAMES, FEATURE_SET_VERSION } from '../features/feature-names.ts';
 import type { IsolationForestJSON } from '../forest-json.ts';
 import { IsolationForest } from '../isolation-forest.ts';
+import { shrinkShares } from './shrink-shares.ts';
 
 export const BEHAVIOUR_MODEL_FORMAT = 'chartwatch-behaviour-model';
 export const BEHAVIOUR_MODEL_FORMAT_VERSION = 1;
@@ -60,6 +61,8 @@ export interface BehaviourModelJSON {
   readonly minGroupRows: number;
   /** Share of each forest's training set that was the uniform reference sample (train-model.ts). */
   readonly referenceShare: number;
+  /** Pseudo-observations of the group's median share mixed into each share before scoring (shrink-shares.ts); 0 = raw shares. */
+  readonly shrinkage: number;
   readonly groups: readonly PeerGroupJSON[];
   /** Everyone's forest and medians: for 'global', and for roles without a forest of their own. */
   readonly fallback: PeerGroupJSON;
@@ -96,6 +99,7 @@ const modelSchema = z.object({
   peerGrouping: z.enum(PEER_GROUPINGS),
   minGroupRows: z.number().int().min(2),
   referenceShare: z.number().min(0).lt(1),
+  shrinkage: z.number().min(0),
   groups: z.array(groupSchema),
   fallback: groupSchema.extend({ forest: forestSchema }),
   threshold: z.number().nullable().transform((v) => (v === null ? Number.NEGATIVE_INFINITY : v)),
@@ -167,9 +171,17 @@ export class BehaviourModel {
 
   /** The model's columns for one row of FEATURE_NAMES values. */
   modelRow(values: readonly number[], group: string): number[] {
-    const out = this.columns.map((c) => values[c] as number);
+    const k = this.json.shrinkage;
+    const v = k > 0 ? shrinkShares(values, this.peersOf(group).medians, k) : values;
+    const out = this.columns.map((c) => v[c] as number);
     if (this.roleColumn) out.push(this.roleIndex.get(group) ?? -1);
     return out;
+  }
+
+  /** The group's training summary (medians), or everyone's for a group not seen in training. */
+  peersOf(group: string): PeerGroupJSON {
+    const index = this.groupIndex.get(group);
+    return index === undefined ? this.json.fallback : (this.json.groups[index] as PeerGroupJSON);
   }
 
   /**
@@ -191,7 +203,7 @@ export class BehaviourModel {
     const { name, forest } = chosen;
     const score = forest.score([row])[0] as number;
     const index = this.groupIndex.get(group);
-    const peers = index === undefined ? this.json.fallback : (this.json.groups[index] as PeerGroupJSON);
+    const peers = this.peersOf(group);
     const peerName = index === undefined ? 'all staff' : group.startsWith(APPLICATION_GROUP_PREFIX) ? 'its own days' : group;
     return { score, forest: name, contributions: forest.contributions(row), medians: peers.medians, peers: peerName };
   }

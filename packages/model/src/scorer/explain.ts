@@ -31,6 +31,10 @@ const PHRASES: Record<FeatureName, (v: number) => string> = {
   records: (v) => plural(v, 'record pulled', 'records pulled'),
   noCarePatients: (v) => `${plural(v, 'patient', 'patients')} without a care relationship`,
   otherDepartmentShare: (v) => `${percent(v)} of patients from other departments`,
+  noCarePatients7d: (v) => `${plural(v, 'patient', 'patients')} without a care relationship over 7 days`,
+  noCareRepeatPatients: (v) => `${plural(v, 'patient', 'patients')} opened without a care relationship again on another day`,
+  exports7d: (v) => `${plural(v, 'export', 'exports')} over 7 days`,
+  newDepartments: (v) => `patients from ${plural(v, 'department', 'departments')} not reached in the days before`,
 };
 
 const ROLE_PHRASE = (v: number): string => (v < 0 ? 'a role not seen in training' : 'their role');

@@ -71,6 +71,10 @@ const EVIDENCE_OF: Partial<Record<FeatureName, number>> = {
   newPatientShare: EVIDENCE_NEW_PATIENT,
   departments: EVIDENCE_OTHER_DEPARTMENT,
   otherDepartmentShare: EVIDENCE_OTHER_DEPARTMENT,
+  noCarePatients7d: EVIDENCE_NO_CARE,
+  noCareRepeatPatients: EVIDENCE_NO_CARE,
+  exports7d: EVIDENCE_EXPORT,
+  newDepartments: EVIDENCE_OTHER_DEPARTMENT,
 };
 
 const NO_ALERTS: readonly Alert[] = Object.freeze([]) as readonly Alert[];

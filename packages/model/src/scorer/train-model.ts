@@ -8,6 +8,7 @@ import type { FeatureRow } from '../features/feature-row.ts';
 import { IsolationForest } from '../isolation-forest.ts';
 import { createRandom } from '@chartwatch/random';
 import { chooseThreshold } from '../threshold.ts';
+import { DEFAULT_SHRINKAGE, shrinkShares } from './shrink-shares.ts';
 import type { BehaviourModelJSON, PeerGroupJSON, PeerGrouping } from './behaviour-model.ts';
 import { BEHAVIOUR_MODEL_FORMAT, BEHAVIOUR_MODEL_FORMAT_VERSION, BehaviourModel, PEER_GROUPINGS, ROLE_COLUMN } from './behaviour-model.ts';
 
@@ -42,6 +43,8 @@ export interface TrainModelOptions {
   minGroupRows?: number;
   /** Share of each forest's training set that is the uniform reference sample (see referenceSample). Default 0.25. */
   referenceShare?: number;
+  /** Pseudo-observations of the group's median mixed into each share (shrink-shares.ts); 0 = raw shares. Default 5. */
+  shrinkage?: number;
   trees?: number;
   sampleSize?: number;
   seed?: number;
@@ -128,6 +131,8 @@ export function trainBehaviourModel(allRows: readonly FeatureRow[], options: Tra
   const minGroupRows = options.minGroupRows ?? DEFAULT_MIN_GROUP_ROWS;
   const referenceShare = options.referenceShare ?? DEFAULT_REFERENCE_SHARE;
   if (!(referenceShare >= 0 && referenceShare < 1)) throw new ChartwatchError('CW_ERR_CONFIG', `train: referenceShare: ${referenceShare} is not in [0, 1)`);
+  const shrinkage = options.shrinkage ?? DEFAULT_SHRINKAGE;
+  if (!(shrinkage >= 0 && Number.isFinite(shrinkage))) throw new ChartwatchError('CW_ERR_CONFIG', `train: shrinkage: ${shrinkage} is not a finite number ≥ 0`);
   const seed = options.seed ?? 1;
   const forestOptions = { trees: options.trees ?? 100, sampleSize: options.sampleSize ?? 256 };
   const columns = grouping === 'global' ? [...features, ROLE_COLUMN] : features;
@@ -142,8 +147,11 @@ export function trainBehaviourModel(allRows: readonly FeatureRow[], options: Tra
   const roleNames = names.filter((n) => !isApplicationGroup(n));
   const roleIndex = new Map(roleNames.map((n, i) => [n, i]));
   const featureIdx = features.map((f) => FEATURE_NAMES.indexOf(f));
+  // Every training row's group is in byGroup: its medians are the ones BehaviourModel.modelRow will use.
+  const groupMedians = new Map([...byGroup].map(([name, list]) => [name, medians(list)]));
   const toModelRow = (r: FeatureRow): number[] => {
-    const out = featureIdx.map((c) => r.values[c] as number);
+    const values = shrinkage > 0 ? shrinkShares(r.values, groupMedians.get(r.group) as number[], shrinkage) : r.values;
+    const out = featureIdx.map((c) => values[c] as number);
     if (grouping === 'global') out.push(roleIndex.get(r.group) ?? -1);
     return out;
   };
@@ -158,7 +166,7 @@ export function trainBehaviourModel(allRows: readonly FeatureRow[], options: Tra
   const groups: PeerGroupJSON[] = names.map((name) => {
     const mine = byGroup.get(name) as FeatureRow[];
     const own = (grouping === 'role' || isApplicationGroup(name)) && mine.length >= minGroupRows ? grow(mine, name).toJSON() : null;
-    return { name, rows: mine.length, medians: medians(mine), forest: own };
+    return { name, rows: mine.length, medians: groupMedians.get(name) as number[], forest: own };
   });
   const fallback = { name: '*', rows: userRows.length, medians: medians(userRows), forest: fallbackForest.toJSON() };
 
@@ -173,6 +181,7 @@ export function trainBehaviourModel(allRows: readonly FeatureRow[], options: Tra
     peerGrouping: grouping,
     minGroupRows,
     referenceShare,
+    shrinkage,
     groups,
     fallback,
     threshold: Number.NEGATIVE_INFINITY,
