@@ -26,7 +26,9 @@
  * scored week only (a model trained on a clean past).
  *
  * Flags: --date YYYY-MM-DD (default today, UTC), --hospitals N (default 5), --days N (default 21),
- * --train-days N (default 14), --staff N (all hospitals this size instead of the rule's), --clean-history.
+ * --train-days N (default 14), --staff N (all hospitals this size instead of the rule's), --clean-history,
+ * --budget N and --shrinkage N (the model's alert budget per 1,000 training actor-days and share
+ * shrinkage; default the trainer's), to measure a setting before changing its default.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -51,8 +53,14 @@ const { values } = parseArgs({
     'train-days': { type: 'string', default: '14' },
     staff: { type: 'string' },
     'clean-history': { type: 'boolean', default: false },
+    budget: { type: 'string' },
+    shrinkage: { type: 'string' },
   },
 });
+const modelSettings = {
+  ...(values.budget === undefined ? {} : { budgetPer1000: Number(values.budget) }),
+  ...(values.shrinkage === undefined ? {} : { shrinkage: Number(values.shrinkage) }),
+};
 const cleanHistory = values['clean-history'];
 
 const date = values.date ?? new Date().toISOString().slice(0, 10);
@@ -165,7 +173,7 @@ async function evaluate(spec: HospitalSpec, rules: Awaited<ReturnType<typeof loa
 
   // Training history: what the rules alerted on is left out, as `chartwatch train --exclude-alerts` does.
   const trainingAlerts = replayEvents({ parsed: training.map((event) => ({ ok: true as const, event })), rules, reference, timezone: spec.timezone }).alerts;
-  const { model } = await trainFromEvents(training, { reference, timezone: spec.timezone, exclude: overlapsAlerts(trainingAlerts) });
+  const { model } = await trainFromEvents(training, { reference, timezone: spec.timezone, exclude: overlapsAlerts(trainingAlerts), ...modelSettings });
 
   const scorer = createModelScorer({ model, reference, timezone: spec.timezone });
   const { alerts } = replayEvents({ parsed: sim.events.map((event) => ({ ok: true as const, event })), rules, reference, timezone: spec.timezone, scorers: [scorer] });
@@ -278,6 +286,7 @@ async function main(): Promise<void> {
       days,
       trainDays,
       cleanHistory,
+      model: modelSettings,
       hospitals: results.map((r) => ({ ...r.spec, events: r.events, scoredActorDays: r.scoredActorDays, alerts: r.alerts, falseAlerts: r.falseAlerts, precision: r.precision, modelAlerts: r.modelAlerts, modelFalse: r.modelFalse, falsePer1000: r.falsePer1000, modelFalsePer1000: r.modelFalsePer1000, falseByRule: r.falseByRule, missed: r.missed })),
       scenarios: table,
       precision,

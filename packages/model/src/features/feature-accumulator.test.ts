@@ -173,6 +173,27 @@ describe('FeatureAccumulator', () => {
     expect(rows.map((r) => value(r, 'noCarePatients'))).toEqual([1, 0]);
   });
 
+  it('carries no-care patients, exports and departments across the days of the span, and drops a day once it is out of it', () => {
+    const events = [
+      // Monday: p3 (oncology, no care for a cardiology nurse) and an export of p1 (cardiology).
+      event({ time: '2026-03-02T10:00:00.000Z', patientIds: ['p3'] }),
+      event({ time: '2026-03-02T11:00:00.000Z', patientIds: ['p1'], action: 'export' }),
+      // Wednesday: p3 again, p4 (no encounter, no care), another export.
+      event({ time: '2026-03-04T10:00:00.000Z', patientIds: ['p3'] }),
+      event({ time: '2026-03-04T10:30:00.000Z', patientIds: ['p4'] }),
+      event({ time: '2026-03-04T11:00:00.000Z', patientIds: ['p1'], action: 'export' }),
+      // Tuesday a week later: Monday is out of the span, Wednesday in it.
+      event({ time: '2026-03-10T10:00:00.000Z', patientIds: ['p3'] }),
+    ];
+    const rows = extractFeatures(events, { facts: facts(), noveltyDays: 0 });
+    const pick = (r: FeatureRow) => [value(r, 'noCarePatients'), value(r, 'noCarePatients7d'), value(r, 'noCareRepeatPatients'), value(r, 'exports7d'), value(r, 'newDepartments')];
+    expect(rows.map(pick)).toEqual([
+      [1, 1, 0, 1, 1], // oncology is new; cardiology is the nurse's own
+      [2, 2, 1, 2, 0], // p3 again without care on another day; oncology reached on Monday
+      [1, 2, 1, 1, 0], // Monday's export has left the span; Wednesday's p3 and p4 are in it
+    ]);
+  });
+
   it('refuses bad options naming the option', () => {
     expect(() => new FeatureAccumulator({ facts: facts(), window: 'week' as never })).toThrow(/features\.window: "week"/);
     expect(() => new FeatureAccumulator({ facts: facts(), noveltyDays: 1.5 })).toThrow(/features\.noveltyDays/);
