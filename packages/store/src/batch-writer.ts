@@ -63,6 +63,12 @@ export class BatchInserter<Row> {
         values: rows,
         format: 'JSONEachRow',
         clickhouse_settings: {
+          // chDB (like ClickHouse 24.x+ servers configured so) defaults to async_insert = 1: every insert
+          // then waits for the server's buffer flush (50-200 ms) and, with async_insert_deduplicate = 0,
+          // ignores the token below. Writers here already send batches, so they insert synchronously:
+          // 20,000 events took 3.1-4.6 s instead of 12.8-14.3 s, and 48-65 instead of 83-104 µs of CPU
+          // per event, on the shared 2-core box (docs/performance.md, "store alone").
+          async_insert: 0,
           insert_deduplicate: 1,
           insert_deduplication_token: token,
           // Dependent tables (patient_access) get the token too, so their copy of a repeated block is dropped as well.
