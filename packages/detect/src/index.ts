@@ -13,6 +13,7 @@ export { PLACEHOLDERS } from './explanation.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export type { ReferenceLookup } from './reference-lookup.ts';
 export { replayEvents, parseInput, createReplay, ReplayOrderError } from './replay.ts';
+export { ReorderBuffer } from './reorder-buffer.ts';
 export type { ReplayOptions, ReplayInput, ReplayScorer, ReplaySummary, InvalidSample, StreamingReplay, StreamingReplayOptions } from './replay.ts';
 // The building blocks the model's features share with the rules, so there is one definition of each.
 export { CareRelationships } from './care-relationship.ts';

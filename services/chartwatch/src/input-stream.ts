@@ -6,6 +6,20 @@ import { readFlagFile } from '@chartwatch/errors/flag-file';
 import type { InputFormat, ParseResult } from '@chartwatch/event';
 import { parseCanonicalLine, parseFhirLine } from '@chartwatch/event';
 
+export interface ReadOptions {
+  /** NDJSON: lines to pass over unparsed (a resumed load's done part). */
+  skipLines?: number;
+  /** CSV or one document: records to pass over. */
+  skipRecords?: number;
+  /** Called as the file is read, with the bytes read so far (for a progress bar). */
+  onBytes?: (bytes: number) => void;
+}
+
+/** Whether readInputResults streams the file line by line (NDJSON) or parses it whole. */
+export async function streamsByLine(flag: string, path: string, format: InputFormat): Promise<boolean> {
+  return format !== 'csv' && !(await isOneDocument(flag, path, format));
+}
+
 /** One parse result and the 1-based line it came from (null for a whole-document input). */
 export interface LineResult {
   result: ParseResult;
@@ -20,16 +34,25 @@ export interface LineResult {
  * A CSV export or a single JSON document (an array, a pretty-printed Bundle)
  * is one parse of the whole text, so it is bounded by that cap.
  */
-export async function* readInputResults(flag: string, path: string, format: InputFormat): AsyncGenerator<LineResult, void, undefined> {
+export async function* readInputResults(flag: string, path: string, format: InputFormat, options: ReadOptions = {}): AsyncGenerator<LineResult, void, undefined> {
   if (format === 'csv' || (await isOneDocument(flag, path, format))) {
-    for (const result of parseInput(await readFlagFile(flag, path), format)) yield { result, line: result.ok ? null : (result.line ?? null) };
+    let n = 0;
+    for (const result of parseInput(await readFlagFile(flag, path), format)) {
+      if (n++ < (options.skipRecords ?? 0)) continue;
+      yield { result, line: result.ok ? null : (result.line ?? null) };
+    }
     return;
   }
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  const input = createReadStream(path, 'utf8');
+  if (options.onBytes) input.on('data', () => options.onBytes?.(input.bytesRead));
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
+  const skip = options.skipLines ?? 0;
   try {
     for await (const raw of lines) {
       n++;
+      // Lines a resumed load already stored are not parsed again.
+      if (n <= skip) continue;
       const line = raw.trim();
       if (line === '') continue;
       if (format === 'fhir') for (const result of parseFhirLine(line, n)) yield { result, line: n };
