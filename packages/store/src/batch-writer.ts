@@ -66,8 +66,8 @@ export class BatchInserter<Row> {
           // chDB (like ClickHouse 24.x+ servers configured so) defaults to async_insert = 1: every insert
           // then waits for the server's buffer flush (50-200 ms) and, with async_insert_deduplicate = 0,
           // ignores the token below. Writers here already send batches, so they insert synchronously:
-          // 20,000 events took 3.1-4.6 s instead of 12.8-14.3 s, and 48-65 instead of 83-104 µs of CPU
-          // per event, on the shared 2-core box (docs/performance.md, "store alone").
+          // 0.55-0.77 of the wall time per batch for the same CPU (bench/store-write.bench.ts,
+          // docs/performance.md "The store alone").
           async_insert: 0,
           insert_deduplicate: 1,
           insert_deduplication_token: token,
