@@ -23,8 +23,8 @@ import { alertsNow, killIfRunning, printed, spawnStart, stopWithSigterm, until }
  * API lists.
  */
 
-/** Long enough for a busy 2-core machine; a condition, not a speed claim. */
-const WAIT_FOR_MS = 150_000;
+/** Long enough for a busy 2-core machine (its own test timeout below); a condition, not a speed claim. */
+const WAIT_FOR_MS = 360_000;
 const EMBEDDED = { KAFKA_BROKERS: undefined, CLICKHOUSE_URL: undefined, CHARTWATCH_DATA_DIR: undefined, API_PORT: undefined, LOG_LEVEL: 'info' };
 
 let dataDir: string;
@@ -79,7 +79,7 @@ describe('pnpm start (embedded)', () => {
     expect(first.stdout).toMatch(/Detection .*model trained in-process/);
     // Printed once, on the terminal: never in the log.
     expect(await readFile(join(dataDir, 'chartwatch.log'), 'utf8')).not.toContain(key);
-  });
+  }, WAIT_FOR_MS + 30_000);
 
   it('has alerts in the API once the catch-up reaches them', async () => {
     const alerts = await until(first, 'the first alert', first.spawnedAt + WAIT_FOR_MS, () => alertsNow(url, key));
@@ -88,10 +88,10 @@ describe('pnpm start (embedded)', () => {
     // The evidence is events ingest stored from the simulator's FHIR messages.
     expect(alerts[0]?.evidenceEventIds[0]).toMatch(/^sim-7-\d{4}-\d{2}-\d{2}-\d+$/);
     expect(first.stderr).toMatch(/catching up|live ×/);
-  });
+  }, WAIT_FOR_MS + 30_000);
 
   it('sends the alerts to the configured webhook, signed, and the overview has its figures', async () => {
-    await until(first, 'a webhook delivery', Date.now() + 30_000, () => (hooked.length > 0 ? true : undefined));
+    await until(first, 'a webhook delivery', Date.now() + 60_000, () => (hooked.length > 0 ? true : undefined));
     expect(hooked.every((x) => x.valid)).toBe(true);
     // What the receiver got is what the detector published: each one is an alert the API has.
     for (const { alertId } of hooked.slice(0, 20)) {
