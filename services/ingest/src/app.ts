@@ -199,7 +199,7 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
           latestEventMs: Date.now() + config.maxFutureMs,
         });
         let bytes = 0;
-        for (const m of routed.eventMessages) bytes += m.value.length;
+        for (const m of routed.eventMessages) bytes += m.value?.length ?? 0;
         metrics.consumed += slice.length;
         metrics.decodeMs += performance.now() - t;
         const entry = { offset: (slice[slice.length - 1] as ConsumedMessage).offset, done: Promise.resolve(false), settled: false, ok: false };
