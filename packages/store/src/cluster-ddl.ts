@@ -25,7 +25,7 @@ import { ChartwatchError } from '@chartwatch/errors';
 const CREATE_TABLE = /^\s*CREATE TABLE IF NOT EXISTS (`[A-Za-z0-9_]+`)\.`?([A-Za-z0-9_]+)`?\s*\(/;
 const ENGINE = /ENGINE\s*=\s*(ReplacingMergeTree|SummingMergeTree|MergeTree)(\s*\(([^)]*)\))?/;
 const CREATE_VIEW = /^\s*CREATE MATERIALIZED VIEW IF NOT EXISTS (`[A-Za-z0-9_]+`)\.`?([A-Za-z0-9_]+)`? TO (`[A-Za-z0-9_]+`)\.`?([A-Za-z0-9_]+)`? AS/;
-const ALTER = /^\s*ALTER TABLE (`[A-Za-z0-9_]+`)\.`?([A-Za-z0-9_]+)`? /;
+const ALTER = /^\s*ALTER TABLE (`[A-Za-z0-9_]+`)\.`?([A-Za-z0-9_]+)`?\s+/;
 const DROP = /^\s*DROP (VIEW|TABLE) IF EXISTS (`[A-Za-z0-9_]+`)\.`?([A-Za-z0-9_]+)`?\s*$/;
 const INSERT_SELECT = /^\s*INSERT INTO /;
 
