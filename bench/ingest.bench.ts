@@ -55,8 +55,6 @@ interface ConsumeFigure {
   steadySeconds: number;
   messagesPerSecond: number;
   megabytesPerSecond: number;
-  /** CPU of this process per message, from run() to the last message. */
-  cpuMicrosPerMessage: number;
 }
 
 async function consumeOnly(bus: Bus, client: string, topic: string, expected: number): Promise<ConsumeFigure> {
@@ -68,8 +66,6 @@ async function consumeOnly(bus: Bus, client: string, topic: string, expected: nu
   const finished = new Promise<void>((resolve) => (done = resolve));
   const consumer = bus.consumer({ groupId: `bench-${client}-${randomUUID()}`, topics: [topic], fromBeginning: true, maxWaitMs: 100, maxBatchMessages: 2048 });
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  let cpu = { user: 0, system: 0 };
   await consumer.run(async (batch, control) => {
     if (first === 0) first = performance.now();
     for (const m of batch.messages) bytes += m.value.length;
@@ -78,7 +74,6 @@ async function consumeOnly(bus: Bus, client: string, topic: string, expected: nu
     if (tail) await control.commit(tail.offset);
     if (n >= expected) {
       last = performance.now();
-      cpu = process.cpuUsage(cpu0);
       done();
     }
   });
@@ -97,7 +92,6 @@ async function consumeOnly(bus: Bus, client: string, topic: string, expected: nu
     steadySeconds: round2(steadySeconds),
     messagesPerSecond: Math.round(n / steadySeconds),
     megabytesPerSecond: round2(bytes / steadySeconds / 1e6),
-    cpuMicrosPerMessage: Math.round((cpu.user + cpu.system) / n),
   };
 }
 
@@ -160,7 +154,7 @@ async function main(): Promise<void> {
       for (const client of order) {
         const f = await consumeOnly(client === 'kafkajs' ? kafkajs : platformatic, client, consumeTopic, CONSUME_MESSAGES);
         rounds[client]?.push(f);
-        say(`  round ${r + 1} ${client.padEnd(12)} ${fmt(f.messagesPerSecond)} msgs/s, ${f.megabytesPerSecond} MB/s, ${f.cpuMicrosPerMessage} µs CPU/message (steady ${f.steadySeconds} s; ${f.totalSeconds} s with the group join)`);
+        say(`  round ${r + 1} ${client.padEnd(12)} ${fmt(f.messagesPerSecond)} msgs/s, ${f.megabytesPerSecond} MB/s (steady ${f.steadySeconds} s; ${f.totalSeconds} s with the group join)`);
       }
     }
     await kafkajs.close();
@@ -201,14 +195,12 @@ async function main(): Promise<void> {
         logger: createIngestLogger('warn'),
       });
       t = performance.now();
-      const cpuBefore = process.cpuUsage();
       await ingest.start();
       for (;;) {
         await new Promise((r) => setTimeout(r, 100));
         if ((await groupLag(admin, groupId, busConfig.topics.raw).catch(() => 1)) === 0) break;
       }
       const seconds = (performance.now() - t) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
       await ingest.stop();
       const stored = await store.countEvents();
       const m = ingest.metrics();
@@ -224,10 +216,6 @@ async function main(): Promise<void> {
         eventsPerSecond: Math.round(stored / seconds),
         megabytesPerSecond: round2(mixBytes / seconds / 1e6),
         subBatches: m.batches,
-        inserts: m.inserts,
-        eventsPerInsert: m.inserts > 0 ? Math.round(stored / m.inserts) : 0,
-        /** CPU of this process (ingest, kafkajs, chDB's threads and merges), per event: comparable on a busy box where wall time is not. */
-        cpuMicrosPerEvent: Math.round((cpu.user + cpu.system) / stored),
         store: storeConfig.url === undefined ? 'chdb' : 'server',
         /** Where the time went, as shares of the wall time. */
         shares: {
@@ -235,13 +223,10 @@ async function main(): Promise<void> {
           store: round2(m.storeMs / 1000 / seconds),
           produce: round2(m.produceMs / 1000 / seconds),
           commit: round2(m.commitMs / 1000 / seconds),
-          /** The store's own busy time (one insert at a time): near 1 means ClickHouse is the limit. */
-          insertBusy: round2(m.insertMs / 1000 / seconds),
         },
       };
-      const ceiling = consume?.kafkajs.messagesPerSecond;
-      endToEnd.push({ ...figure, ofConsumeOnly: ceiling === undefined ? null : round2(figure.eventsPerSecond / ceiling) });
-      say(`  batch ${String(batchSize).padEnd(5)} × ${concurrency} partitions at once: ${fmt(figure.eventsPerSecond)} events/s (${figure.megabytesPerSecond} MB/s), ${fmt(stored)} stored in ${figure.seconds} s, ${m.batches} sub-batches, ${m.inserts} inserts (${figure.eventsPerInsert} events each), ${figure.cpuMicrosPerEvent} µs CPU/event, ${figure.store}; waits (summed over sub-batches in flight, ÷ wall) decode ${figure.shares.decode}, store ${figure.shares.store}, produce ${figure.shares.produce}, commit ${figure.shares.commit}; store busy ${figure.shares.insertBusy}${ceiling === undefined ? '' : `; ${round2(figure.eventsPerSecond / ceiling)} of kafkajs consume-only`}`);
+      endToEnd.push(figure);
+      say(`  batch ${String(batchSize).padEnd(5)} × ${concurrency} partitions at once: ${fmt(figure.eventsPerSecond)} events/s (${figure.megabytesPerSecond} MB/s), ${fmt(stored)} stored in ${figure.seconds} s, ${m.batches} sub-batches, ${figure.store}; time in decode ${figure.shares.decode}, store ${figure.shares.store}, produce ${figure.shares.produce}, commit ${figure.shares.commit}`);
     }
 
     const totalSeconds = round2((performance.now() - started) / 1000);

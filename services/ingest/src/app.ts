@@ -1,11 +1,11 @@
-import type { BatchControl, Bus, BusConsumer, BusProducer, ConsumedBatch, ConsumedMessage } from '@chartwatch/bus';
+import type { BatchControl, Bus, BusConsumer, BusProducer, ConsumedBatch } from '@chartwatch/bus';
 import type { AccessEvent } from '@chartwatch/event';
 import type { Logger } from '@chartwatch/logger';
 import { retryWithBackoff } from '@chartwatch/bus';
 import type { IngestConfig } from './config.ts';
 import { sendDeadLetters } from './dead-letters.ts';
 import type { DeadLetterSink } from './dead-letters.ts';
-import { HEADERS, routeMessages, type RoutedMessages } from './route-messages.ts';
+import { HEADERS, routeMessages } from './route-messages.ts';
 import { coalesceWrites } from './write-coalescer.ts';
 
 /** Where valid events go; `@chartwatch/store`'s Store is one. Must be idempotent by event id. */
@@ -15,7 +15,7 @@ export interface EventSink {
 
 export type IngestSettings = Pick<
   IngestConfig,
-  'bus' | 'groupId' | 'batchSize' | 'maxBatchDelayMs' | 'maxMessageBytes' | 'maxFutureMs' | 'retryInitialMs' | 'retryMaxMs' | 'sessionTimeoutMs' | 'partitionsConcurrently' | 'pipelineDepth' | 'maxInsertBytes' | 'maxInsertDelayMs'
+  'bus' | 'groupId' | 'batchSize' | 'maxBatchDelayMs' | 'maxMessageBytes' | 'maxFutureMs' | 'retryInitialMs' | 'retryMaxMs' | 'sessionTimeoutMs' | 'partitionsConcurrently' | 'maxInsertEvents'
 >;
 
 export interface IngestMetrics {
@@ -30,14 +30,11 @@ export interface IngestMetrics {
   dlqKept: number;
   /** Invalid events found (a dead-lettered CSV or Bundle can hold several). */
   invalidEvents: number;
-  /** Sub-batches stored and produced (their commit follows in offset order). */
+  /** Sub-batches stored, produced and committed. */
   batches: number;
   /** Failed store or produce attempts that were retried. */
   retries: number;
-  /** Merged inserts sent to the store, and the wall time they took (the store's own time, no waiting in line). */
-  inserts: number;
-  insertMs: number;
-  /** Wall time each step waited, milliseconds, summed over sub-batches in flight (where a slow pipeline loses its time). */
+  /** Wall time spent in each step, milliseconds (where a slow pipeline loses its time). */
   decodeMs: number;
   storeMs: number;
   produceMs: number;
@@ -62,27 +59,19 @@ export interface IngestDeps {
 
 /**
  * The ingest pipeline: raw audit messages in, canonical events out.
- * Per partition batch, sub-batches of `batchSize` messages, pipelined:
- *   decode → at once: store the valid events (idempotent by event id,
- *   merged with other sub-batches into inserts sized by bytes and time),
- *   produce them to the events topic, produce the invalid messages
- *   (original bytes) to the DLQ → commit, in offset order.
+ * Per partition batch, one sub-batch of `batchSize` messages at a time:
+ *   decode → store the valid events (idempotent by event id) → produce them
+ *   to the events topic → produce the invalid messages, original bytes, to
+ *   the DLQ → commit the sub-batch's last offset.
  * Nothing is committed before all of that succeeded, so a crash anywhere
  * re-delivers the sub-batch and the idempotent store absorbs the repeat
  * (at-least-once into Kafka topics, exactly-once as seen in ClickHouse).
  */
 export function createIngest({ config, store: sink, bus, logger }: IngestDeps): Ingest {
   const log = logger.child({ component: 'ingest' });
+  const store = coalesceWrites(sink, config.maxInsertEvents);
   const { topics } = config.bus;
-  const metrics: IngestMetrics = { consumed: 0, stored: 0, dlq: 0, dlqReduced: 0, dlqKept: 0, invalidEvents: 0, batches: 0, retries: 0, inserts: 0, insertMs: 0, decodeMs: 0, storeMs: 0, produceMs: 0, commitMs: 0 };
-  const store = coalesceWrites(sink, {
-    maxBytes: config.maxInsertBytes,
-    maxDelayMs: config.maxInsertDelayMs,
-    onInsert: (_events, ms) => {
-      metrics.inserts += 1;
-      metrics.insertMs += ms;
-    },
-  });
+  const metrics: IngestMetrics = { consumed: 0, stored: 0, dlq: 0, dlqReduced: 0, dlqKept: 0, invalidEvents: 0, batches: 0, retries: 0, decodeMs: 0, storeMs: 0, produceMs: 0, commitMs: 0 };
   const stopping = new AbortController();
   let consumer: BusConsumer | undefined;
   let producer: BusProducer | undefined;
@@ -101,18 +90,28 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
     });
   }
 
-  /** Sends one decoded sub-batch to both sinks at once; true once ClickHouse and Kafka both accepted it. */
-  async function deliver(routed: RoutedMessages, bytes: number, control: BatchControl, batch: ConsumedBatch): Promise<boolean> {
+  async function handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
     const out = producer as BusProducer;
-    const stored = async (): Promise<boolean> => {
-      if (routed.events.length === 0) return true;
-      const t = performance.now();
-      const ok = await durably('store write', () => store.writeEvents(routed.events, bytes), control, batch);
-      metrics.storeMs += performance.now() - t;
-      return ok;
-    };
-    const produced = async (): Promise<boolean> => {
-      const t = performance.now();
+    for (let start = 0; start < batch.messages.length; start += config.batchSize) {
+      // A stopping or rebalanced consumer leaves the rest for whoever owns the partition next.
+      if (stopping.signal.aborted || !control.isRunning() || control.isStale()) return;
+      const slice = batch.messages.slice(start, start + config.batchSize);
+      let t = performance.now();
+      const routed = routeMessages(slice, {
+        topic: batch.topic,
+        partition: batch.partition,
+        maxMessageBytes: config.maxMessageBytes,
+        latestEventMs: Date.now() + config.maxFutureMs,
+      });
+      metrics.consumed += slice.length;
+      metrics.decodeMs += performance.now() - t;
+
+      if (routed.events.length > 0) {
+        t = performance.now();
+        if (!(await durably('store write', () => store.writeEvents(routed.events), control, batch))) return;
+        metrics.storeMs += performance.now() - t;
+      }
+      t = performance.now();
       // The events and the dead letters go to different topics: one round trip for both.
       const [eventsSent, dead] = await Promise.all([
         routed.eventMessages.length === 0 ? true : durably('produce to events topic', () => out.send(topics.events, routed.eventMessages), control, batch),
@@ -130,93 +129,23 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
         }),
       ]);
       metrics.produceMs += performance.now() - t;
-      if (dead === null) return false;
+      if (!eventsSent || dead === null) return;
+      if (routed.deadLetters.length > 0) {
+        log.info(
+          { topic: batch.topic, partition: batch.partition, messages: routed.deadLetters.length, invalidEvents: routed.invalidEvents },
+          'invalid messages sent to the dead-letter topic',
+        );
+      }
+      const last = slice[slice.length - 1];
+      t = performance.now();
+      if (last) await control.commit(last.offset);
+      metrics.commitMs += performance.now() - t;
+      metrics.stored += routed.events.length;
+      metrics.dlq += routed.deadLetters.length;
       metrics.dlqReduced += dead.reduced;
       metrics.dlqKept += dead.kept;
-      return eventsSent;
-    };
-    // Neither sink waits for the other: nothing is committed until both said yes.
-    const [storeOk, produceOk] = await Promise.all([stored(), produced()]);
-    if (!storeOk || !produceOk) return false;
-    if (routed.deadLetters.length > 0) {
-      log.info(
-        { topic: batch.topic, partition: batch.partition, messages: routed.deadLetters.length, invalidEvents: routed.invalidEvents },
-        'invalid messages sent to the dead-letter topic',
-      );
-    }
-    metrics.stored += routed.events.length;
-    metrics.dlq += routed.deadLetters.length;
-    metrics.invalidEvents += routed.invalidEvents;
-    metrics.batches += 1;
-    return true;
-  }
-
-  /**
-   * One partition's batch as a pipeline: sub-batch n+1 is decoded (on this
-   * thread) while sub-batch n is being stored (on chDB's threads or the
-   * server) and produced, with up to `pipelineDepth` sub-batches in flight.
-   * Offsets are committed strictly in order: a sub-batch's last offset only
-   * once it and every sub-batch before it were accepted by both sinks, so a
-   * crash anywhere re-delivers from the oldest unfinished one. Decoding in
-   * turn with the I/O left both cores half idle (bench/ingest.bench.ts).
-   */
-  async function handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
-    const inFlight: { offset: string; done: Promise<boolean>; settled: boolean; ok: boolean }[] = [];
-    const gone = (): boolean => stopping.signal.aborted || !control.isRunning() || control.isStale();
-    let failed = false;
-
-    /** Waits for the oldest in flight, then commits the longest run of finished sub-batches in one commit. */
-    async function commitOldest(): Promise<void> {
-      let last: string | undefined;
-      while (inFlight.length > 0) {
-        const head = inFlight[0] as (typeof inFlight)[number];
-        if (last !== undefined && !head.settled) break;
-        if (!(await head.done)) {
-          failed = true;
-          break;
-        }
-        inFlight.shift();
-        last = head.offset;
-      }
-      // A stopping consumer still commits what both sinks took; a revoked partition is no longer ours to commit.
-      if (last === undefined || control.isStale()) return;
-      const t = performance.now();
-      await control.commit(last);
-      metrics.commitMs += performance.now() - t;
-    }
-
-    try {
-      for (let start = 0; start < batch.messages.length && !failed; start += config.batchSize) {
-        // A stopping or rebalanced consumer leaves the rest for whoever owns the partition next
-        // (what is already in flight still finishes, and is committed unless the partition was revoked).
-        if (gone()) break;
-        const slice = batch.messages.slice(start, start + config.batchSize);
-        const t = performance.now();
-        const routed = routeMessages(slice, {
-          topic: batch.topic,
-          partition: batch.partition,
-          maxMessageBytes: config.maxMessageBytes,
-          latestEventMs: Date.now() + config.maxFutureMs,
-        });
-        let bytes = 0;
-        for (const m of routed.eventMessages) bytes += m.value?.length ?? 0;
-        metrics.consumed += slice.length;
-        metrics.decodeMs += performance.now() - t;
-        const entry = { offset: (slice[slice.length - 1] as ConsumedMessage).offset, done: Promise.resolve(false), settled: false, ok: false };
-        entry.done = deliver(routed, bytes, control, batch).then((ok) => {
-          entry.settled = true;
-          entry.ok = ok;
-          return ok;
-        });
-        inFlight.push(entry);
-        if (inFlight.length >= config.pipelineDepth) await commitOldest();
-        // Lets the sinks' callbacks run between two decodes of a long batch.
-        else await new Promise((resolve) => setImmediate(resolve));
-      }
-      while (inFlight.length > 0 && !failed) await commitOldest();
-    } finally {
-      // Nothing is left running behind a returned handler: the store may be closed right after.
-      await Promise.allSettled(inFlight.map((e) => e.done));
+      metrics.invalidEvents += routed.invalidEvents;
+      metrics.batches += 1;
     }
   }
 

@@ -11,9 +11,7 @@ describe('ingestConfigFromEnv', () => {
       groupId: 'chartwatch-ingest',
       batchSize: 512,
       partitionsConcurrently: 6,
-      pipelineDepth: 4,
-      maxInsertBytes: 4_194_304,
-      maxInsertDelayMs: 20,
+      maxInsertEvents: 8192,
       maxBatchDelayMs: 200,
       maxMessageBytes: 262_144,
       retryInitialMs: 200,
@@ -37,13 +35,11 @@ describe('ingestConfigFromEnv', () => {
       INGEST_SHUTDOWN_TIMEOUT_MS: '1000',
       INGEST_SESSION_TIMEOUT_MS: '10000',
       INGEST_PARTITIONS_CONCURRENTLY: '6',
-      INGEST_PIPELINE_DEPTH: '2',
-      INGEST_MAX_INSERT_BYTES: '65536',
-      INGEST_MAX_INSERT_DELAY_MS: '0',
+      INGEST_MAX_INSERT_EVENTS: '1000',
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({ groupId: 'ingest-b', batchSize: 100, maxBatchDelayMs: 50, maxMessageBytes: 4096, retryInitialMs: 10, retryMaxMs: 20, shutdownTimeoutMs: 1000, sessionTimeoutMs: 10_000, logLevel: 'warn' });
-    expect(config).toMatchObject({ partitionsConcurrently: 6, pipelineDepth: 2, maxInsertBytes: 65_536, maxInsertDelayMs: 0 });
+    expect(config).toMatchObject({ partitionsConcurrently: 6, maxInsertEvents: 1000 });
   });
 
   it('needs no brokers with requireBrokers: false (the embedded mode), and still checks them when given', () => {
@@ -63,8 +59,6 @@ describe('ingestConfigFromEnv', () => {
     [{ ...base, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ ...base, INGEST_PARTITIONS_CONCURRENTLY: '0' }, 'INGEST_PARTITIONS_CONCURRENTLY'],
     [{ ...base, INGEST_SESSION_TIMEOUT_MS: '1000' }, 'INGEST_SESSION_TIMEOUT_MS'],
-    [{ ...base, INGEST_PIPELINE_DEPTH: '0' }, 'INGEST_PIPELINE_DEPTH'],
-    [{ ...base, INGEST_MAX_INSERT_BYTES: '10' }, 'INGEST_MAX_INSERT_BYTES'],
     [{ ...base, CLICKHOUSE_URL: 'ftp://x' }, 'CLICKHOUSE_URL'],
   ])('stops on a bad setting and names it: %j', (env, variable) => {
     try {

@@ -13,12 +13,8 @@ export interface IngestConfig {
   batchSize: number;
   /** Partitions worked on at once; their store writes merge into one insert. */
   partitionsConcurrently: number;
-  /** Sub-batches of one partition decoded ahead while earlier ones are stored and produced. */
-  pipelineDepth: number;
-  /** A merged insert is sent once it holds this many bytes of events (canonical JSON)… */
-  maxInsertBytes: number;
-  /** …or once its oldest sub-batch waited this long. */
-  maxInsertDelayMs: number;
+  /** Upper bound on the events of one merged insert. */
+  maxInsertEvents: number;
   /** Longest a fetch waits for more messages before ingest works on what it has. */
   maxBatchDelayMs: number;
   /** A message larger than this goes to the dead-letter topic unparsed. */
@@ -39,9 +35,7 @@ export const INGEST_DEFAULTS = {
   groupId: 'chartwatch-ingest',
   batchSize: 512,
   partitionsConcurrently: 6,
-  pipelineDepth: 4,
-  maxInsertBytes: 4 * 1024 * 1024,
-  maxInsertDelayMs: 20,
+  maxInsertEvents: 8_192,
   maxBatchDelayMs: 200,
   maxMessageBytes: 256 * 1024,
   maxFutureMs: 86_400_000,
@@ -60,9 +54,7 @@ const settings = {
   },
   INGEST_BATCH_SIZE: { schema: envInt(1, 50_000, INGEST_DEFAULTS.batchSize), expected: 'a whole number of messages from 1 to 50000' },
   INGEST_PARTITIONS_CONCURRENTLY: { schema: envInt(1, 256, INGEST_DEFAULTS.partitionsConcurrently), expected: 'a whole number from 1 to 256' },
-  INGEST_PIPELINE_DEPTH: { schema: envInt(1, 64, INGEST_DEFAULTS.pipelineDepth), expected: 'a whole number of sub-batches from 1 to 64' },
-  INGEST_MAX_INSERT_BYTES: { schema: envInt(1_024, 256 * 1024 * 1024, INGEST_DEFAULTS.maxInsertBytes), expected: 'bytes from 1024 to 268435456' },
-  INGEST_MAX_INSERT_DELAY_MS: { schema: envInt(0, 60_000, INGEST_DEFAULTS.maxInsertDelayMs), expected: 'milliseconds from 0 to 60000' },
+  INGEST_MAX_INSERT_EVENTS: { schema: envInt(1, 1_000_000, INGEST_DEFAULTS.maxInsertEvents), expected: 'a whole number of events from 1 to 1000000' },
   INGEST_MAX_BATCH_DELAY_MS: { schema: envInt(1, 60_000, INGEST_DEFAULTS.maxBatchDelayMs), expected: 'milliseconds from 1 to 60000' },
   INGEST_MAX_MESSAGE_BYTES: {
     schema: envInt(1_024, 64 * 1024 * 1024, INGEST_DEFAULTS.maxMessageBytes),
@@ -98,9 +90,7 @@ export function ingestConfigFromEnv(env: Record<string, string | undefined>, opt
     groupId: read(env, 'INGEST_GROUP_ID'),
     batchSize: read(env, 'INGEST_BATCH_SIZE'),
     partitionsConcurrently: read(env, 'INGEST_PARTITIONS_CONCURRENTLY'),
-    pipelineDepth: read(env, 'INGEST_PIPELINE_DEPTH'),
-    maxInsertBytes: read(env, 'INGEST_MAX_INSERT_BYTES'),
-    maxInsertDelayMs: read(env, 'INGEST_MAX_INSERT_DELAY_MS'),
+    maxInsertEvents: read(env, 'INGEST_MAX_INSERT_EVENTS'),
     maxBatchDelayMs: read(env, 'INGEST_MAX_BATCH_DELAY_MS'),
     maxMessageBytes: read(env, 'INGEST_MAX_MESSAGE_BYTES'),
     maxFutureMs: read(env, 'INGEST_MAX_FUTURE_MS'),
