@@ -44,6 +44,7 @@ import { createDetector, loadRulesDir, parseInput, replayEvents } from '../packa
 import type { AccessEvent } from '../packages/event/src/index.ts';
 import { ReferenceIndex } from '../packages/reference/src/index.ts';
 import type { Encounter, Patient, ReferenceSet, Staff, Vendor } from '../packages/reference/src/index.ts';
+import { createRandom } from '@chartwatch/random';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -70,17 +71,7 @@ const REPEAT = Number(flags.repeat);
 if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error(`--repeat: expected a whole number ≥ 1, got ${JSON.stringify(flags.repeat)}`);
 const APPS = 20;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = mulberry32(20261125);
+const rnd = createRandom(20261125);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 
 const DEPARTMENTS = ['emergency', 'icu', 'cardiology', 'oncology', 'behavioral-health', 'pediatrics', 'medicine', 'radiology', 'laboratory', 'pharmacy', 'registration', 'billing', 'him', 'it'];

@@ -26,7 +26,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { IsolationForest, averagePathLength, createAccessFacts, createRandom, extractFeatures, heightLimit } from '../packages/model/src/index.ts';
+import { createRandom } from '@chartwatch/random';
+import { IsolationForest, averagePathLength, createAccessFacts, extractFeatures, heightLimit } from '../packages/model/src/index.ts';
 import { ReferenceIndex } from '../packages/reference/src/index.ts';
 import { simulateHospital } from '../packages/simulator/src/index.ts';
 // Internals, for the JavaScript walk the WebAssembly scorer replaced (still the fallback without WebAssembly).

@@ -16,6 +16,7 @@
 import { pathToFileURL } from 'node:url';
 // Through the package's one door (its index.ts); the repo root, where bench/ lives, has no workspace dependencies to resolve @chartwatch/event.
 import { accessEventSchema, parseCanonicalLine, parseFhirLine, type AccessEvent, type ParseResult } from '../packages/event/src/index.ts';
+import { createRandom } from '@chartwatch/random';
 
 export interface ParseFigures {
   /** Lines (= events) in the generated input. */
@@ -147,7 +148,7 @@ function round3(x: number): number {
 
 /** `count` realistic FHIR AuditEvent NDJSON lines (IHE BALP shape), the same for the same seed. */
 export function generateFhirLines(count: number, seed = 42): string[] {
-  const rand = prng(seed);
+  const rand = createRandom(seed);
   const lines: string[] = [];
   for (let i = 0; i < count; i++) lines.push(JSON.stringify(generateAuditEvent(rand, i)));
   return lines;
@@ -158,16 +159,6 @@ export function toCanonicalLines(fhirLines: readonly string[]): string[] {
   return fhirLines.map((line, i) => JSON.stringify({ ...expectEvent(parseFhirLine(line)[0], i), format: 'json' }));
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';

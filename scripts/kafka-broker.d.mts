@@ -13,7 +13,17 @@ export interface KafkaBrokerHandle {
   watchdogPid: number | undefined;
   dir: string;
   logFile: string;
+  /** With `secure: true`: the SASL_SSL listener (TLS with a self-signed certificate, SCRAM-SHA-512). */
+  secure: KafkaSecureListener | null;
   stop(): Promise<void>;
+}
+
+export interface KafkaSecureListener {
+  brokers: string;
+  /** PEM of the broker's self-signed certificate: the clients' CA file. */
+  caFile: string;
+  username: string;
+  password: string;
 }
 
 export interface StartKafkaBrokerOptions {
@@ -23,6 +33,8 @@ export interface StartKafkaBrokerOptions {
   heap?: string;
   startTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Add a SASL_SSL listener (certificate from keytool, a SCRAM-SHA-512 user). */
+  secure?: boolean;
 }
 
 export declare function kafkaCacheDir(env?: Record<string, string | undefined>): string;

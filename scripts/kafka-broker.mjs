@@ -266,15 +266,27 @@ function tail(file, lines = 25) {
   }
 }
 
-function serverProperties({ dir, port, controllerPort }) {
+function serverProperties({ dir, port, controllerPort, secure }) {
+  const secureListener = secure ? `,SASL_SSL://127.0.0.1:${secure.port}` : '';
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}${secureListener}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}${secureListener}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? ',SASL_SSL:SASL_SSL' : ''}`,
+    ...(secure
+      ? [
+          // TLS with the certificate made by makeBrokerCertificate, SCRAM-SHA-512 users created at format time.
+          'sasl.enabled.mechanisms=SCRAM-SHA-512',
+          'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+          `listener.name.sasl_ssl.ssl.keystore.location=${secure.keystore}`,
+          'listener.name.sasl_ssl.ssl.keystore.type=PKCS12',
+          `listener.name.sasl_ssl.ssl.keystore.password=${secure.storePassword}`,
+          `listener.name.sasl_ssl.ssl.key.password=${secure.storePassword}`,
+        ]
+      : []),
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${join(dir, 'data')}`,
     'num.partitions=1',
@@ -287,6 +299,25 @@ function serverProperties({ dir, port, controllerPort }) {
     'group.initial.rebalance.delay.ms=0',
     '',
   ].join('\n');
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 made with the JDK's keytool: the
+ * broker's PKCS12 keystore, and the certificate as PEM, which clients give
+ * as their CA file (a self-signed certificate is its own trust anchor).
+ */
+function makeBrokerCertificate(dir) {
+  const keystore = join(dir, 'broker.p12');
+  const caFile = join(dir, 'broker-ca.pem');
+  const storePassword = randomBytes(12).toString('hex');
+  const run = (args) => {
+    const r = spawnSync('keytool', args, { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`kafka-broker: keytool ${args[0]} failed (exit ${r.status ?? r.signal}): ${r.error?.message ?? ''}${r.stdout}${r.stderr}`);
+  };
+  run(['-genkeypair', '-alias', 'broker', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '7', '-dname', 'CN=127.0.0.1',
+    '-ext', 'SAN=IP:127.0.0.1,DNS:localhost', '-storetype', 'PKCS12', '-keystore', keystore, '-storepass', storePassword, '-keypass', storePassword]);
+  run(['-exportcert', '-rfc', '-alias', 'broker', '-keystore', keystore, '-storepass', storePassword, '-file', caFile]);
+  return { keystore, caFile, storePassword };
 }
 
 /**
@@ -303,6 +334,7 @@ export async function startKafkaBroker({
   heap = '512m',
   startTimeoutMs = 120_000,
   log = () => {},
+  secure = false,
 } = {}) {
   checkJava();
   const libs = ensureKafkaJars({ cacheDir, log });
@@ -310,15 +342,25 @@ export async function startKafkaBroker({
   const port = await freePort();
   let controllerPort = await freePort();
   while (controllerPort === port) controllerPort = await freePort();
+  // With `secure`, a second listener: SASL_SSL (TLS + SCRAM-SHA-512) for the transmission-security tests.
+  let secureListener = null;
+  if (secure) {
+    let securePort = await freePort();
+    while (securePort === port || securePort === controllerPort) securePort = await freePort();
+    secureListener = { port: securePort, ...makeBrokerCertificate(dir), username: 'chartwatch', password: randomBytes(12).toString('hex') };
+  }
   const propsFile = join(dir, 'server.properties');
-  writeFileSync(propsFile, serverProperties({ dir, port, controllerPort }));
+  writeFileSync(propsFile, serverProperties({ dir, port, controllerPort, secure: secureListener }));
   const classpath = `${libs}/*`;
   const logFile = join(dir, 'broker.log');
 
   // A cluster id is 16 random bytes, base64url without padding (what
   // `StorageTool random-uuid` prints); making it here saves one JVM start.
-  const clusterId = randomBytes(16).toString('base64url');
-  const format = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
+  // One starting with "-" would read as an option by the tool's argument parser (1 in 64): draw again.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
+  const scram = secureListener ? ['--add-scram', `SCRAM-SHA-512=[name=${secureListener.username},password=${secureListener.password}]`] : [];
+  const format = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, ...scram], {
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -370,6 +412,9 @@ export async function startKafkaBroker({
     watchdogPid,
     dir,
     logFile,
+    secure: secureListener
+      ? { brokers: `127.0.0.1:${secureListener.port}`, caFile: secureListener.caFile, username: secureListener.username, password: secureListener.password }
+      : null,
     stop: () => stopKafkaBroker({ pid, dir }),
   };
   writeFileSync(join(dir, 'broker.json'), `${JSON.stringify({ ...handle, stop: undefined }, null, 2)}\n`);

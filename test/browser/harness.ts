@@ -61,7 +61,7 @@ export async function startDashboard(): Promise<Dashboard> {
   await saveModel(store, { ...OVERVIEW_MODEL, trainFrom: new Date(Date.now() - 28 * 86_400_000).toISOString(), trainTo: new Date().toISOString(), createdAt: new Date().toISOString() });
 
   const app = await buildApi({
-    config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', API_AUDIT_FLUSH_MS: '50', LOG_LEVEL: 'warn', CHARTWATCH_TIMEZONE: HOSPITAL_TIMEZONE }),
+    config: apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', LOG_LEVEL: 'warn', CHARTWATCH_TIMEZONE: HOSPITAL_TIMEZONE }),
     store,
     logger: createLogger({ level: 'warn' }),
     // What chartwatch start's stack would report; a fixed figure the overview test can find.

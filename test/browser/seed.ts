@@ -4,6 +4,7 @@ import { loadRulesDir, replayEvents } from '@chartwatch/detect';
 import type { AccessEvent } from '@chartwatch/event';
 import { ReferenceIndex } from '@chartwatch/reference';
 import type { Encounter, Patient, ReferenceSet, Staff, Vendor } from '@chartwatch/reference';
+import { createRandom } from '@chartwatch/random';
 
 /**
  * A small hospital for the browser tests: three weeks of ordinary traffic
@@ -35,17 +36,6 @@ export const SEED = {
   overQuotaVendor: 'app-billing',
 } as const;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface SeededHospital {
   reference: ReferenceSet;
   events: AccessEvent[];
@@ -57,7 +47,7 @@ export interface SeededHospital {
 const pad = (n: number, w: number): string => String(n).padStart(w, '0');
 
 export async function seedHospital(today: Date, rulesDir: string): Promise<SeededHospital> {
-  const rnd = prng(20250301);
+  const rnd = createRandom(20250301);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const end = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
   const start = end.getTime() - DAYS * DAY;

@@ -205,10 +205,11 @@ describe('lifecycle', () => {
   });
 
   it('closing as a false positive creates a scoped suppression', async () => {
+    // Suppressing needs the suppress permission (privacy officer, admin), whichever route asks.
     const res = await h.app.inject({
       method: 'POST',
       url: '/alerts/al-bob/transition',
-      headers: h.as.analyst,
+      headers: h.as.privacy_officer,
       payload: { to: 'closed', resolution: 'false_positive', reason: 'covering physician', suppress: { patientId: 'p-vip', days: 14 } },
     });
     expect(res.statusCode, res.body).toBe(200);
@@ -237,7 +238,7 @@ describe('lifecycle', () => {
     const notHis = await h.app.inject({
       method: 'POST',
       url: '/alerts/al-q-01/transition',
-      headers: h.as.analyst,
+      headers: h.as.privacy_officer,
       payload: { to: 'closed', resolution: 'false_positive', reason: 'x', suppress: { patientId: 'p-nobody' } },
     });
     expect(json(notHis)).toMatchObject({ error: 'CW_ERR_VALIDATION', field: 'body.suppress.patientId' });

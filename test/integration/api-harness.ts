@@ -45,7 +45,7 @@ export async function openHarness(
       done();
     },
   });
-  const config = { ...apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', API_AUDIT_FLUSH_MS: '50', ...options.env }), ...options.config };
+  const config = { ...apiConfigFromEnv({ API_RATE_LIMIT_MAX: '1000000', ...options.env }), ...options.config };
   const app = await buildApi({
     config,
     store,

@@ -104,6 +104,25 @@ describe('OIDC bearer tokens', () => {
     expect((await hNested.app.inject({ url: '/me', headers: bearer(token({ roles: ['admin'] })) })).statusCode).toBe(403);
   });
 
+  it('resolves a dotted role claim only as a path: a top-level claim spelled "realm_access.roles" is not it', async () => {
+    const literal = token({ 'realm_access.roles': ['admin'] });
+    const res = await hNested.app.inject({ url: '/me', headers: bearer(literal) });
+    expect(res.statusCode, res.body).toBe(403);
+    // Prototype names read nothing either.
+    const proto = token({ realm_access: { roles: ['auditor'] }, constructor: { roles: ['admin'] } });
+    expect(JSON.parse((await hNested.app.inject({ url: '/me', headers: bearer(proto) })).body).roles).toEqual(['auditor']);
+  });
+
+  it('refuses a token issued in the future (iat ahead of the clock by more than a minute)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const future = token({ roles: ['admin'], iat: now + 3600, exp: now + 7200 });
+    const res = await h.app.inject({ url: '/me', headers: bearer(future) });
+    expect(res.statusCode).toBe(401);
+    expect(res.body).toContain('iat');
+    // A few seconds of IdP clock skew is fine.
+    expect((await h.app.inject({ url: '/me', headers: bearer(token({ roles: ['admin'], iat: now + 5 })) })).statusCode).toBe(200);
+  });
+
   it("passes the hospital's configured time zone to the dashboard on /me", async () => {
     const res = await hNested.app.inject({ url: '/me', headers: bearer(token({ realm_access: { roles: ['auditor'] } })) });
     expect(res.statusCode).toBe(200);

@@ -77,11 +77,11 @@ describe('suppression honoured by the detector', () => {
     await h.store.writeAlerts(first.raised);
     const alertId = first.raised[0]!.alertId;
 
-    // The analyst closes it as a false positive (Bob covers that patient's ward), suppressing rule + actor + patient for 14 days.
+    // The privacy officer closes it as a false positive (Bob covers that patient's ward), suppressing rule + actor + patient for 14 days.
     const closed = await h.app.inject({
       method: 'POST',
       url: `/alerts/${alertId}/transition`,
-      headers: h.as.analyst,
+      headers: h.as.privacy_officer,
       payload: { to: 'closed', resolution: 'false_positive', reason: 'covering physician this month', suppress: { patientId: 'p-vip', days: 14 } },
     });
     expect(closed.statusCode, closed.body).toBe(200);

@@ -64,10 +64,9 @@ describe('webhook feed', () => {
       logger: createLogger({ level: 'silent' }),
     });
     const alert = makeAlert({ alertId: 'al-hook-1' });
-    const started = Date.now();
     dispatcher.enqueue(alert);
-    // enqueue never waits for the network.
-    expect(Date.now() - started).toBeLessThan(50);
+    // enqueue never waits for the network: it returns before any request has reached the receiver.
+    expect(received).toHaveLength(0);
     await dispatcher.idle();
 
     expect(received.map((r) => [r.valid, r.answered])).toEqual([
@@ -122,9 +121,10 @@ describe('webhook feed', () => {
       concurrency: 1,
       logger: createLogger({ level: 'silent' }),
     });
-    const started = Date.now();
+    const before = received.length;
     for (let i = 0; i < 50; i++) slow.enqueue(makeAlert({ alertId: `al-burst-${i}` }));
-    expect(Date.now() - started).toBeLessThan(100);
+    // Fifty enqueues returned without a single delivery finishing in between: none of them waited.
+    expect(received).toHaveLength(before);
     await slow.idle();
     // One in flight at once, five queued behind it: the rest were dropped oldest-first.
     expect(await counter(slow, 'delivered')).toBe(6);

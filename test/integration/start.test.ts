@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,10 +13,10 @@ import { alertsNow, killIfRunning, printed, spawnStart, stopWithSigterm, until }
 /**
  * The README's promise, as a newcomer meets it: `pnpm start` on a fresh
  * data directory prints a dashboard URL and an admin key, and the alert
- * list gets alerts as the catch-up reaches them; SIGTERM stops it cleanly.
- * How long that took is printed, not asserted: a 60-second limit failed on
- * a loaded CI machine where nothing was wrong (the figure belongs in
- * docs/performance.md); the wait below only bounds a start that is broken.
+ * list gets alerts once it has caught up; SIGTERM stops it cleanly. How
+ * soon is a figure the test prints (and docs/performance.md keeps), never
+ * an assertion: a loaded CI machine takes minutes where a quiet one takes
+ * seconds.
  * A second start on the same directory resumes the same hospital and makes
  * no new key. Embedded (chDB, the in-process queue), whatever the test setup
  * exported for the Kafka tests. The first start also feeds a webhook
@@ -23,8 +24,8 @@ import { alertsNow, killIfRunning, printed, spawnStart, stopWithSigterm, until }
  * API lists.
  */
 
-/** Long enough for a busy 2-core machine (its own test timeout below); a condition, not a speed claim. */
-const WAIT_FOR_MS = 360_000;
+/** A safety net for a start that never gets there, not a target. */
+const GIVE_UP_AFTER_MS = 12 * 60_000;
 const EMBEDDED = { KAFKA_BROKERS: undefined, CLICKHOUSE_URL: undefined, CHARTWATCH_DATA_DIR: undefined, API_PORT: undefined, LOG_LEVEL: 'info' };
 
 let dataDir: string;
@@ -48,7 +49,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  first = spawnStart(['--data-dir', dataDir, '--port', '0'], { ...EMBEDDED, WEBHOOK_URLS: hook, WEBHOOK_SECRET: SECRET });
+  first = spawnStart(['--data-dir', dataDir, '--port', '0'], { ...EMBEDDED, WEBHOOK_URLS: hook, WEBHOOK_SECRET: SECRET, WEBHOOK_ALLOW_HTTP: 'true' });
 });
 
 afterAll(async () => {
@@ -63,12 +64,15 @@ describe('pnpm start (embedded)', () => {
   let url: string;
   let key: string;
 
-  it('prints the dashboard URL and a local admin key once', async () => {
-    const shown = await until(first, 'the dashboard URL and admin key', first.spawnedAt + WAIT_FOR_MS, () => printed(first));
+  it('prints the dashboard URL and a local admin key once', { timeout: GIVE_UP_AFTER_MS + 60_000 }, async () => {
+    const shown = await until(first, 'the dashboard URL and admin key', first.spawnedAt + GIVE_UP_AFTER_MS, () => printed(first));
     expect(shown.key).not.toBeNull();
     url = shown.url;
     key = shown.key as string;
     expect(first.stdout.match(/cwk_/g)).toHaveLength(1);
+    // The data directory and its log are the user's alone.
+    expect(statSync(join(dataDir, 'chartwatch.log')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'clickhouse')).mode & 0o777).toBe(0o700);
     const page = await fetch(`${url}/ui/`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
@@ -79,19 +83,19 @@ describe('pnpm start (embedded)', () => {
     expect(first.stdout).toMatch(/Detection .*model trained in-process/);
     // Printed once, on the terminal: never in the log.
     expect(await readFile(join(dataDir, 'chartwatch.log'), 'utf8')).not.toContain(key);
-  }, WAIT_FOR_MS + 30_000);
+  });
 
-  it('has alerts in the API once the catch-up reaches them', async () => {
-    const alerts = await until(first, 'the first alert', first.spawnedAt + WAIT_FOR_MS, () => alertsNow(url, key));
+  it('has alerts in the API once it has caught up', { timeout: GIVE_UP_AFTER_MS + 60_000 }, async () => {
+    const alerts = await until(first, 'the first alert', first.spawnedAt + GIVE_UP_AFTER_MS, () => alertsNow(url, key));
     const elapsed = Date.now() - first.spawnedAt;
     process.stdout.write(`first alert in the API ${(elapsed / 1000).toFixed(1)} s after spawning chartwatch start (${alerts.map((a) => a.ruleId).join(', ')})\n`);
     // The evidence is events ingest stored from the simulator's FHIR messages.
     expect(alerts[0]?.evidenceEventIds[0]).toMatch(/^sim-7-\d{4}-\d{2}-\d{2}-\d+$/);
     expect(first.stderr).toMatch(/catching up|live ×/);
-  }, WAIT_FOR_MS + 30_000);
+  });
 
   it('sends the alerts to the configured webhook, signed, and the overview has its figures', async () => {
-    await until(first, 'a webhook delivery', Date.now() + 60_000, () => (hooked.length > 0 ? true : undefined));
+    await until(first, 'a webhook delivery', Date.now() + 30_000, () => (hooked.length > 0 ? true : undefined));
     expect(hooked.every((x) => x.valid)).toBe(true);
     // What the receiver got is what the detector published: each one is an alert the API has.
     for (const { alertId } of hooked.slice(0, 20)) {
@@ -121,7 +125,7 @@ describe('pnpm start (embedded)', () => {
   it('a second start on the same data directory resumes the hospital and makes no new key', async () => {
     const before = (await readFile(join(dataDir, 'simulation.json'), 'utf8'));
     second = spawnStart(['--data-dir', dataDir, '--port', '0'], EMBEDDED);
-    const shown = await until(second, 'the banner of the second start', second.spawnedAt + WAIT_FOR_MS, () => printed(second as StartedProcess));
+    const shown = await until(second, 'the banner of the second start', second.spawnedAt + GIVE_UP_AFTER_MS, () => printed(second as StartedProcess));
     expect(shown.key).toBeNull();
     expect(second.stdout).toContain('has an admin key already');
     expect(second.stdout).toContain('resumed');

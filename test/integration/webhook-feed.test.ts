@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKafkaBus } from '@chartwatch/bus';
 import type { Bus, BusProducer } from '@chartwatch/bus';
 import type { Alert } from '@chartwatch/detect';
+import { listApiAudit, migrateApiTables, openStore } from '@chartwatch/store';
+import type { Store } from '@chartwatch/store';
 import { alertMessage } from '@chartwatch/detector';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, createApiMetrics, createIncidentFeed, verifyWebhookSignature } from '../../services/api/src/index.ts';
 import type { ApiMetrics, WebhookConfig, WebhookFeed } from '../../services/api/src/index.ts';
@@ -80,16 +85,21 @@ async function metric(metrics: ApiMetrics, name: string, labels: Record<string, 
 
 let bus: Bus;
 let producer: BusProducer;
+let store: Store;
 const receivers: Receiver[] = [];
 const feeds: WebhookFeed[] = [];
 
 beforeAll(async () => {
   bus = createKafkaBus({ brokers, clientId: `webhook-test-${run}`, client: 'kafkajs', partitions: 3, topics: { raw: 'r', events: 'e', dlq: 'd', alerts: 'a' } });
   producer = await bus.producer();
+  store = await openStore({ database: `webhook_feed_${run.replace(/-/g, '')}`, dataDir: mkdtempSync(join(tmpdir(), 'chartwatch-webhook-feed-')) });
+  await store.migrate();
+  await migrateApiTables(store);
 });
 afterAll(async () => {
   await Promise.allSettled(feeds.map((f) => f.stop()));
   await bus?.close();
+  await store?.close();
   for (const r of receivers) {
     r.server.closeAllConnections();
     await new Promise((resolve) => r.server.close(resolve));
@@ -108,7 +118,7 @@ async function topicWith(alerts: Alert[]): Promise<string> {
 }
 
 function feed(o: { topic: string; metrics: ApiMetrics; hooks: WebhookConfig; group: string }): WebhookFeed {
-  const f = createIncidentFeed({ webhooks: o.hooks, bus, topic: o.topic, metrics: o.metrics, logger, untilDelivered: true, groupPrefix: o.group, retryInitialMs: 100, retryMaxMs: 400 });
+  const f = createIncidentFeed({ webhooks: o.hooks, bus, topic: o.topic, metrics: o.metrics, logger, store, untilDelivered: true, groupPrefix: o.group, retryInitialMs: 100, retryMaxMs: 400 });
   feeds.push(f);
   return f;
 }
@@ -131,6 +141,12 @@ describe('webhook feed from the alerts topic', () => {
     expect(await metric(metrics, 'chartwatch_webhook_deliveries_total', { outcome: 'delivered' })).toBe(12);
     // The API's /metrics renders this registry: the failure is there for Prometheus.
     expect(await metrics.registry.metrics()).toContain('chartwatch_webhook_deliveries_total{outcome="retry"} 1');
+    // Every attempt (13: one retried) is on the API audit trail with the alert's patients, before it left.
+    const trail = (await listApiAudit(store, { from: '2000-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z', routeId: 'webhook.delivery', limit: 10_000 }))
+      .filter((r) => r.alertIds[0]?.startsWith(`al-feed-${run}-`));
+    expect(trail).toHaveLength(13);
+    expect(new Set(trail.map((r) => r.alertIds[0]))).toEqual(new Set(alerts.map((a) => a.alertId)));
+    expect(trail.every((r) => r.principalId === 'system:webhooks' && r.subjectIds[0] === new URL(hook.url).origin && r.patientIds.length > 0)).toBe(true);
     await f.stop();
   });
 

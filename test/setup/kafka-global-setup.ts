@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { freePort, startKafkaBroker, waitForKafka } from '../../scripts/kafka-broker.mjs';
+import type { KafkaSecureListener } from '../../scripts/kafka-broker.mjs';
 
 /**
  * One real Kafka broker for the whole integration run, in this order:
@@ -17,6 +18,12 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Comma-separated host:port list of the broker the integration tests share. */
     kafkaBrokers: string;
+    /**
+     * JSON of the broker's SASL_SSL listener ({ brokers, caFile, username,
+     * password }: TLS + SCRAM-SHA-512), or '' where none runs (a broker from
+     * KAFKA_BROKERS or Docker): the transmission-security test needs it.
+     */
+    kafkaSecure: string;
   }
 }
 
@@ -41,7 +48,7 @@ async function dockerAnswers(): Promise<boolean> {
   }
 }
 
-async function startInDocker(): Promise<{ brokers: string; stop: Teardown }> {
+async function startInDocker(): Promise<{ brokers: string; secure: null; stop: Teardown }> {
   const { GenericContainer, getContainerRuntimeClient } = await import('testcontainers');
   const client = await getContainerRuntimeClient();
   const host = client.info.containerRuntime.host;
@@ -71,15 +78,16 @@ async function startInDocker(): Promise<{ brokers: string; stop: Teardown }> {
   await waitForKafka(host, port, { timeoutMs: START_TIMEOUT_MS });
   return {
     brokers: `${host}:${port}`,
+    secure: null,
     stop: async () => {
       await container.stop({ timeout: 5_000 });
     },
   };
 }
 
-async function startFromJars(): Promise<{ brokers: string; stop: Teardown }> {
-  const broker = await startKafkaBroker({ ownerPid: process.pid, startTimeoutMs: START_TIMEOUT_MS, log: say });
-  return { brokers: broker.brokers, stop: () => broker.stop() };
+async function startFromJars(): Promise<{ brokers: string; secure: KafkaSecureListener | null; stop: Teardown }> {
+  const broker = await startKafkaBroker({ ownerPid: process.pid, startTimeoutMs: START_TIMEOUT_MS, log: say, secure: true });
+  return { brokers: broker.brokers, secure: broker.secure, stop: () => broker.stop() };
 }
 
 export default async function setup(project: TestProject): Promise<Teardown | undefined> {
@@ -87,6 +95,7 @@ export default async function setup(project: TestProject): Promise<Teardown | un
   if (configured) {
     say(`using KAFKA_BROKERS=${configured}`);
     project.provide('kafkaBrokers', configured);
+    project.provide('kafkaSecure', '');
     return undefined;
   }
   const mode = process.env['CHARTWATCH_KAFKA_MODE'];
@@ -98,6 +107,7 @@ export default async function setup(project: TestProject): Promise<Teardown | un
   const broker = useDocker ? await startInDocker() : await startFromJars();
   say(`Kafka ${useDocker ? `container ${KAFKA_IMAGE}` : '4.1.1 from jars'} ready at ${broker.brokers} in ${Date.now() - started} ms`);
   project.provide('kafkaBrokers', broker.brokers);
+  project.provide('kafkaSecure', broker.secure === null ? '' : JSON.stringify(broker.secure));
 
   let stopped = false;
   const teardown = async (): Promise<void> => {

@@ -19,8 +19,9 @@ const INCIDENTS = { 'billing-clinical-browse': 0, 'quiet-exporter': 0, 'out-of-u
  * sha256 of the sorted alert ids, one a line, and their count. When a change moves alerts on purpose, put
  * the new values here and say in the commit which alerts moved and why.
  */
-const GOLDEN_ALERT_HASH = '547aeafa0509f7311cb6acb5703e0174e5bc5dd9c8870c5dcfea921ec5c841c9';
-const GOLDEN_ALERTS = 87;
+// 95 since out-of-unit-reads joined the pack (8 alerts of its own); without it the ids are the 87 hashed 547aeafa….
+const GOLDEN_ALERT_HASH = '3b89d111740164c7c01897e9e82dccb8dcfe4e7b19869902b103956a6e46b5ed';
+const GOLDEN_ALERTS = 95;
 const PRECISION_FLOOR = 0.95;
 
 describe('golden hospital (default rule pack)', () => {

@@ -9,6 +9,7 @@ describe('busConfigFromEnv', () => {
       clientId: 'chartwatch',
       client: 'kafkajs',
       partitions: 6,
+      security: { tls: null, sasl: null },
       topics: { raw: 'ehr.audit.raw', events: 'ehr.audit.events', dlq: 'ehr.audit.dlq', alerts: 'ehr.alerts' },
     });
   });

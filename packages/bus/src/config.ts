@@ -1,4 +1,6 @@
 import { ConfigError } from '@chartwatch/errors';
+import { kafkaSecurityFromEnv } from './security.ts';
+import type { KafkaSecurity } from './security.ts';
 
 export const KAFKA_CLIENTS = ['kafkajs', 'platformatic'] as const;
 export type KafkaClientName = (typeof KAFKA_CLIENTS)[number];
@@ -23,6 +25,8 @@ export interface BusConfig {
   /** Partitions of topics chartwatch creates. */
   partitions: number;
   topics: BusTopics;
+  /** TLS and SASL (KAFKA_TLS*, KAFKA_SASL*); absent: plaintext, no authentication. */
+  security?: KafkaSecurity;
 }
 
 export const DEFAULT_TOPICS: BusTopics = {
@@ -52,6 +56,7 @@ function topic(env: Env, variable: string, fallback: string): string {
  *   KAFKA_CLIENT         kafkajs | platformatic, default kafkajs
  *   KAFKA_PARTITIONS     partitions of created topics, default 6
  *   KAFKA_TOPIC_RAW / _EVENTS / _DLQ / _ALERTS   topic names
+ *   KAFKA_TLS*, KAFKA_SASL*   transmission security (security.ts)
  */
 export function busConfigFromEnv(env: Env, options: { requireBrokers?: boolean } = {}): BusConfig {
   const requireBrokers = options.requireBrokers ?? true;
@@ -88,6 +93,7 @@ export function busConfigFromEnv(env: Env, options: { requireBrokers?: boolean }
     clientId,
     client: client as KafkaClientName,
     partitions,
+    security: kafkaSecurityFromEnv(env),
     topics: {
       raw: topic(env, 'KAFKA_TOPIC_RAW', DEFAULT_TOPICS.raw),
       events: topic(env, 'KAFKA_TOPIC_EVENTS', DEFAULT_TOPICS.events),

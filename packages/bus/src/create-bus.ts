@@ -9,7 +9,7 @@ export function createKafkaBus(config: BusConfig, options: { logger?: BusLogger;
   if (config.brokers.length === 0) {
     throw new ConfigError('KAFKA_BROKERS', 'required to use Kafka: a comma-separated list of host:port');
   }
-  const busOptions = { brokers: config.brokers, clientId: config.clientId, ...options };
+  const busOptions = { brokers: config.brokers, clientId: config.clientId, ...(config.security ? { security: config.security } : {}), ...options };
   return config.client === 'platformatic' ? createPlatformaticBus(busOptions) : createKafkajsBus(busOptions);
 }
 

@@ -17,6 +17,8 @@ export type {
 export { busConfigFromEnv, DEFAULT_TOPICS, KAFKA_CLIENTS } from './config.ts';
 export type { BusConfig, BusTopics, KafkaClientName } from './config.ts';
 export { createKafkaBus, chartwatchTopics } from './create-bus.ts';
+export { kafkaSecurityFromEnv, kafkajsSecurity, platformaticSecurity, describeKafkaSecurity, tlsConnectionOptions, PLAINTEXT, SASL_MECHANISMS } from './security.ts';
+export type { KafkaSecurity, KafkaTls, KafkaSasl, SaslMechanism } from './security.ts';
 export { createKafkajsBus, dropKafkajsTimeoutWarnings } from './kafkajs-bus.ts';
 export type { KafkaBusOptions } from './kafkajs-bus.ts';
 export { createPlatformaticBus } from './platformatic-bus.ts';

@@ -1,6 +1,8 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import { ChartwatchError } from '@chartwatch/errors';
 import { chunkByBytes, DEFAULT_MAX_REQUEST_BYTES, nextOffset } from './send-chunks.ts';
+import { PLAINTEXT, kafkajsSecurity } from './security.ts';
+import type { KafkaSecurity } from './security.ts';
 import type { Bus, BusConsumer, BusLogger, BusProducer, ConsumedMessage, ConsumerOptions, MessageHeaders, OutgoingMessage, PartitionOffsets, TopicSpec } from './types.ts';
 
 export interface KafkaBusOptions {
@@ -9,6 +11,8 @@ export interface KafkaBusOptions {
   logger?: BusLogger;
   /** Bound on one produce request's bytes; see DEFAULT_MAX_REQUEST_BYTES. */
   maxRequestBytes?: number;
+  /** TLS and SASL; absent: plaintext. */
+  security?: KafkaSecurity;
 }
 
 const silentLogger: BusLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -62,6 +66,7 @@ export function createKafkajsBus(options: KafkaBusOptions): Bus {
     logLevel: logLevel.WARN,
     logCreator: kafkajsLogger(logger),
     retry: { initialRetryTime: 200, retries: 8 },
+    ...kafkajsSecurity(options.security ?? PLAINTEXT),
   });
   const producers: Producer[] = [];
   const consumers = new Set<Consumer>();

@@ -2,6 +2,7 @@ import { Admin, compatibilityPartitioner, Consumer, Producer, type Message, type
 import { ChartwatchError } from '@chartwatch/errors';
 import { chunkByBytes, DEFAULT_MAX_REQUEST_BYTES } from './send-chunks.ts';
 import type { KafkaBusOptions } from './kafkajs-bus.ts';
+import { PLAINTEXT, platformaticSecurity } from './security.ts';
 import type { BatchHandler, Bus, BusConsumer, BusLogger, BusProducer, ConsumedMessage, ConsumerOptions, MessageHeaders, OutgoingMessage, TopicSpec } from './types.ts';
 
 type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
@@ -45,7 +46,7 @@ function generationOf(m: RawMessage): number | undefined {
 export function createPlatformaticBus(options: KafkaBusOptions): Bus {
   const logger = options.logger ?? silentLogger;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
-  const base = { clientId: options.clientId, bootstrapBrokers: options.brokers };
+  const base = { clientId: options.clientId, bootstrapBrokers: options.brokers, ...platformaticSecurity(options.security ?? PLAINTEXT) };
   const producers: Producer<Buffer, Buffer, Buffer, Buffer>[] = [];
   const consumers = new Set<BusConsumer>();
   let shared: Promise<BusProducer> | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
-import { ActorDirectory, PatientDirectory } from './directory.ts';
+import { CareRelationships, DEFAULT_CARE_OPTIONS } from '@chartwatch/facts';
+import { ActorDirectory, PatientDirectory } from '@chartwatch/facts';
 import { encounter, patient, reference, staff } from './rules/rule-fixture.ts';
 
 const DAY = 86_400_000;

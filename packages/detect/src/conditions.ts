@@ -1,50 +1,28 @@
-import type { BusinessHours, ConditionSpec, Weekday } from './rule-schema.ts';
-import { WEEKDAYS } from './rule-schema.ts';
-import type { EventContext } from './event-context.ts';
-import type { PatientFacts } from './directory.ts';
-import { daysFromCivil } from './iso-time.ts';
-import { normalizeLabel } from './label.ts';
+import type { CompiledCondition, ConditionNeeds, EventPredicate, PatientPredicate } from './condition.ts';
+import { NO_NEEDS } from './condition.ts';
+import { normalizeLabel } from '@chartwatch/facts';
+import type { ConditionSpec } from './rule-schema.ts';
+import { FLAG_DEFS } from './rule-schema.ts';
+
+export type { EventPredicate, PatientPredicate } from './condition.ts';
 
 /**
- * Named conditions compiled into closures. Event conditions look at the
+ * A rule's conditions compiled into closures. Event conditions look at the
  * event and the actor; patient conditions at one of the event's patients.
  * Patient conditions run cheapest first, and the care relationship (an
  * encounter scan) last, so it is only computed for the rare access that
  * already touched a VIP, a coworker or a neighbour.
  */
-export type EventPredicate = (ctx: EventContext) => boolean;
-export type PatientPredicate = (ctx: EventContext, p: PatientFacts) => boolean;
-
 export interface CompiledConditions {
   event: EventPredicate[];
   patient: PatientPredicate[];
-  /** Whether any patient condition consults the care relationship. */
-  usesCare: boolean;
-}
-
-type Compiled = { scope: 'event'; fn: EventPredicate; cost: number } | { scope: 'patient'; fn: PatientPredicate; cost: number };
-
-function businessHoursPredicate(hours: BusinessHours): EventPredicate {
-  const days = new Array<boolean>(7).fill(false);
-  for (const d of hours.days) days[WEEKDAYS.indexOf(d as Weekday)] = true;
-  const holidays = new Set(hours.holidays.map((h) => daysFromCivil(Number(h.slice(0, 4)), Number(h.slice(5, 7)), Number(h.slice(8, 10)))));
-  const { start, end } = hours;
-  const overnight = end <= start;
-  return (ctx) => {
-    const clock = ctx.clock;
-    const t = ctx.t;
-    if (!days[clock.weekday(t)]) return false;
-    if (holidays.size > 0 && holidays.has(clock.dayIndex(t))) return false;
-    const m = clock.minuteOfDay(t);
-    return overnight ? m >= start || m < end : m >= start && m < end;
-  };
 }
 
 function labels(values: readonly string[]): Set<string> {
   return new Set(values.map(normalizeLabel));
 }
 
-function compileOne(spec: ConditionSpec): Compiled {
+function compileOne(spec: ConditionSpec): CompiledCondition {
   switch (spec.kind) {
     case 'not': {
       const inner = compileOne(spec.inner);
@@ -95,49 +73,17 @@ function compileOne(spec: ConditionSpec): Compiled {
         cost: 1,
       };
     }
-    case 'flag':
-      switch (spec.name) {
-        case 'business-hours':
-          return { scope: 'event', fn: businessHoursPredicate(spec.hours), cost: 2 };
-        case 'after-hours': {
-          const business = businessHoursPredicate(spec.hours);
-          return { scope: 'event', fn: (ctx) => !business(ctx), cost: 2 };
-        }
-        case 'after-termination':
-          return { scope: 'event', fn: (ctx) => ctx.actor.terminatedMs !== null && ctx.t > ctx.actor.terminatedMs, cost: 1 };
-        case 'actor-unknown':
-          return { scope: 'event', fn: (ctx) => !ctx.actor.known, cost: 1 };
-        case 'patient.vip':
-          return { scope: 'patient', fn: (_ctx, p) => p.vip, cost: 1 };
-        case 'patient.deceased':
-          return { scope: 'patient', fn: (ctx, p) => ctx.t >= p.deceasedMs, cost: 1 };
-        case 'patient-is-employee':
-          return { scope: 'patient', fn: (ctx, p) => p.employeeActorId !== null && p.employeeActorId !== ctx.actor.id, cost: 1 };
-        case 'own-chart':
-          return { scope: 'patient', fn: (ctx, p) => p.employeeActorId === ctx.actor.id, cost: 1 };
-        case 'same-household':
-          return {
-            scope: 'patient',
-            fn: (ctx, p) => p.household !== 0 && p.household === ctx.actor.household && p.employeeActorId !== ctx.actor.id && ctx.directory.confirm(ctx.actor.id, p.id, true),
-            cost: 1,
-          };
-        case 'same-address':
-          return {
-            scope: 'patient',
-            fn: (ctx, p) => p.address !== 0 && p.address === ctx.actor.address && p.employeeActorId !== ctx.actor.id && ctx.directory.confirm(ctx.actor.id, p.id, false),
-            cost: 1,
-          };
-        case 'care-relationship':
-          return { scope: 'patient', fn: (ctx, p) => ctx.hasCare(p), cost: 10 };
-        case 'no-care-relationship':
-          return { scope: 'patient', fn: (ctx, p) => !ctx.hasCare(p), cost: 10 };
-      }
+    case 'flag': {
+      const def = FLAG_DEFS[spec.name];
+      return def.scope === 'event' ? { scope: 'event', fn: def.compile(spec.hours), cost: def.cost } : { scope: 'patient', fn: def.compile(spec.hours), cost: def.cost };
+    }
   }
 }
 
-function usesCare(spec: ConditionSpec): boolean {
-  if (spec.kind === 'not') return usesCare(spec.inner);
-  return spec.kind === 'flag' && (spec.name === 'care-relationship' || spec.name === 'no-care-relationship');
+/** What a condition needs beyond the event (condition.ts): a flag's declaration; conditions with an argument need nothing. */
+export function conditionNeeds(spec: ConditionSpec): ConditionNeeds {
+  if (spec.kind === 'not') return conditionNeeds(spec.inner);
+  return spec.kind === 'flag' ? FLAG_DEFS[spec.name].needs : NO_NEEDS;
 }
 
 export function compileConditions(specs: readonly ConditionSpec[]): CompiledConditions {
@@ -150,5 +96,5 @@ export function compileConditions(specs: readonly ConditionSpec[]): CompiledCond
     if (c.scope === 'event') event.push(c.fn);
     else patient.push(c.fn);
   }
-  return { event, patient, usesCare: specs.some(usesCare) };
+  return { event, patient };
 }

@@ -1,16 +1,17 @@
 import type { AccessEvent } from '@chartwatch/event';
 import { ConfigError } from '@chartwatch/errors';
 import type { Alert } from './alert.ts';
-import { CareRelationships, DEFAULT_CARE_OPTIONS } from './care-relationship.ts';
-import type { CareOptions } from './care-relationship.ts';
-import { ActorDirectory, PatientDirectory, SUMMARY } from './directory.ts';
-import type { ActorState, PatientFacts } from './directory.ts';
+import { CareRelationships, DEFAULT_CARE_OPTIONS } from '@chartwatch/facts';
+import type { CareOptions } from '@chartwatch/facts';
+import { ruleNeeds } from './rule-needs.ts';
+import { ActorDirectory, PatientDirectory, SUMMARY } from '@chartwatch/facts';
+import type { ActorState, PatientFacts } from '@chartwatch/facts';
 import { EventContext } from './event-context.ts';
-import { parseIsoMillis } from './iso-time.ts';
-import { LabelCache } from './label.ts';
+import { parseIsoMillis } from '@chartwatch/event';
+import { LabelCache } from '@chartwatch/facts';
 import type { LoadedRule } from './load-rules.ts';
-import { LocalClock } from './local-clock.ts';
-import type { ReferenceLookup } from './reference-lookup.ts';
+import { LocalClock } from '@chartwatch/facts';
+import type { ReferenceLookup } from '@chartwatch/facts';
 import { BIT } from './prefilter.ts';
 import { RuleRunner } from './rule-runner.ts';
 
@@ -69,6 +70,8 @@ export interface Detector {
   /** Swaps reference data (reloaded CSVs) without losing window state or care memory. */
   setReference(reference: ReferenceLookup): void;
   stats(): DetectorStats;
+  /** Invariants the hot path relies on without checking them, as the list of those broken (empty when all hold): for tests. */
+  brokenInvariants(): string[];
 }
 
 const NO_ALERTS: readonly Alert[] = Object.freeze([]) as readonly Alert[];
@@ -108,6 +111,8 @@ class DetectorImpl implements Detector {
   /** Whether any rule an event of this kind can reach asks a patient fact bit (eventBits): without one, facts are not resolved. */
   private readonly patientBitsForUser: boolean;
   private readonly patientBitsForApplication: boolean;
+  /** Some rule's condition reads the care relationship (its declared needs, rule-needs.ts): otherwise no care memory is kept. */
+  private readonly recordsCare: boolean;
   private readonly counts = { events: 0, invalidTime: 0, lateAccepted: 0, tooLate: 0, pairedRepeats: 0, alerts: 0 };
   /** Ids of recent `paired` events, oldest first out: the client's and the server's record of one access count once. */
   private readonly pairedIds = new Set<string>();
@@ -137,6 +142,7 @@ class DetectorImpl implements Detector {
     const asks = (other: number) => this.runners.some((r) => (r.required & other) === 0 && (r.required & patientBits) !== 0);
     this.patientBitsForUser = asks(BIT.application);
     this.patientBitsForApplication = asks(BIT.user);
+    this.recordsCare = options.rules.some((r) => ruleNeeds(r).care);
   }
 
   process(event: AccessEvent): readonly Alert[] {
@@ -175,7 +181,7 @@ class DetectorImpl implements Detector {
       const r = runners[i] as RuleRunner;
       if ((r.required & bits) === r.required) r.offer(ctx, out);
     }
-    if ((bits & (BIT.user | BIT.success)) === (BIT.user | BIT.success)) {
+    if (this.recordsCare && (bits & (BIT.user | BIT.success)) === (BIT.user | BIT.success)) {
       const wrote = WRITE_ACTIONS.has(event.action);
       const patients = ctx.patientIdxs();
       for (let i = 0; i < patients.length; i++) this.care.recordAt(department, actor, patients[i] as number, t, wrote);
@@ -224,7 +230,7 @@ class DetectorImpl implements Detector {
   }
 
   private rememberCare(event: AccessEvent, t: number, actor: ActorState): void {
-    if (event.outcome !== 'success' || event.actor.kind !== 'user') return;
+    if (!this.recordsCare || event.outcome !== 'success' || event.actor.kind !== 'user') return;
     const wrote = WRITE_ACTIONS.has(event.action);
     const dept = this.labels.get(event.actor.department);
     const ids = event.patientIds;
@@ -322,6 +328,10 @@ class DetectorImpl implements Detector {
     this.reference = reference;
     this.patients.setReference(reference);
     this.actors.setReference(reference);
+  }
+
+  brokenInvariants(): string[] {
+    return this.runners.flatMap((r) => r.brokenInvariants().map((b) => `${r.id}: ${b}`));
   }
 
   stats(): DetectorStats {

@@ -1,8 +1,8 @@
 import type { AccessEvent } from '@chartwatch/event';
-import type { CareRelationships } from './care-relationship.ts';
-import type { ActorDirectory, ActorState, PatientDirectory, PatientFacts } from './directory.ts';
-import { shortIdCode } from './id-table.ts';
-import type { LocalClock } from './local-clock.ts';
+import type { CareRelationships } from '@chartwatch/facts';
+import type { ActorDirectory, ActorState, PatientDirectory, PatientFacts } from '@chartwatch/facts';
+import { shortIdCode } from '@chartwatch/facts';
+import type { LocalClock } from '@chartwatch/facts';
 
 /**
  * Everything rules ask about the event being processed. One instance is

@@ -1,5 +1,5 @@
 import type { EventPredicate } from './conditions.ts';
-import { normalizeLabel } from './label.ts';
+import { normalizeLabel } from '@chartwatch/facts';
 import type { MatchSpec } from './rule-schema.ts';
 
 function anyIn(values: readonly string[], set: ReadonlySet<string>): boolean {

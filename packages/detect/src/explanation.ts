@@ -29,6 +29,11 @@ export const PLACEHOLDERS = [
   'windowEnd',
   'firedAt',
   'evidenceCount',
+  // Counts with their noun agreed ("1 access", "3 accesses"): "access(es)" read as a template's seam.
+  'accesses',
+  'patientsCounted',
+  // When the staff directory says the account ended, on the hospital's clock; "no termination on file" when it does not.
+  'terminatedAt',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
@@ -62,6 +67,11 @@ export function compileTemplate(source: string): Template | { unknown: string } 
       return out;
     },
   };
+}
+
+/** "1 access", "2 accesses": a count with its noun in the right number. */
+export function countOf(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** Numbers as a person reads them: integers plainly, others with at most two decimals. */

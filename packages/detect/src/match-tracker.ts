@@ -13,10 +13,10 @@ import type { Measure } from './rule-schema.ts';
  * memory however many patients are read.
  *
  * The tracker of one key is matchFields(measure) doubles at `at` in its runner's key rows
- * (rule-runner.ts): start of the window being counted (-Infinity when none), events, then what the
+ * (key-table.ts): start of the window being counted (-Infinity when none), events, then what the
  * measure needs: records, or the bitmap as four 32-bit words. In a Float64Array the words need no 2^30
- * limit (an object field above it became a pointer to a boxed double) and the start no box: in the key
- * state object these were eleven fields and a boxed double, 104 bytes a key on a 64-bit heap, against
+ * limit (an object field above it becomes a pointer to a boxed double) and the start no box: in the key
+ * state object they would be eleven fields and a boxed double, 104 bytes a key on a 64-bit heap, against
  * 48 here for distinct patients (heap snapshot of bench/detect.bench.ts; every active user has a tracker).
  */
 const START = 0;

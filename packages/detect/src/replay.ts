@@ -1,13 +1,12 @@
 import type { AccessEvent, InputFormat, ParseFailure, ParseResult } from '@chartwatch/event';
-import { parseCanonicalEvent, parseCanonicalLine, parseCsvAccessLog, parseFhirLine, parseFhirResource } from '@chartwatch/event';
+import { parseCanonicalEvent, parseCanonicalLine, parseCsvAccessLog, parseFhirLine, parseFhirResource, parseIsoMillis } from '@chartwatch/event';
 import { ChartwatchError } from '@chartwatch/errors';
 import type { Alert } from './alert.ts';
-import type { CareOptions } from './care-relationship.ts';
+import type { CareOptions } from '@chartwatch/facts';
 import { createDetector } from './detector.ts';
 import type { DetectorStats, LateEvent } from './detector.ts';
-import { parseIsoMillis } from './iso-time.ts';
 import type { LoadedRule } from './load-rules.ts';
-import type { ReferenceLookup } from './reference-lookup.ts';
+import type { ReferenceLookup } from '@chartwatch/facts';
 import { ReorderBuffer } from './reorder-buffer.ts';
 
 /**

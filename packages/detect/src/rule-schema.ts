@@ -3,7 +3,10 @@ import { ACTIONS, ACTOR_KINDS, OUTCOMES } from '@chartwatch/event';
 import type { RoleCategory } from '@chartwatch/reference';
 import { ROLE_CATEGORIES } from '@chartwatch/reference';
 import { SEVERITIES } from './alert.ts';
+import { WEEKDAYS } from './condition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
+import { patientInOtherUnit } from './conditions/patient-in-other-unit.ts';
+import { BUILTIN_FLAGS } from './flag-conditions.ts';
 
 /**
  * The rule DSL: one YAML file per rule, checked by this schema. The schema
@@ -27,8 +30,6 @@ function oneOrMany<T extends z.ZodType>(item: T) {
 const code = z.string().min(1).max(64).transform((s) => s.trim().toUpperCase());
 const label = z.string().min(1).max(256);
 
-export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
 
 const clockTime = z
   .string()
@@ -46,22 +47,16 @@ export type BusinessHours = z.output<typeof businessHoursSchema>;
 
 const DEFAULT_BUSINESS_HOURS: BusinessHours = { start: 7 * 60, end: 19 * 60, days: ['mon', 'tue', 'wed', 'thu', 'fri'], holidays: [] };
 
-/** Conditions that take no argument. */
-export const FLAG_CONDITIONS = [
-  'after-hours',
-  'business-hours',
-  'after-termination',
-  'actor-unknown',
-  'patient.vip',
-  'patient.deceased',
-  'patient-is-employee',
-  'own-chart',
-  'same-household',
-  'same-address',
-  'care-relationship',
-  'no-care-relationship',
-] as const;
-export type FlagCondition = (typeof FLAG_CONDITIONS)[number];
+/**
+ * Conditions that take no argument, by name, with what each needs (condition.ts). A new condition is its
+ * file in conditions/ and its line here; the compiler, the warm-up and the docs' checks read this table.
+ */
+export const FLAG_DEFS = {
+  ...BUILTIN_FLAGS,
+  'patient-in-other-unit': patientInOtherUnit,
+} as const;
+export type FlagCondition = keyof typeof FLAG_DEFS;
+export const FLAG_CONDITIONS = Object.keys(FLAG_DEFS) as FlagCondition[];
 
 export type ConditionSpec =
   | { kind: 'flag'; name: FlagCondition; hours: BusinessHours }
@@ -229,12 +224,37 @@ export type KeyKind = (typeof KEY_KINDS)[number];
 export const MEASURES = ['events', 'distinct-patients', 'records'] as const;
 export type Measure = (typeof MEASURES)[number];
 
+/** How far a rule is trusted (Sigma's levels): experimental rules may be noisy, stable ones are tuned on real data. */
+export const RULE_STATUSES = ['experimental', 'test', 'stable', 'deprecated'] as const;
+export type RuleStatus = (typeof RULE_STATUSES)[number];
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-12-25');
+
+/**
+ * What a reviewer reads, not what the detector runs (SigmaHQ's rule fields). Optional in the schema, so a
+ * test can write a rule in a few lines; every rule of the pack has all of them (load-rules.test.ts), and
+ * none of them is part of the rule's hash in rules/rules.lock.json (rule-lock.ts).
+ */
+export const RULE_METADATA_FIELDS = ['description', 'references', 'falsepositives', 'status', 'tags', 'author', 'date', 'modified'] as const;
+
 export const ruleFileSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lower-case letters, digits and dashes'),
     version: z.number().int().min(1),
     title: z.string().min(1).max(200),
-    description: z.string().optional(),
+    /** What the rule finds and why it matters, in a paragraph. */
+    description: z.string().min(1).optional(),
+    /** Where the duty or the pattern comes from: a regulation, the organisation's policy, a published case. */
+    references: z.array(z.string().min(1)).min(1).optional(),
+    /** Legitimate work that also matches, for the analyst's triage. */
+    falsepositives: z.array(z.string().min(1)).min(1).optional(),
+    status: z.enum(RULE_STATUSES).default('experimental'),
+    /** Lower-case dotted tags, e.g. hipaa.164.312.b, insider.snooping. */
+    tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, dots, dashes')).optional(),
+    author: z.string().min(1).optional(),
+    /** Written, and last changed. */
+    date: isoDate.optional(),
+    modified: isoDate.optional(),
     severity: z.enum(SEVERITIES),
     enabled: z.boolean().default(true),
     match: matchSchema.default({}),

@@ -49,6 +49,19 @@ describe('SlidingAgg', () => {
     expect(agg.evidenceIds()).toEqual([]);
   });
 
+  it('cites only the events of the window it judges: evidence leaves with its pane', () => {
+    const agg = new SlidingAgg(ringShape(8, SLIDE, false));
+    agg.add(pane(0), 1, 'e0', [1], 0, 1);
+    agg.arm('e0', pane(0));
+    agg.add(pane(3), 1, 'e3', [2], 0, 1);
+    agg.add(pane(8), 1, 'e8', [3], 0, 1);
+    // The window is now panes 1-8: e0 slid out, e3 and e8 are in it.
+    expect(agg.evidenceIds()).toEqual(['e3', 'e8']);
+    agg.add(pane(11), 1, 'e11', [4], 0, 1);
+    expect(agg.evidenceIds()).toEqual(['e8', 'e11']);
+    expect(agg.count()).toBe(2);
+  });
+
   it('counts distinct patients as a recount of the events would, late panes and long gaps included', () => {
     // Seeded walk: mostly forward by 0-2 panes, sometimes back inside the ring (a late event), sometimes far ahead.
     let seed = 7;

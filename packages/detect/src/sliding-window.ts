@@ -35,14 +35,16 @@ const SEEN_START = 2;
 interface RingExtra {
   seenAt: Map<number, number> | null;
   evidence: string[] | null;
+  /** The pane of each evidence id: advance() drops the ids whose pane left the window, so an alert cites only its window's events. */
+  evidencePanes: number[];
 }
 
 /**
  * Sliding windows of one key as a ring of panes (one pane per slide), so an
  * event updates one pane instead of every overlapping window: with a 4h
  * window sliding every 30m that is one update instead of eight, and no
- * per-window sets (bench/detect.bench.ts measured 20% of the core in the
- * garbage collector before this).
+ * per-window sets (bench/detect.bench.ts: a set per overlapping window put
+ * 20% of the core in the garbage collector).
  *
  * Only the newest window (the one ending after the newest pane) is judged:
  * for events in time order every other window containing the event is a
@@ -59,11 +61,11 @@ export class SlidingAgg {
    * distinct patient in the ring, with room to grow (doubled when full, halved when the ring forgets
    * most of them). A user who read after hours in the last window size has a ring (28% of the bench's
    * active users): as an object with a boxed head, a pane array (with a records column distinct-patients
-   * rules never read) and a pushed `seen` array (17 slots at the first patient) it was ≈ 384 bytes on a
+   * rules never read) and a pushed `seen` array (17 slots at the first patient) it would be ≈ 384 bytes on a
    * 64-bit heap (heap snapshot of bench/detect.bench.ts), ≈ 280 like this.
    */
   private data: number[];
-  /** Null while neither is needed: two fields that are null on nearly every ring were 16 bytes each. */
+  /** Null while neither is needed: two fields null on nearly every ring would cost 16 bytes each. */
   private extra: RingExtra | null = null;
 
   constructor(private readonly shape: RingShape) {
@@ -131,10 +133,14 @@ export class SlidingAgg {
       data[base + n] = idx * PANE_BITS + paneNo;
       data[SEEN_COUNT] = n + 1;
     }
-    const evidence = this.extra === null ? null : this.extra.evidence;
-    if (evidence !== null) {
-      if (evidence.length >= MAX_EVIDENCE_IDS) evidence.shift();
-      evidence.push(eventId);
+    const extra = this.extra;
+    if (extra !== null && extra.evidence !== null) {
+      if (extra.evidence.length >= MAX_EVIDENCE_IDS) {
+        extra.evidence.shift();
+        extra.evidencePanes.shift();
+      }
+      extra.evidence.push(eventId);
+      extra.evidencePanes.push(pane);
     }
     return true;
   }
@@ -149,10 +155,13 @@ export class SlidingAgg {
     return grown;
   }
 
-  /** Starts keeping evidence from this event on (the caller passes the event that armed it). */
-  arm(eventId: string): void {
-    const extra = (this.extra ??= { seenAt: null, evidence: null });
-    if (extra.evidence === null) extra.evidence = [eventId];
+  /** Starts keeping evidence from this event on (the caller passes the event that armed it and its pane). */
+  arm(eventId: string, pane: number = this.head): void {
+    const extra = (this.extra ??= { seenAt: null, evidence: null, evidencePanes: [] });
+    if (extra.evidence === null) {
+      extra.evidence = [eventId];
+      extra.evidencePanes = [pane];
+    }
   }
 
   get armed(): boolean {
@@ -188,6 +197,16 @@ export class SlidingAgg {
     if (extra !== null) {
       extra.seenAt = null;
       if (extra.evidence !== null && this.count() === 0) extra.evidence = null;
+      if (extra.evidence !== null) {
+        // An after-hours window of 10:00-14:00 cited reads from 08:38: ids armed earlier outlived their panes.
+        const from = this.windowStart;
+        const panes = extra.evidencePanes;
+        if (panes.some((p) => p < from)) {
+          const ids = extra.evidence;
+          extra.evidence = ids.filter((_, i) => (panes[i] as number) >= from);
+          extra.evidencePanes = panes.filter((p) => p >= from);
+        }
+      }
       if (extra.evidence === null) this.extra = null;
     }
     if (w > SCAN_LIMIT) this.index();
@@ -198,7 +217,7 @@ export class SlidingAgg {
     const base = this.seenFrom;
     const n = this.data[SEEN_COUNT] as number;
     for (let j = 0; j < n; j++) at.set(Math.floor((this.data[base + j] as number) / PANE_BITS), j);
-    (this.extra ??= { seenAt: null, evidence: null }).seenAt = at;
+    (this.extra ??= { seenAt: null, evidence: null, evidencePanes: [] }).seenAt = at;
   }
 
   private sum(offset: number): number {
@@ -222,7 +241,7 @@ export class SlidingAgg {
   /**
    * Every seen patient is in the newest window: advance() drops those whose newest pane left it, and add() only
    * writes panes still in the ring. So the count is the list's length, asked after every after-hours read,
-   * where a scan of the list was as long as the patients read in the window.
+   * where a scan of the list would be as long as the patients read in the window.
    */
   distinctPatients(): number {
     return this.data[SEEN_COUNT] as number;

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { AccessEvent } from './access-event.ts';
 import { parseCanonicalEvent, parseCanonicalLine } from './canonical-json.ts';
+import { sampleEvent } from './sample-event.ts';
 
-const event: AccessEvent = {
-  eventId: 'e-1',
-  time: '2024-03-04T10:00:00.000Z',
-  actor: { id: 'u1', kind: 'user', role: 'nurse', department: 'ICU' },
-  patientIds: ['P1'],
-  action: 'read',
-  resourceTypes: ['Patient'],
-  sensitivity: [],
-  purposeOfUse: ['TREAT'],
-  breakTheGlass: false,
-  outcome: 'success',
-  records: 1,
-  sourceSystem: null,
-  networkAddress: null,
-  format: 'json',
-};
+const event: AccessEvent = sampleEvent({ actor: { department: 'ICU' } });
 
 describe('parseCanonicalLine', () => {
   it('accepts a canonical event as it is', () => {

@@ -3,26 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { AccessEvent } from './access-event.ts';
 import { toCsv } from './csv-access-log.ts';
 import { decodeMessage, DEFAULT_MAX_MESSAGE_BYTES } from './decode-message.ts';
+import { sampleEvent } from './sample-event.ts';
 
 const FIXTURES = new URL('../../../test/fixtures/fhir/', import.meta.url);
 const fixtureBytes = (name: string): Uint8Array => readFileSync(new URL(name, FIXTURES));
 
-const canonical: AccessEvent = {
-  eventId: 'e-1',
-  time: '2024-03-04T10:00:00.000Z',
-  actor: { id: 'u1', kind: 'user', role: null, department: null },
-  patientIds: ['P1'],
-  action: 'read',
-  resourceTypes: [],
-  sensitivity: [],
-  purposeOfUse: [],
-  breakTheGlass: false,
-  outcome: 'success',
-  records: 1,
-  sourceSystem: null,
-  networkAddress: null,
-  format: 'json',
-};
+const canonical: AccessEvent = sampleEvent({ actor: { role: null, department: null }, resourceTypes: [], purposeOfUse: [] });
 
 describe('decodeMessage: sniffing', () => {
   it('a FHIR AuditEvent (bytes) → one fhir event', () => {

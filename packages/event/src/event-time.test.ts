@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCanonicalTime, normaliseTime } from './event-time.ts';
+import { isCanonicalTime, normaliseTime, parseIsoMillis } from './event-time.ts';
 
 describe('normaliseTime', () => {
   it.each([
@@ -70,5 +70,14 @@ describe('agrees with Date on generated instants', () => {
       const year = new Date(ms).getUTCFullYear();
       expect(isCanonicalTime(iso)).toBe(year >= 2000 && year < 2100);
     }
+  });
+});
+
+describe('parseIsoMillis', () => {
+  it('reads the canonical form as Date.parse does, and other forms through it', () => {
+    for (const iso of ['2026-03-02T13:45:12.123Z', '1999-12-31T23:59:59.999Z', '2024-02-29T00:00:00.000Z', '2026-03-02T13:45:12+01:00', '2026-03-02']) {
+      expect(parseIsoMillis(iso)).toBe(Date.parse(iso));
+    }
+    expect(parseIsoMillis('not a time')).toBeNaN();
   });
 });

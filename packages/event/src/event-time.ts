@@ -130,8 +130,38 @@ function daysInMonth(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
+/**
+ * Milliseconds since the epoch of an event time, or NaN when the text is not a time: the canonical form
+ * decoded by hand (once per event in the detection core: several times faster than Date.parse,
+ * bench/detect.bench.ts), anything else by Date.parse. The one ISO-time parser of the project.
+ */
+export function parseIsoMillis(s: string): number {
+  if (
+    s.length === 24 &&
+    s.charCodeAt(23) === 90 /* Z */ &&
+    s.charCodeAt(10) === 84 /* T */ &&
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58 &&
+    s.charCodeAt(19) === 46
+  ) {
+    const y = num(s, 0, 4);
+    const mo = num(s, 5, 2);
+    const d = num(s, 8, 2);
+    const h = num(s, 11, 2);
+    const mi = num(s, 14, 2);
+    const sec = num(s, 17, 2);
+    const ms = num(s, 20, 3);
+    if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59 && ms >= 0) {
+      return (((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec) * 1000 + ms;
+    }
+  }
+  return Date.parse(s);
+}
+
 /** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-function daysFromCivil(year: number, month: number, day: number): number {
+export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;

@@ -13,7 +13,7 @@ export {
 export type { AccessEvent, Action, ActorKind, Outcome, InputFormat, EventFlag } from './access-event.ts';
 export type { ParseResult, ParseSuccess, ParseFailure, DecodeResult } from './parse-result.ts';
 export { validateAccessEvent } from './validate-event.ts';
-export { isCanonicalTime, normaliseTime } from './event-time.ts';
+export { daysFromCivil, isCanonicalTime, normaliseTime, parseIsoMillis } from './event-time.ts';
 export { deriveEventId, contentEventId, canonicalJson } from './event-id.ts';
 export { parseFhirLine, parseFhirResource, parseFhirAuditEvent, DEPARTMENT_SYSTEM } from './fhir-audit-event.ts';
 export type { FhirDecodeOptions } from './fhir-audit-event.ts';
@@ -22,4 +22,7 @@ export { parseCsvAccessLog, toCsvRow, toCsv, csvHeader, CSV_COLUMNS } from './cs
 export type { CsvColumn, CsvWriteOptions } from './csv-access-log.ts';
 export { parseCanonicalLine, parseCanonicalEvent } from './canonical-json.ts';
 export { decodeMessage, DEFAULT_MAX_MESSAGE_BYTES } from './decode-message.ts';
+// For tests of every package: one sample event to change, not a literal per test file.
+export { sampleEvent } from './sample-event.ts';
+export type { SampleEventFields } from './sample-event.ts';
 export type { DecodeOptions } from './decode-message.ts';

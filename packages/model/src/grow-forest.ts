@@ -1,7 +1,7 @@
 import type { ForestNodes } from './forest-nodes.ts';
 import { LEAF } from './forest-nodes.ts';
 import type { Matrix } from './matrix.ts';
-import type { Random } from './random.ts';
+import type { Random } from '@chartwatch/random';
 
 export interface GrowOptions {
   readonly trees: number;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ChartwatchError } from '@chartwatch/errors';
 import type { IsolationForestJSON } from './forest-json.ts';
 import { IsolationForest } from './isolation-forest.ts';
-import { createRandom } from './random.ts';
+import { createRandom } from '@chartwatch/random';
 
 /** Standard normal draws from a seeded source (Box-Muller). */
 function gaussian(seed: number): () => number {

@@ -7,7 +7,7 @@ import { forestFromJSON, forestToJSON } from './forest-json.ts';
 import { growForest } from './grow-forest.ts';
 import type { FeatureRows } from './matrix.ts';
 import { checkScoringShape, readBlock, rowCount, toTrainingMatrix } from './matrix.ts';
-import { createRandom } from './random.ts';
+import { createRandom } from '@chartwatch/random';
 import type { ScoringLayout } from './scoring-layout.ts';
 import { MAX_COMPLETE_DEPTH, addPathLengths, addPathLengthsByWalk, compileForScoring } from './scoring-layout.ts';
 import { WasmScorer } from './wasm-scorer.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { heightLimit } from './average-path-length.ts';
 import { growForest } from './grow-forest.ts';
-import { createRandom } from './random.ts';
+import { createRandom } from '@chartwatch/random';
 import { addPathLengths, addPathLengthsByWalk, compileForScoring } from './scoring-layout.ts';
 
 describe('compiled scoring layout', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { heightLimit } from './average-path-length.ts';
 import { growForest } from './grow-forest.ts';
 import { LANES } from './path-length-kernel.ts';
-import { createRandom } from './random.ts';
+import { createRandom } from '@chartwatch/random';
 import { addPathLengthsByWalk, compileForScoring } from './scoring-layout.ts';
 import { WasmScorer } from './wasm-scorer.ts';
 

@@ -2,7 +2,7 @@ import { DAY, HOUR, MINUTE } from './clock.ts';
 import type { Department, Role, Shift } from './layout.ts';
 import { INPATIENT_UNITS, SHIFT_HOURS } from './layout.ts';
 import type { Hospital, SimEncounter, SimPatient, SimStaff } from './model.ts';
-import { Rng } from './prng.ts';
+import { Rng } from '@chartwatch/random';
 import { BILLING_WINDOW, isHousehold, overlapping } from './relationship.ts';
 import { works } from './roster.ts';
 import type { RawEvent, SessionSpec, TemplateName } from './sessions.ts';

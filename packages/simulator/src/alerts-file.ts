@@ -29,6 +29,10 @@ export function parseAlerts(text: string, file: string): Alert[] {
   return items.map(({ value, where }) => {
     const parsed = alertSchema.safeParse(value);
     if (!parsed.success) {
+      // simulate's labels.jsonl given as --alerts read "alertId: Invalid input: expected string".
+      if (typeof value === 'object' && value !== null && 'incidentId' in value && 'scenario' in value) {
+        throw new FileContentError('CW_ERR_INPUT', file, where, 'is a label (incidentId, scenario), not an alert: are --alerts and --labels swapped?');
+      }
       const issue = parsed.error.issues[0];
       throw new FileContentError('CW_ERR_INPUT', file, `${where}: ${issue?.path.join('.') ?? ''}`, issue?.message ?? 'not an alert');
     }

@@ -78,6 +78,12 @@ describe('cli', () => {
     expect(missing.err.join('\n')).toBe(`CW_ERR_CONFIG: --alerts: ${JSON.stringify(gone)} does not exist`);
     const notAFile = await run(['score', '--alerts', fixture('score-alerts.jsonl'), '--labels', dir, '--actor-days', '500']);
     expect(notAFile.code).toBe(2);
-    expect(notAFile.err.join('\n')).toMatch(/^CW_ERR_CONFIG: --labels: ".*" cannot be read: EISDIR/);
+    expect(notAFile.err.join('\n')).toBe(`CW_ERR_CONFIG: --labels: ${JSON.stringify(dir)} is a directory: expected a file`);
+  });
+
+  it('says so when --alerts and --labels are swapped', async () => {
+    const swapped = await run(['score', '--alerts', fixture('score-labels.jsonl'), '--labels', fixture('score-alerts.jsonl'), '--actor-days', '500']);
+    expect(swapped.code).not.toBe(0);
+    expect(swapped.err.join('\n')).toContain('are --alerts and --labels swapped?');
   });
 });

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, FileContentError } from '@chartwatch/errors';
-import { readFlagFile } from '@chartwatch/errors/flag-file';
+import { readFlagFile } from '@chartwatch/settings';
 import { parseAlerts } from './alerts-file.ts';
 import { generateHospital } from './hospital.ts';
 import { parseLabels } from './label.ts';

@@ -3,7 +3,7 @@ import { DAY, HOUR } from './clock.ts';
 import type { Department, InpatientUnit } from './layout.ts';
 import { BEDS, INPATIENT_UNITS, LENGTH_OF_STAY } from './layout.ts';
 import type { EncounterKind, SimEncounter, SimPatient, SimStaff } from './model.ts';
-import type { Rng } from './prng.ts';
+import type { Rng } from '@chartwatch/random';
 import { works } from './roster.ts';
 
 /**

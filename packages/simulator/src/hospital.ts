@@ -7,7 +7,7 @@ import { planIncidents } from './incident-plan.ts';
 import { REFERENCE_STAFF } from './layout.ts';
 import type { Hospital, HospitalOptions, SimEncounter, SimPatient, SimStaff } from './model.ts';
 import { buildPopulation } from './population.ts';
-import { Rng } from './prng.ts';
+import { Rng } from '@chartwatch/random';
 import { localRole, ROLE_VOCABULARIES, roleMappings } from './role-vocabulary.ts';
 import { buildVendors } from './vendors.ts';
 

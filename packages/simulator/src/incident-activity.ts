@@ -1,6 +1,6 @@
 import { DAY, HOUR, MINUTE } from './clock.ts';
 import type { Hospital, PlannedIncident, SimPatient, SimStaff, SimVendor } from './model.ts';
-import { Rng } from './prng.ts';
+import { Rng } from '@chartwatch/random';
 import { shiftWindow } from './roster.ts';
 import type { RawEvent, SessionSpec } from './sessions.ts';
 import { actorOf, chartSession, remoteAddress, workstationAddress } from './sessions.ts';

@@ -2,7 +2,7 @@ import { DAY, HOUR } from './clock.ts';
 import type { Department, Role } from './layout.ts';
 import { CLINICAL_ROLES, INPATIENT_UNITS } from './layout.ts';
 import type { Hospital, PlannedIncident, SimPatient, SimStaff, SimVendor } from './model.ts';
-import { Rng } from './prng.ts';
+import { Rng } from '@chartwatch/random';
 import { isHousehold, noEncounterNear, overlapping } from './relationship.ts';
 import { shiftWindow, works } from './roster.ts';
 import type { Scenario } from './scenarios.ts';

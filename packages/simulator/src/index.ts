@@ -19,7 +19,7 @@ export type { OutputFormat, SimulationSummary } from './output.ts';
 export { scoreAlerts, matchAlert, formatScoreTable } from './score.ts';
 export type { ScoreReport, ScoreContext, ScenarioScore, DetectorScore, RuleScore, MissedIncident } from './score.ts';
 export { parseAlerts } from './alerts-file.ts';
-export { Rng, deriveSeed } from './prng.ts';
+export { Rng, deriveSeed } from '@chartwatch/random';
 export { DEPARTMENTS, ROLES, CLINICAL_ROLES, SHIFTS } from './layout.ts';
 export type { Department, Role, Shift } from './layout.ts';
 export { simulateCommand, scoreCommand, SIMULATOR_USAGE } from './commands.ts';

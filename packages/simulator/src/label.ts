@@ -30,6 +30,9 @@ export function parseLabels(text: string, file = 'labels.jsonl'): Label[] {
     }
     const parsed = labelSchema.safeParse(value);
     if (!parsed.success) {
+      if (typeof value === 'object' && value !== null && 'alertId' in value && 'ruleId' in value) {
+        throw new FileContentError('CW_ERR_INPUT', file, `line ${i + 1}`, 'is an alert (alertId, ruleId), not a label: are --alerts and --labels swapped?');
+      }
       const issue = parsed.error.issues[0];
       throw new FileContentError('CW_ERR_INPUT', file, `line ${i + 1}: ${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid label');
     }

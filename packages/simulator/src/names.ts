@@ -1,4 +1,4 @@
-import type { Rng } from './prng.ts';
+import type { Rng } from '@chartwatch/random';
 
 /**
  * Name and address pools. Family names are drawn with a Zipf-like weight, as

@@ -3,7 +3,7 @@ import type { Department, Role, Shift } from './layout.ts';
 import { STAFFING } from './layout.ts';
 import type { SimPatient, SimStaff } from './model.ts';
 import { AddressBook, pickFamilyName, pickGivenName } from './names.ts';
-import type { Rng } from './prng.ts';
+import type { Rng } from '@chartwatch/random';
 
 /**
  * Staff and patients, built as households: family members share a family

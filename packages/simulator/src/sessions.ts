@@ -1,7 +1,7 @@
 import type { Action, Outcome } from '@chartwatch/event';
 import { SECOND } from './clock.ts';
 import type { SimPatient, SimStaff } from './model.ts';
-import type { Rng } from './prng.ts';
+import type { Rng } from '@chartwatch/random';
 import { departmentSubnet } from './layout.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { DAY, HOUR } from './clock.ts';
 import type { Hospital, SimEncounter, SimPatient, SimVendor } from './model.ts';
-import { Rng } from './prng.ts';
+import { Rng } from '@chartwatch/random';
 import type { ActorRef, RawEvent } from './sessions.ts';
 import { labelsFor } from './sessions.ts';
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@chartwatch/errors';
 import { checkStoreConfig, storeConfigFromEnv } from './config.ts';
@@ -64,5 +67,33 @@ describe('checkStoreConfig', () => {
     expect(storeConfigFromEnv({}).cluster).toBeUndefined();
     expect(configErrorOf(() => storeConfigFromEnv({ CLICKHOUSE_CLUSTER: 'chartwatch' })).setting).toBe('CLICKHOUSE_CLUSTER');
     expect(configErrorOf(() => storeConfigFromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: "a'b" })).setting).toBe('CLICKHOUSE_CLUSTER');
+  });
+});
+
+describe('ClickHouse over https with a private CA', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chartwatch-store-tls-'));
+  const ca = join(dir, 'ca.pem');
+  const cert = join(dir, 'client.pem');
+  const key = join(dir, 'client.key');
+  writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+  writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
+  writeFileSync(key, '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n');
+
+  it('reads the CA file (and a client certificate) for an https:// server', () => {
+    const c = storeConfigFromEnv({ CLICKHOUSE_URL: 'https://ch.example.org:8443', CLICKHOUSE_CA_FILE: ca, CLICKHOUSE_CERT_FILE: cert, CLICKHOUSE_KEY_FILE: key });
+    expect(c.tls?.caCert.toString()).toContain('MIIB');
+    expect(c.tls?.cert?.toString()).toContain('MIIC');
+    expect(storeConfigFromEnv({ CLICKHOUSE_URL: 'https://ch.example.org:8443', CLICKHOUSE_CA_FILE: ca }).tls?.cert).toBeUndefined();
+  });
+
+  it.each([
+    [{ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CA_FILE: ca }, 'CLICKHOUSE_CA_FILE', /https:\/\//],
+    [{ CLICKHOUSE_CA_FILE: ca }, 'CLICKHOUSE_CA_FILE', /https:\/\//],
+    [{ CLICKHOUSE_URL: 'https://ch:8443', CLICKHOUSE_CA_FILE: join(dir, 'nope.pem') }, 'CLICKHOUSE_CA_FILE', /cannot read/],
+    [{ CLICKHOUSE_URL: 'https://ch:8443', CLICKHOUSE_CA_FILE: ca, CLICKHOUSE_CERT_FILE: cert }, 'CLICKHOUSE_KEY_FILE', /both/],
+  ])('refuses %j naming %s', (env, setting, message) => {
+    const err = configErrorOf(() => storeConfigFromEnv(env));
+    expect(err.message).toContain(setting);
+    expect(err.message).toMatch(message);
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '@chartwatch/errors';
 
@@ -21,6 +22,15 @@ export interface StoreConfig {
    * single-node schema.
    */
   cluster?: string;
+  /** For an https:// server with a private CA (CLICKHOUSE_CA_FILE), and a client certificate (CLICKHOUSE_CERT_FILE / _KEY_FILE). */
+  tls?: StoreTls;
+}
+
+/** PEM contents: the CA that signed the server's certificate, and an optional client certificate and key. */
+export interface StoreTls {
+  caCert: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
 }
 
 /** A StoreConfig with its defaults filled in. */
@@ -75,6 +85,41 @@ function read<K extends keyof Settings>(env: Record<string, string | undefined>,
   return result.data as Parsed[K];
 }
 
+function readPemFile(env: Record<string, string | undefined>, name: string): Buffer | undefined {
+  const path = env[name]?.trim();
+  if (!path) return undefined;
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(name, `cannot read ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN ')) throw new ConfigError(name, `expected a PEM file, ${JSON.stringify(path)} holds no "-----BEGIN" block`);
+  return pem;
+}
+
+/**
+ * CLICKHOUSE_CA_FILE (and a client certificate): the server's certificate is
+ * verified against this CA, which only means something over https, so an
+ * http:// URL with a CA file is refused rather than silently plaintext.
+ */
+function storeTlsFromEnv(env: Record<string, string | undefined>, url: string | undefined): StoreTls | undefined {
+  const caCert = readPemFile(env, 'CLICKHOUSE_CA_FILE');
+  const cert = readPemFile(env, 'CLICKHOUSE_CERT_FILE');
+  const key = readPemFile(env, 'CLICKHOUSE_KEY_FILE');
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError(cert === undefined ? 'CLICKHOUSE_CERT_FILE' : 'CLICKHOUSE_KEY_FILE', 'a client certificate needs both CLICKHOUSE_CERT_FILE and CLICKHOUSE_KEY_FILE');
+  }
+  if (caCert === undefined) {
+    if (cert !== undefined) throw new ConfigError('CLICKHOUSE_CA_FILE', 'required with a client certificate (the server\'s CA)');
+    return undefined;
+  }
+  if (url === undefined || !url.startsWith('https:')) {
+    throw new ConfigError('CLICKHOUSE_CA_FILE', `is set, so CLICKHOUSE_URL must be an https:// URL (got ${JSON.stringify(url ?? '')})`);
+  }
+  return { caCert, ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
+}
+
 /** Reads the store's settings from the environment; a bad value throws ConfigError naming the variable. */
 export function storeConfigFromEnv(env: Record<string, string | undefined>): ResolvedStoreConfig {
   const url = read(env, 'CLICKHOUSE_URL');
@@ -93,6 +138,8 @@ export function storeConfigFromEnv(env: Record<string, string | undefined>): Res
     if (url === undefined) throw new ConfigError('CLICKHOUSE_CLUSTER', `got "${cluster}", but a cluster needs CLICKHOUSE_URL (embedded chDB is one node)`);
     config.cluster = cluster;
   }
+  const tls = storeTlsFromEnv(env, url);
+  if (tls !== undefined) config.tls = tls;
   return config;
 }
 

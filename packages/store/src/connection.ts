@@ -49,7 +49,8 @@ function acquireEmbeddedDir(dataDir: string): string {
       `embedded chDB already has ${embeddedDir} open in this process and cannot open ${dir} too (one data directory per process): close the other store first or use the same CHARTWATCH_DATA_DIR`,
     );
   }
-  mkdirSync(dir, { recursive: true });
+  // 0700: the store's files are every access event; only chartwatch's user reads them.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   embeddedDir = dir;
   embeddedRefs += 1;
   return dir;
@@ -111,6 +112,10 @@ export async function createClickHouse(config: StoreConfig): Promise<ClickHouseC
       url: config.url,
       ...(config.username === undefined ? {} : { username: config.username }),
       ...(config.password === undefined ? {} : { password: config.password }),
+      // https with a private CA: the server's certificate is checked against it (and ours shown, with a client certificate).
+      ...(config.tls === undefined
+        ? {}
+        : { tls: config.tls.cert !== undefined && config.tls.key !== undefined ? { ca_cert: config.tls.caCert, cert: config.tls.cert, key: config.tls.key } : { ca_cert: config.tls.caCert } }),
       application: 'chartwatch',
     });
     connection = { mode: 'server', database: config.database, client, insertClient: client, close: () => client.close() };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
-import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -17,6 +17,7 @@ import type { ApiMetrics } from './metrics.ts';
 import { isAllowed, isPublicRoute } from './permissions.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { caseRoutes } from './routes/cases.ts';
 import type { RouteContext } from './routes/context.ts';
 import { healthRoutes } from './routes/health.ts';
 import { investigationRoutes } from './routes/investigations.ts';
@@ -24,11 +25,15 @@ import { keyRoutes } from './routes/keys.ts';
 import { uiPlugin } from './ui-plugin.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { overviewRoutes } from './routes/overview.ts';
+import { patientRoutes } from './routes/patients.ts';
 import { peerRoutes } from './routes/peers.ts';
+import { precisionRoutes } from './routes/precision.ts';
+import { principalRoutes } from './routes/principals.ts';
+import { suppressionReviewRoutes } from './routes/suppression-review.ts';
 import { suppressionRoutes } from './routes/suppressions.ts';
 import { vendorRoutes } from './routes/vendors.ts';
 import type { ApiDb } from '@chartwatch/store';
-import { migrateApiTables } from '@chartwatch/store';
+import { migrateApiTables, recordApiKeyUse } from '@chartwatch/store';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -87,6 +92,24 @@ function toApiError(err: FastifyError | Error): { status: number; body: ReturnTy
 }
 
 /**
+ * The rate limiter's key, computed before authentication: the caller's
+ * address and an FNV-1a fingerprint of the credential it presents (so two
+ * users behind one proxy have their own budgets), never the credential
+ * itself. Cheap by design: the limiter exists to spare the hash and the
+ * store look-up of refused requests.
+ */
+export function rateLimitKey(req: FastifyRequest): string {
+  const raw = req.headers['x-api-key'] ?? req.headers.authorization ?? '';
+  const credential = Array.isArray(raw) ? (raw[0] ?? '') : raw;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < credential.length; i++) {
+    h ^= credential.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${req.ip}|${(h >>> 0).toString(16)}`;
+}
+
+/**
  * Builds the API: a Fastify instance with every route registered, ready for
  * `listen()` (main.ts) or `inject()` (tests). Nothing here reads the
  * environment or listens.
@@ -98,7 +121,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const metrics = deps.metrics ?? createApiMetrics();
   if (deps.migrate !== false) await migrateApiTables(db, deps.retentionYears === undefined ? {} : { retentionYears: deps.retentionYears });
 
-  const app = Fastify({
+  const options = {
     loggerInstance: logger as FastifyBaseLogger,
     // Fastify's request lines carry the raw URL, which can hold a patient id: onResponse logs the route pattern instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -107,10 +130,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
-    frameworkErrors: (error, _req, reply) => {
+    frameworkErrors: (error: FastifyError, _req: unknown, reply: unknown) => {
       void (reply as FastifyReply).code(400).send({ error: 'CW_ERR_VALIDATION', field: 'url', message: `url: ${error.message}` });
     },
-  });
+  };
+  // With API_TLS_* the API serves https itself (fastify's typings give an https app its own type; the routes do not care).
+  const app = (config.tls === null ? Fastify(options) : Fastify({ ...options, https: { cert: config.tls.cert, key: config.tls.key } })) as unknown as FastifyInstance;
   // zod validates (route-kit.ts); the JSON Schemas on routes only describe them for OpenAPI.
   app.setValidatorCompiler(() => () => true);
 
@@ -119,8 +144,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     oidc: config.oidc ? createOidcVerifier(config.oidc, clock) : null,
     cacheMs: config.apiKeyCacheMs,
     now: () => clock().getTime(),
+    onKeyUsed: (keyId, atMs) => {
+      // Last use is bookkeeping: a failed write is logged, never fails the request.
+      recordApiKeyUse(db, keyId, new Date(atMs).toISOString()).catch((err: unknown) => logger.warn({ err, keyId }, 'API key last use not recorded'));
+    },
   });
-  const audit = new AuditTrail({ db, logger, metrics, batchSize: config.audit.batchSize, flushMs: config.audit.flushMs });
+  const audit = new AuditTrail({ db, logger, metrics, batchSize: config.audit.batchSize });
   const ctx: RouteContext = {
     db,
     clock,
@@ -131,6 +160,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     metrics,
     consumerLag: deps.consumerLag,
     timezone: config.timezone,
+    minimumNecessary: config.minimumNecessary,
     newId: () => randomUUID(),
     ready: async () => {
       try {
@@ -142,7 +172,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   };
 
   app.decorateRequest('principal', null);
-  app.decorateRequest('authError', null);
   app.decorateRequest('auditSubjects', null);
 
   // Routes added by plugins (the docs UI) get their route id here, before they are registered.
@@ -158,27 +187,19 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
-  // 1. Who is calling. Failures are remembered, not thrown, so the rate
-  //    limiter (a route-level onRequest hook, which runs after this one) counts
-  //    bad-credential attempts too, keyed by address.
-  app.addHook('onRequest', async (req) => {
+  // 1. The rate limiter (@fastify/rate-limit's route-level onRequest hook)
+  //    runs first, keyed by address and presented credential
+  //    (rateLimitKey), so a refused request costs no hash and no look-up.
+  // 2. Who is calling, and may they call this route: before the body is parsed.
+  app.addHook('preParsing', async (req, _reply, payload) => {
     const routeId = req.routeOptions.config.routeId;
-    if (req.is404 || (routeId !== undefined && isPublicRoute(routeId))) return;
+    if (req.is404 || (routeId !== undefined && isPublicRoute(routeId))) return payload;
     try {
       req.principal = await authenticator.authenticate(req.headers);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      req.authError = err;
-    }
-  });
-
-  // 2. May they call this route: before the body is even parsed.
-  app.addHook('preParsing', async (req, _reply, payload) => {
-    const routeId = req.routeOptions.config.routeId;
-    if (req.is404 || (routeId !== undefined && isPublicRoute(routeId))) return payload;
-    if (req.authError !== null) {
-      metrics.authFailures.inc({ reason: req.authError.code === 'CW_ERR_FORBIDDEN' ? 'no_role' : 'bad_credentials' });
-      throw req.authError;
+      metrics.authFailures.inc({ reason: err.code === 'CW_ERR_FORBIDDEN' ? 'no_role' : 'bad_credentials' });
+      throw err;
     }
     if (req.principal === null) {
       metrics.authFailures.inc({ reason: 'no_credentials' });
@@ -192,11 +213,26 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return payload;
   });
 
-  // 3. The API's audit trail: every response on a patient-data route, with the status it got.
+  // 3. Every answer: not cached by a browser or proxy (API answers hold PHI),
+  //    never sniffed into another type, and carrying its request id (the
+  //    audit row's key). The dashboard's own plugin sets its page headers.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (req.routeOptions.config.audit === true && req.principal !== null) {
-      const s = req.auditSubjects;
-      audit.record({
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    // HSTS where the browser reached us over https: served by the API itself, or by a trusted proxy (X-Forwarded-Proto).
+    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    reply.header('x-request-id', String(req.id));
+    return payload;
+  });
+
+  // 4. The API's audit trail: every response on a patient-data or admin
+  //    route, stored before the response leaves. If the row cannot be
+  //    stored, the caller gets 503 instead of the data.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.routeOptions.config.audit !== true || req.principal === null) return payload;
+    const s = req.auditSubjects;
+    try {
+      await audit.record({
         at: clock().toISOString(),
         requestId: String(req.id),
         principalId: req.principal.id,
@@ -205,14 +241,18 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
         routeId: req.routeOptions.config.routeId ?? '',
         method: req.method,
         urlPath: req.routeOptions.url ?? '',
-        patientIds: [...(s?.patientIds ?? [])],
-        alertIds: [...(s?.alertIds ?? [])],
-        actorIds: [...(s?.actorIds ?? [])],
+        patientIds: [...new Set(s?.patientIds ?? [])],
+        alertIds: [...new Set(s?.alertIds ?? [])],
+        actorIds: [...new Set(s?.actorIds ?? [])],
+        subjectIds: [...new Set(s?.subjectIds ?? [])],
         ip: req.ip,
         status: reply.statusCode,
       });
+      return payload;
+    } catch {
+      reply.code(503).type('application/json; charset=utf-8').removeHeader('content-disposition').removeHeader('x-next-cursor');
+      return JSON.stringify(errorBody(new ApiError('CW_ERR_AUDIT_UNAVAILABLE', 'the access could not be recorded in the audit trail, so nothing is served; retry later')));
     }
-    return payload;
   });
 
   app.addHook('onResponse', async (req, reply) => {
@@ -236,7 +276,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     global: true,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
-    keyGenerator: (req) => req.principal?.id ?? `ip:${req.ip}`,
+    keyGenerator: rateLimitKey,
     allowList: (req) => {
       const id = req.routeOptions.config.routeId;
       return id !== undefined && isPublicRoute(id);
@@ -265,12 +305,17 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   healthRoutes(app, ctx);
   metaRoutes(app, ctx);
   alertRoutes(app, ctx);
+  caseRoutes(app, ctx);
   suppressionRoutes(app, ctx);
+  suppressionReviewRoutes(app, ctx);
   investigationRoutes(app, ctx);
+  patientRoutes(app, ctx);
   peerRoutes(app, ctx);
   overviewRoutes(app, ctx);
+  precisionRoutes(app, ctx);
   vendorRoutes(app, ctx);
   auditRoutes(app, ctx);
+  principalRoutes(app, ctx);
   keyRoutes(app, ctx);
   await app.register(uiPlugin);
 

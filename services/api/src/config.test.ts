@@ -46,6 +46,7 @@ describe('apiConfigFromEnv', () => {
       OIDC_ROLE_CLAIM: 'realm_access.roles',
       WEBHOOK_URLS: ' https://a.example/hook , http://127.0.0.1:9000/x ',
       WEBHOOK_SECRET: 'x'.repeat(32),
+      WEBHOOK_ALLOW_HTTP: 'true',
       KAFKA_BROKERS: 'kafka-1:9092',
       API_PORT: '',
     });
@@ -55,8 +56,14 @@ describe('apiConfigFromEnv', () => {
     expect(c.bus.topics.alerts).toBe('ehr.alerts');
   });
 
+  it('refuses an http webhook receiver unless WEBHOOK_ALLOW_HTTP says so (alerts carry patient ids)', () => {
+    const env = { WEBHOOK_URLS: 'https://a.example/hook,http://b.example/hook', WEBHOOK_SECRET: 'x'.repeat(16), KAFKA_BROKERS: 'k:9092' };
+    expect(() => apiConfigFromEnv(env)).toThrow(/WEBHOOK_URLS.*https.*"http:\/\/b\.example\/hook"/s);
+    expect(apiConfigFromEnv({ ...env, WEBHOOK_ALLOW_HTTP: 'true' }).webhooks?.urls).toHaveLength(2);
+  });
+
   it('takes webhooks without brokers when embedded (chartwatch start feeds them from its own bus)', () => {
-    const c = apiConfigFromEnv({ WEBHOOK_URLS: 'http://127.0.0.1:9000/x', WEBHOOK_SECRET: 'x'.repeat(16) }, { embedded: true });
+    const c = apiConfigFromEnv({ WEBHOOK_URLS: 'http://127.0.0.1:9000/x', WEBHOOK_SECRET: 'x'.repeat(16), WEBHOOK_ALLOW_HTTP: '1' }, { embedded: true });
     expect(c.webhooks?.urls).toEqual(['http://127.0.0.1:9000/x']);
     expect(c.bus.brokers).toEqual([]);
   });

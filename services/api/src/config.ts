@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { BusConfig } from '@chartwatch/bus';
 import { busConfigFromEnv } from '@chartwatch/bus';
 import { ConfigError } from '@chartwatch/errors';
-import { isTimeZone } from '@chartwatch/errors/env';
+import { isTimeZone } from '@chartwatch/settings';
 
 /**
  * The API's settings, read from the environment once (main.ts) and passed
@@ -22,8 +23,12 @@ const envSchema = z.object({
   API_RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
   API_KEY_CACHE_MS: int(0, 3_600_000).default(30_000),
   API_TRUST_PROXY: bool.default(false),
+  // TLS served by the API itself (PEM files); or terminate TLS at a reverse proxy (services/api/README.md).
+  API_TLS_CERT_FILE: z.string().min(1).optional(),
+  API_TLS_KEY_FILE: z.string().min(1).optional(),
+  // Minimum necessary: analysts see patient data only for alerts assigned to them (minimum-necessary.ts).
+  API_MINIMUM_NECESSARY: bool.default(false),
   API_SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
-  API_AUDIT_FLUSH_MS: int(10, 60_000).default(1000),
   API_AUDIT_BATCH_SIZE: int(1, 100_000).default(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OIDC_ISSUER: z.string().min(1).optional(),
@@ -32,6 +37,8 @@ const envSchema = z.object({
   OIDC_ROLE_CLAIM: z.string().regex(/^[A-Za-z0-9_:/.-]+$/, 'a claim name, dotted for nested claims (e.g. realm_access.roles)').default('roles'),
   WEBHOOK_URLS: z.string().optional(),
   WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  // Alerts carry patient ids: receivers must be https unless this says plain http is acceptable (a receiver on the same host).
+  WEBHOOK_ALLOW_HTTP: bool.default(false),
   WEBHOOK_MAX_ATTEMPTS: int(1, 20).default(5),
   WEBHOOK_BACKOFF_MS: int(1, 600_000).default(500),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(5000),
@@ -67,8 +74,13 @@ export interface ApiConfig {
   rateLimit: { max: number; windowMs: number };
   apiKeyCacheMs: number;
   trustProxy: boolean;
+  /** PEM certificate (chain) and key the API serves https with; null: plain http (behind a TLS-terminating proxy, or loopback). */
+  tls: { cert: Buffer; key: Buffer } | null;
+  /** Analysts see patient data only for alerts assigned to them (API_MINIMUM_NECESSARY). */
+  minimumNecessary: boolean;
   shutdownTimeoutMs: number;
-  audit: { flushMs: number; batchSize: number };
+  /** Most audit rows in one insert (rows are stored before their response leaves). */
+  audit: { batchSize: number };
   logLevel: string;
   oidc: OidcConfig | null;
   webhooks: WebhookConfig | null;
@@ -86,6 +98,25 @@ export interface ApiConfigOptions {
    * webhooks need no brokers; the standalone API reads the topic from Kafka.
    */
   embedded?: boolean;
+}
+
+function readPem(setting: string, path: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(path);
+  } catch (err) {
+    throw new ConfigError(setting, `cannot read ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN ')) throw new ConfigError(setting, `expected a PEM file, ${JSON.stringify(path)} holds no "-----BEGIN" block`);
+  return pem;
+}
+
+function apiTls(certFile: string | undefined, keyFile: string | undefined): ApiConfig['tls'] {
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new ConfigError(certFile === undefined ? 'API_TLS_CERT_FILE' : 'API_TLS_KEY_FILE', 'https needs both API_TLS_CERT_FILE and API_TLS_KEY_FILE');
+  }
+  return { cert: readPem('API_TLS_CERT_FILE', certFile), key: readPem('API_TLS_KEY_FILE', keyFile) };
 }
 
 export function apiConfigFromEnv(env: Record<string, string | undefined>, options: ApiConfigOptions = {}): ApiConfig {
@@ -115,6 +146,9 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>, option
     const urls = e.WEBHOOK_URLS.split(',').map((u) => u.trim()).filter((u) => u !== '');
     for (const u of urls) {
       if (!httpUrl.safeParse(u).success) throw new ConfigError('WEBHOOK_URLS', `comma-separated http(s) URLs (bad entry ${JSON.stringify(u)})`);
+      if (!e.WEBHOOK_ALLOW_HTTP && !u.toLowerCase().startsWith('https:')) {
+        throw new ConfigError('WEBHOOK_URLS', `alerts carry patient ids: receivers must use https (got ${JSON.stringify(u)}); set WEBHOOK_ALLOW_HTTP=true to accept http`);
+      }
     }
     if (e.WEBHOOK_SECRET === undefined) throw new ConfigError('WEBHOOK_SECRET', 'required when WEBHOOK_URLS is set (at least 16 characters)');
     if (urls.length > 0) {
@@ -141,8 +175,10 @@ export function apiConfigFromEnv(env: Record<string, string | undefined>, option
     rateLimit: { max: e.API_RATE_LIMIT_MAX, windowMs: e.API_RATE_LIMIT_WINDOW_MS },
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
     trustProxy: e.API_TRUST_PROXY,
+    tls: apiTls(e.API_TLS_CERT_FILE, e.API_TLS_KEY_FILE),
+    minimumNecessary: e.API_MINIMUM_NECESSARY,
     shutdownTimeoutMs: e.API_SHUTDOWN_TIMEOUT_MS,
-    audit: { flushMs: e.API_AUDIT_FLUSH_MS, batchSize: e.API_AUDIT_BATCH_SIZE },
+    audit: { batchSize: e.API_AUDIT_BATCH_SIZE },
     logLevel: e.LOG_LEVEL,
     oidc,
     webhooks,

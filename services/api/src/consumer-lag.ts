@@ -1,5 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { Admin } from 'kafkajs';
+import { PLAINTEXT, kafkajsSecurity } from '@chartwatch/bus';
+import type { KafkaSecurity } from '@chartwatch/bus';
 
 /** One consumer group's lag on one partition (partition null: summed over the partitions, when only totals are known). */
 export interface PartitionLag {
@@ -28,8 +30,20 @@ const LAG_TIMEOUT_MS = 3_000;
  * group's committed offset (the whole end offset when the group has not
  * committed there yet). One admin connection, opened on first use.
  */
-export function kafkaConsumerLag(brokers: readonly string[], clientId: string, groups: readonly { group: string; topic: string }[]): ConsumerLagSource {
-  const kafka = new Kafka({ clientId: `${clientId}-api-lag`, brokers: [...brokers], logLevel: logLevel.NOTHING, connectionTimeout: LAG_TIMEOUT_MS, retry: { retries: 1 } });
+export function kafkaConsumerLag(
+  brokers: readonly string[],
+  clientId: string,
+  groups: readonly { group: string; topic: string }[],
+  security: KafkaSecurity = PLAINTEXT,
+): ConsumerLagSource {
+  const kafka = new Kafka({
+    clientId: `${clientId}-api-lag`,
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: LAG_TIMEOUT_MS,
+    retry: { retries: 1 },
+    ...kafkajsSecurity(security),
+  });
   let admin: Promise<Admin> | null = null;
   const connected = (): Promise<Admin> => {
     admin ??= (async () => {

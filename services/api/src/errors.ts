@@ -1,7 +1,9 @@
+import { ChartwatchError } from '@chartwatch/errors';
+
 /**
- * Errors the API answers with on purpose. Each has a stable code a client can
- * branch on and an HTTP status; the body is always
- * `{ error: code, message, field? }` (see app.ts's error handler).
+ * Errors the API answers with on purpose: the codes of @chartwatch/errors' catalogue that carry an HTTP
+ * status. The body is always `{ error: code, message, field? }` (see app.ts's error handler), the
+ * message without the code in front.
  */
 export type ApiErrorCode =
   | 'CW_ERR_VALIDATION'
@@ -13,31 +15,19 @@ export type ApiErrorCode =
   | 'CW_ERR_PAYLOAD_TOO_LARGE'
   | 'CW_ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'CW_ERR_NOT_READY'
+  | 'CW_ERR_AUDIT_UNAVAILABLE'
   | 'CW_ERR_INTERNAL';
 
-const STATUS: Record<ApiErrorCode, number> = {
-  CW_ERR_VALIDATION: 400,
-  CW_ERR_UNAUTHENTICATED: 401,
-  CW_ERR_FORBIDDEN: 403,
-  CW_ERR_NOT_FOUND: 404,
-  CW_ERR_CONFLICT: 409,
-  CW_ERR_PAYLOAD_TOO_LARGE: 413,
-  CW_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
-  CW_ERR_RATE_LIMITED: 429,
-  CW_ERR_NOT_READY: 503,
-  CW_ERR_INTERNAL: 500,
-};
-
-export class ApiError extends Error {
-  readonly code: ApiErrorCode;
-  readonly statusCode: number;
+export class ApiError extends ChartwatchError {
+  declare readonly code: ApiErrorCode;
+  declare readonly statusCode: number;
   /** For validation errors: where the bad value was, e.g. `query.limit` or `body.reason`. */
   readonly field: string | undefined;
   constructor(code: ApiErrorCode, message: string, field?: string) {
-    super(message);
+    super(code, message);
+    // The client reads the code in the body's `error`: the message is the words alone.
+    this.message = message;
     this.name = 'ApiError';
-    this.code = code;
-    this.statusCode = STATUS[code];
     this.field = field;
   }
 }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   await store.migrate();
   const metrics = createApiMetrics();
   const kafka = config.bus.brokers.length > 0;
-  const consumerLag: ConsumerLagSource | undefined = kafka ? kafkaConsumerLag(config.bus.brokers, config.bus.clientId, config.lagGroups) : undefined;
+  const consumerLag: ConsumerLagSource | undefined = kafka ? kafkaConsumerLag(config.bus.brokers, config.bus.clientId, config.lagGroups, config.bus.security) : undefined;
   const app = await buildApi({ config, store, logger, metrics, retentionYears: storeConfig.retentionYears, ...(consumerLag ? { consumerLag } : {}) });
 
   let bus: Bus | null = null;
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     // apiConfigFromEnv refused WEBHOOK_URLS without KAFKA_BROKERS.
     bus = createKafkaBus(config.bus, { logger: logger.child({ component: 'bus' }) });
     await bus.ensureTopics(chartwatchTopics(config.bus));
-    feed = createIncidentFeed({ webhooks: config.webhooks, bus, topic: config.bus.topics.alerts, metrics, logger, untilDelivered: true });
+    feed = createIncidentFeed({ webhooks: config.webhooks, bus, topic: config.bus.topics.alerts, metrics, logger, store, untilDelivered: true });
     await feed.start();
   }
 

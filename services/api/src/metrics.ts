@@ -25,7 +25,7 @@ export function createApiMetrics(registry?: Registry): ApiMetrics {
     rateLimited: new Counter({ name: 'chartwatch_api_rate_limited_total', help: 'Requests refused 429', registers: [reg] }),
     auditRows: new Counter({
       name: 'chartwatch_api_audit_rows_total',
-      help: 'API audit-trail rows by outcome (written, failed, dropped)',
+      help: 'API audit-trail rows by outcome (written; failed: the response was refused 503)',
       labelNames: ['outcome'],
       registers: [reg],
     }),

@@ -12,8 +12,8 @@ describe('permissions', () => {
     expect(publicIds.sort()).toEqual(['health.live', 'health.ready', 'ui.static']);
   });
 
-  it('gives the audit trail to auditors, keys to admins, names to privacy officers and admins', () => {
-    expect(allowedRoles('audit.list')).toEqual(['auditor', 'admin']);
+  it('gives the audit trail to auditors and privacy officers, keys to admins, names to privacy officers and admins', () => {
+    expect(allowedRoles('audit.list')).toEqual(['auditor', 'privacy_officer', 'admin']);
     expect(allowedRoles('keys.create')).toEqual(['admin']);
     expect(isAllowed('patients.accessReport', ['vendor_manager'])).toBe(false);
     expect(isAllowed('vendors.usage', ['vendor_manager'])).toBe(true);

@@ -35,23 +35,36 @@ export const ROUTE_PERMISSIONS = {
   'alerts.assign': TRIAGE,
   'alerts.comments.list': TRIAGE,
   'alerts.comments.create': TRIAGE,
+  'cases.list': TRIAGE,
 
   'suppressions.list': TRIAGE,
   'suppressions.create': ['privacy_officer', 'admin'],
   'suppressions.revoke': ['privacy_officer', 'admin'],
+  // Reads: what each suppression hid, and what a proposed one would hide.
+  'suppressions.review': TRIAGE,
+  'suppressions.hidden': TRIAGE,
+  'suppressions.backtest': TRIAGE,
 
   'actors.timeline': TRIAGE,
   // Counts about staff behaviour, no patient ids: not on the audit trail.
   'actors.peers': TRIAGE,
   'patients.accessReport': TRIAGE,
+  // Search answers names only to NAME_ROLES (the handler decides); the others find by id.
+  'patients.search': TRIAGE,
+  'patients.get': TRIAGE,
 
   'vendors.list': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
   'vendors.usage': ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
 
   // Alert counts, pipeline figures, the model version: what the dashboard's overview page shows (triage roles open it).
   'overview.get': TRIAGE,
+  // Counts of alerts and their resolutions per rule: no patient or staff ids.
+  'precision.get': TRIAGE,
 
-  'audit.list': ['auditor', 'admin'],
+  // Privacy officers answer "who looked at this patient's chart in chartwatch" too.
+  'audit.list': ['auditor', 'privacy_officer', 'admin'],
+  // Key names only (no roles, no secrets): for showing who did what.
+  'principals.names': ['analyst', 'privacy_officer', 'auditor', 'admin'],
 
   'keys.list': ['admin'],
   'keys.create': ['admin'],

@@ -11,12 +11,13 @@ export interface AuditSubjects {
   patientIds?: readonly string[];
   alertIds?: readonly string[];
   actorIds?: readonly string[];
+  /** Admin and security actions: the key, suppression or receiver acted on. */
+  subjectIds?: readonly string[];
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
-    authError: ApiError | null;
     auditSubjects: AuditSubjects | null;
   }
   interface FastifyContextConfig {

@@ -90,6 +90,10 @@ export function buildDashboard(uiDir: string = DEFAULT_UI_DIR, prefix = '/ui'): 
   return p;
 }
 
+/** The header's brand mark (◉) as an icon. */
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#14213d"/><circle cx="16" cy="16" r="10" fill="none" stroke="#7dd3fc" stroke-width="3"/><circle cx="16" cy="16" r="4.5" fill="#7dd3fc"/></svg>';
+
 const CSP = [
   "default-src 'none'",
   "script-src 'self'",
@@ -130,6 +134,12 @@ export async function uiPlugin(app: FastifyInstance, options: UiPluginOptions = 
   const schema = { hide: true };
 
   app.get(prefix, { config, schema }, async (_req, reply) => reply.redirect(`${prefix}/`, 302));
+  // The address `chartwatch start` prints is the API's root: a browser opening it wants the dashboard.
+  app.get('/', { config, schema }, async (_req, reply) => reply.redirect(`${prefix}/`, 302));
+  // Browsers ask for /favicon.ico on every page whatever the HTML says; an SVG answers it without a binary in the repo.
+  app.get('/favicon.ico', { config, schema }, async (_req, reply) =>
+    secure(reply).header('cache-control', 'public, max-age=86400').type('image/svg+xml').send(FAVICON_SVG),
+  );
 
   app.get(`${prefix}/`, { config, schema }, async (_req, reply) => {
     secure(reply).header('cache-control', 'no-cache');

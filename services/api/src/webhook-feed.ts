@@ -6,6 +6,8 @@ import { retryWithBackoff } from '@chartwatch/bus';
 import type { Alert } from '@chartwatch/detect';
 import { alertSchema } from '@chartwatch/detect';
 import type { Logger } from '@chartwatch/logger';
+import type { ApiDb } from '@chartwatch/store';
+import { AuditTrail } from './audit-trail.ts';
 import type { WebhookConfig } from './config.ts';
 import type { ApiMetrics } from './metrics.ts';
 import { createWebhookDispatcher } from './webhooks.ts';
@@ -177,6 +179,8 @@ export interface IncidentFeedOptions {
   /** The API's metrics: the dispatcher's and the feed's counters join its registry, so GET /metrics shows webhook failures. */
   metrics: ApiMetrics;
   logger: Logger;
+  /** Where each delivery attempt is recorded on the API audit trail before the alert leaves. */
+  store: ApiDb;
   untilDelivered: boolean;
   groupPrefix?: string;
   /** Pause before a held chunk is offered again, doubling up to retryMaxMs (default 1 s … 60 s). */
@@ -186,7 +190,29 @@ export interface IncidentFeedOptions {
 
 /** The dispatcher and its feed from the alerts topic, as the API process and `chartwatch start` run them. */
 export function createIncidentFeed(o: IncidentFeedOptions): WebhookFeed {
-  const dispatcher = createWebhookDispatcher({ ...o.webhooks, logger: o.logger, registry: o.metrics.registry });
+  const trail = new AuditTrail({ db: o.store, logger: o.logger, metrics: o.metrics, batchSize: 500 });
+  const dispatcher = createWebhookDispatcher({
+    ...o.webhooks,
+    logger: o.logger,
+    registry: o.metrics.registry,
+    recordDelivery: (d) =>
+      trail.record({
+        at: new Date(d.at).toISOString(),
+        requestId: `${d.deliveryId}#${d.attempt}`,
+        principalId: 'system:webhooks',
+        principalKind: 'system',
+        role: '',
+        routeId: 'webhook.delivery',
+        method: 'POST',
+        urlPath: d.receiver,
+        patientIds: [...d.alert.patientIds],
+        alertIds: [d.alert.alertId],
+        actorIds: [d.alert.actorId],
+        subjectIds: [d.receiver],
+        ip: '',
+        status: 0,
+      }),
+  });
   return createWebhookFeed({
     bus: o.bus,
     topic: o.topic,

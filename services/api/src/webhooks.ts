@@ -47,6 +47,7 @@ export type DeliveryOutcome = 'delivered' | 'retry' | 'failed' | 'dropped';
 interface Delivery {
   id: string;
   url: string;
+  alert: Alert;
   body: string;
   attempt: number;
   /** Told the final outcome (deliver()); enqueue()'s deliveries have none. */
@@ -61,6 +62,21 @@ export interface WebhookDispatcherOptions extends WebhookConfig {
   concurrency?: number;
   /** Wall clock in epoch ms, for the signed timestamp. */
   now?: () => number;
+  /**
+   * Records a delivery attempt on the API audit trail before the alert (with
+   * its patient ids) leaves; a rejection means nothing is sent and the
+   * attempt is retried like a failed one.
+   */
+  recordDelivery?: (delivery: WebhookDeliveryRecord) => Promise<void>;
+}
+
+/** One delivery attempt as the audit trail records it: the receiver by origin (its path may hold a token). */
+export interface WebhookDeliveryRecord {
+  deliveryId: string;
+  attempt: number;
+  receiver: string;
+  alert: Alert;
+  at: number;
 }
 
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -114,7 +130,7 @@ export class WebhookDispatcher {
         this.queue.shift()?.settle?.('dropped');
         this.deliveries.inc({ outcome: 'dropped' });
       }
-      this.queue.push({ id: randomUUID(), url, body, attempt: 1 });
+      this.queue.push({ id: randomUUID(), url, alert, body, attempt: 1 });
     }
     this.pump();
   }
@@ -132,7 +148,7 @@ export class WebhookDispatcher {
       return Promise.resolve('dropped');
     }
     return new Promise((settle) => {
-      this.queue.push({ id: randomUUID(), url, body: JSON.stringify({ type: 'alert', alert }), attempt: 1, settle });
+      this.queue.push({ id: randomUUID(), url, alert, body: JSON.stringify({ type: 'alert', alert }), attempt: 1, settle });
       this.pump();
     });
   }
@@ -195,6 +211,12 @@ export class WebhookDispatcher {
     let retryable: boolean;
     let problem: string;
     try {
+      await this.o.recordDelivery?.({ deliveryId: d.id, attempt: d.attempt, receiver: new URL(d.url).origin, alert: d.alert, at: this.now() });
+    } catch (err) {
+      this.log.error({ err, delivery: d.id }, 'webhook delivery not recorded on the audit trail: not sent');
+      return this.retryOrGiveUp(d, true, 'the audit trail is not accepting rows');
+    }
+    try {
       const res = await fetch(d.url, {
         method: 'POST',
         headers: {
@@ -221,6 +243,10 @@ export class WebhookDispatcher {
       retryable = true;
       problem = (err as Error).name === 'TimeoutError' ? `no answer within ${this.o.timeoutMs} ms` : (err as Error).message;
     }
+    this.retryOrGiveUp(d, retryable, problem);
+  }
+
+  private retryOrGiveUp(d: Delivery, retryable: boolean, problem: string): void {
     const target = new URL(d.url).origin;
     if (!retryable || d.attempt >= this.o.maxAttempts || this.stopped) {
       this.deliveries.inc({ outcome: 'failed' });

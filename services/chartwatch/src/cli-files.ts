@@ -10,7 +10,12 @@ import { ConfigError } from '@chartwatch/errors';
 export function refuseIfNothingValid(valid: number, invalid: number, first: { line?: number | null; field: string; reason: string } | undefined, input: string, format: string): void {
   if (valid > 0 || invalid === 0) return;
   const why = first === undefined ? '' : ` (line ${first.line ?? '?'}: ${first.field}: ${first.reason})`;
-  throw new ConfigError('--format', `none of the ${invalid} record(s) of ${input} is a valid ${format} event${why}; is the format right?`);
+  // A structural failure (NDJSON read as CSV: an opening quote on line 1) is one failure for the whole file, which
+  // read "none of the 1 record(s)" of a 3,000-line file.
+  if (invalid === 1 && first?.field === 'message') {
+    throw new ConfigError('--format', `${input} could not be read as ${format} at all${why}; is the format right?`);
+  }
+  throw new ConfigError('--format', `none of the ${invalid} ${invalid === 1 ? 'record' : 'records'} of ${input} is a valid ${format} event${why}; is the format right?`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CommandModule } from './command.ts';
 
 /**
@@ -24,6 +24,12 @@ async function help(name: string, flag: string): Promise<{ code: number; out: st
 }
 
 describe('chartwatch <command> --help', () => {
+  // Loading a command loads its whole service (the API, chDB's bindings): seconds on a loaded machine, and not
+  // what these tests are about, so it happens once here, with time to spare.
+  beforeAll(async () => {
+    for (const name of names) await import(new URL(`${name}.ts`, dir).href);
+  }, 120_000);
+
   it('finds the commands', () => {
     expect(names).toEqual(expect.arrayContaining(['replay', 'score', 'simulate', 'start', 'train', 'api-key']));
   });

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseInput } from '@chartwatch/detect';
 import { ConfigError } from '@chartwatch/errors';
-import { readFlagFile } from '@chartwatch/errors/flag-file';
+import { readFlagFile } from '@chartwatch/settings';
 import type { InputFormat, ParseResult } from '@chartwatch/event';
 import { parseCanonicalLine, parseFhirLine } from '@chartwatch/event';
 

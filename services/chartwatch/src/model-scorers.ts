@@ -1,6 +1,6 @@
 import type { ReferenceLookup, ReplayScorer } from '@chartwatch/detect';
 import { BehaviourModel, createModelScorer } from '@chartwatch/model';
-import { readFlagFile } from '@chartwatch/errors/flag-file';
+import { readFlagFile } from '@chartwatch/settings';
 
 /** Reads a model file; a missing file is a ConfigError on --model, a bad one CW_ERR_MODEL naming the field. */
 export async function loadModelFile(path: string): Promise<BehaviourModel> {

@@ -3,7 +3,7 @@ import { busConfigFromEnv } from '@chartwatch/bus';
 import type { BusConfig } from '@chartwatch/bus';
 import { parseDuration } from '@chartwatch/detect';
 import { ConfigError } from '@chartwatch/errors';
-import { blankAsUnset, envInt, envReader, logLevelSetting, timeZoneSetting, type Env, type LogLevel } from '@chartwatch/errors/env';
+import { blankAsUnset, envInt, envReader, logLevelSetting, timeZoneSetting, type Env, type LogLevel } from '@chartwatch/settings';
 import { storeConfigFromEnv } from '@chartwatch/store';
 import type { ResolvedStoreConfig } from '@chartwatch/store';
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { partitionForKey } from '@chartwatch/bus';
 import { parseRule } from '@chartwatch/detect';
+import { sampleEvent } from '@chartwatch/event';
 import type { AccessEvent } from '@chartwatch/event';
 import { ReferenceIndex } from '@chartwatch/reference';
 import type { HistorySource } from './history-source.ts';
@@ -20,22 +21,7 @@ const reference = new ReferenceIndex({
 const settings: CoreSettings = { timezone: 'UTC', allowedLatenessMs: 300_000, warmupHorizonMs: null, recentAlertIds: 100, seenEventIds: 1_000 };
 
 function read(id: string, time: string, actor: string, patient: string): AccessEvent {
-  return {
-    eventId: id,
-    time,
-    actor: { id: actor, kind: 'user', role: 'physician', department: 'cardiology' },
-    patientIds: [patient],
-    action: 'read',
-    resourceTypes: ['Patient'],
-    sensitivity: [],
-    purposeOfUse: ['TREAT'],
-    breakTheGlass: false,
-    outcome: 'success',
-    records: 1,
-    sourceSystem: null,
-    networkAddress: null,
-    format: 'json',
-  };
+  return sampleEvent({ eventId: id, time, actor: { id: actor, role: 'physician' }, patientIds: [patient] });
 }
 
 /** Reads of distinct patients every 2 minutes from Wednesday 01:00 UTC (after hours): the 31st in 4 h alerts. */

@@ -1,10 +1,7 @@
-import type { ConditionSpec, LoadedRule } from '@chartwatch/detect';
+import type { LoadedRule } from '@chartwatch/detect';
+import { ruleNeeds } from '@chartwatch/detect';
 
 const DAY_MS = 86_400_000;
-
-function usesCare(conditions: readonly ConditionSpec[]): boolean {
-  return conditions.some((c) => (c.kind === 'not' ? usesCare([c.inner]) : c.kind === 'flag' && (c.name === 'care-relationship' || c.name === 'no-care-relationship')));
-}
 
 export interface HorizonOptions {
   /** How long the core remembers that an actor treated a patient (DetectorOptions.care.memoryMs). */
@@ -13,22 +10,18 @@ export interface HorizonOptions {
 }
 
 /**
- * How much event history rebuilds a detector's state exactly: the longest of
- * each rule's open window, its baseline history (historyDays of past window
- * peaks, plus the window being measured), its suppression span, and, when a
- * rule asks about care relationships, the care memory. A day is added
+ * How much event history rebuilds a detector's state exactly: the longest
+ * history any rule needs, as its window, baseline sources, suppression and
+ * conditions declare it (ruleNeeds in @chartwatch/detect), and, when a
+ * condition reads the care relationship, the care memory. A day is added
  * because windows of a day or more start at local midnight, and the allowed
  * lateness because the watermark trails the newest event by that much.
  */
 export function warmupHorizonMs(rules: readonly LoadedRule[], options: HorizonOptions): number {
   let longest = 0;
   for (const rule of rules) {
-    const size = rule.window.size;
-    let need = size;
-    for (const baseline of rule.threshold?.baselines ?? []) need = Math.max(need, baseline.historyDays * DAY_MS + size);
-    if (typeof rule.suppress === 'number') need = Math.max(need, rule.suppress);
-    if (usesCare(rule.conditions)) need = Math.max(need, options.careMemoryMs);
-    longest = Math.max(longest, need);
+    const needs = ruleNeeds(rule);
+    longest = Math.max(longest, needs.historyMs, needs.care ? options.careMemoryMs : 0);
   }
   return longest + DAY_MS + options.allowedLatenessMs;
 }

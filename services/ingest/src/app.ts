@@ -32,6 +32,8 @@ export interface IngestMetrics {
   invalidEvents: number;
   /** Sub-batches stored, produced and committed. */
   batches: number;
+  /** Raw messages done with: their events stored and produced, their dead letters produced, their offsets committed. */
+  settled: number;
   /** Failed store or produce attempts that were retried. */
   retries: number;
   /** Wall time spent in each step, milliseconds (where a slow pipeline loses its time). */
@@ -71,7 +73,7 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
   const log = logger.child({ component: 'ingest' });
   const store = coalesceWrites(sink, config.maxInsertEvents);
   const { topics } = config.bus;
-  const metrics: IngestMetrics = { consumed: 0, stored: 0, dlq: 0, dlqReduced: 0, dlqKept: 0, invalidEvents: 0, batches: 0, retries: 0, decodeMs: 0, storeMs: 0, produceMs: 0, commitMs: 0 };
+  const metrics: IngestMetrics = { consumed: 0, stored: 0, dlq: 0, dlqReduced: 0, dlqKept: 0, invalidEvents: 0, batches: 0, settled: 0, retries: 0, decodeMs: 0, storeMs: 0, produceMs: 0, commitMs: 0 };
   const stopping = new AbortController();
   let consumer: BusConsumer | undefined;
   let producer: BusProducer | undefined;
@@ -146,6 +148,7 @@ export function createIngest({ config, store: sink, bus, logger }: IngestDeps): 
       metrics.dlqKept += dead.kept;
       metrics.invalidEvents += routed.invalidEvents;
       metrics.batches += 1;
+      metrics.settled += slice.length;
     }
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { busConfigFromEnv, type BusConfig } from '@chartwatch/bus';
 import { ConfigError } from '@chartwatch/errors';
-import { blankAsUnset, envInt, envReader, logLevelSetting, type LogLevel } from '@chartwatch/errors/env';
+import { blankAsUnset, envInt, envReader, logLevelSetting, type LogLevel } from '@chartwatch/settings';
 import { storeConfigFromEnv, type ResolvedStoreConfig } from '@chartwatch/store';
 
 export interface IngestConfig {

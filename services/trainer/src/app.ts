@@ -1,4 +1,4 @@
-import { LocalClock } from '@chartwatch/detect';
+import { LocalClock } from '@chartwatch/facts';
 import type { AccessEvent } from '@chartwatch/event';
 import type { Logger } from '@chartwatch/logger';
 import { overlapsAlerts, registryModelVersion, trainFromEvents } from '@chartwatch/model';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '@chartwatch/detect';
 import { ConfigError } from '@chartwatch/errors';
-import { blankAsUnset, envInt, envReader, logLevelSetting, timeZoneSetting, type Env, type LogLevel } from '@chartwatch/errors/env';
+import { blankAsUnset, envInt, envReader, logLevelSetting, timeZoneSetting, type Env, type LogLevel } from '@chartwatch/settings';
 import type { PeerGrouping, WindowKind } from '@chartwatch/model';
 import { DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_PEER_GROUPING, PEER_GROUPINGS, WINDOWS } from '@chartwatch/model';
 import { storeConfigFromEnv } from '@chartwatch/store';

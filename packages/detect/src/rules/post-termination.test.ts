@@ -13,6 +13,9 @@ describe('rule post-termination', () => {
     const { alerts } = run(rule, ref, [access({ time: plus(TERMINATED, 24 * 60), actor: 'gone', patients: ['p1'], outcome: 'serious-failure' })]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ ruleId: 'post-termination', severity: 'critical', key: 'actor=gone' });
+    // The analyst reads when the account ended, and counts in words ("1 access", not "1 access(es)").
+    expect(alerts[0]?.explanation).toMatch(/terminated 2026-03-05 \d{2}:\d{2} \w+, was used/);
+    expect(alerts[0]?.explanation).toContain('1 access to 1 patient so far');
   });
 
   it('does not fire before termination, nor for current staff', () => {

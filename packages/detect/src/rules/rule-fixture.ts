@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sampleEvent } from '@chartwatch/event';
 import type { AccessEvent } from '@chartwatch/event';
 import { ReferenceIndex } from '@chartwatch/reference';
 import type { Encounter, Patient, ReferenceSet, Staff, Vendor } from '@chartwatch/reference';
@@ -82,22 +83,19 @@ export interface AccessFields {
 
 export function access(f: AccessFields): AccessEvent {
   seq++;
-  return {
+  return sampleEvent({
     eventId: f.id ?? `ev-${seq}`,
     time: f.time,
     actor: { id: f.actor, kind: f.kind ?? 'user', role: f.role === undefined ? 'nurse' : f.role, department: f.department === undefined ? 'medicine' : f.department },
     patientIds: f.patients ?? ['p1'],
     action: f.action ?? 'read',
-    resourceTypes: ['Patient'],
     sensitivity: f.sensitivity ?? [],
     purposeOfUse: f.purposeOfUse ?? (f.breakTheGlass === true ? ['BTG'] : ['TREAT']),
     breakTheGlass: f.breakTheGlass ?? false,
     outcome: f.outcome ?? 'success',
     records: f.records ?? 1,
     sourceSystem: 'ehr',
-    networkAddress: null,
-    format: 'json',
-  };
+  });
 }
 
 /** Minutes after an ISO time, as ISO. */

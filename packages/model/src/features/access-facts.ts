@@ -1,7 +1,8 @@
 import type { AccessEvent } from '@chartwatch/event';
-import type { BusinessHours, CareOptions, ReferenceLookup } from '@chartwatch/detect';
+import type { BusinessHours } from '@chartwatch/detect';
+import type { CareOptions, ReferenceLookup } from '@chartwatch/facts';
 // The detector's own care relationship, clock and directories: the features must not have a second definition.
-import { ActorDirectory, CareRelationships, DEFAULT_CARE_OPTIONS, LabelCache, LocalClock, PatientDirectory } from '@chartwatch/detect';
+import { ActorDirectory, CareRelationships, DEFAULT_CARE_OPTIONS, LabelCache, LocalClock, PatientDirectory } from '@chartwatch/facts';
 
 /**
  * What the feature accumulator asks about an access beyond the event itself:
@@ -43,8 +44,6 @@ export const DEFAULT_BUSINESS_HOURS: BusinessHours = { start: 7 * 60, end: 19 * 
 
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 const WRITE_ACTIONS: ReadonlySet<string> = new Set(['create', 'update']);
-/** Encounters looked back through for one still open: a patient's history is long, their open encounters few and recent. */
-const MAX_OPEN_SCAN = 32;
 export const APPLICATION_GROUP_PREFIX = 'application:';
 const UNKNOWN_GROUP = 'unknown';
 
@@ -56,7 +55,7 @@ export interface AccessFactsOptions {
   care?: Partial<CareOptions>;
 }
 
-/** AccessFacts answered by @chartwatch/detect's care relationship and local clock over reference data. */
+/** AccessFacts answered by @chartwatch/facts' care relationship, directories and local clock over reference data: the detector's own. */
 export function createAccessFacts(options: AccessFactsOptions): AccessFacts {
   return new DetectAccessFacts(options);
 }
@@ -118,25 +117,7 @@ class DetectAccessFacts implements AccessFacts {
   }
 
   patientDepartment(patientId: string, t: number, preferred: string | null): string | null {
-    const list = this.patients.encounters(this.patients.get(patientId));
-    // Sorted by start: binary search for the last encounter started at or before t.
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((list[mid] as (typeof list)[number]).startMs <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return null;
-    // Open at t: an admission and the laboratory, pharmacy or imaging encounters that run beside it.
-    let earliestOpen: string | null = null;
-    for (let i = lo - 1; i >= 0 && i >= lo - MAX_OPEN_SCAN; i--) {
-      const e = list[i] as (typeof list)[number];
-      if (e.endMs < t) continue;
-      if (e.department === preferred) return preferred;
-      earliestOpen = e.department;
-    }
-    return earliestOpen ?? (list[lo - 1] as (typeof list)[number]).department;
+    return this.patients.departmentAt(this.patients.get(patientId), t, preferred);
   }
 
   setReference(reference: ReferenceLookup): void {

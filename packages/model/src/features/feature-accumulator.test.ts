@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sampleEvent } from '@chartwatch/event';
 import type { AccessEvent } from '@chartwatch/event';
 import { ReferenceIndex } from '@chartwatch/reference';
 import type { ReferenceSet } from '@chartwatch/reference';
@@ -33,22 +34,8 @@ function reference(): ReferenceSet {
 let seq = 0;
 function event(over: Partial<AccessEvent> & { time: string }): AccessEvent {
   seq++;
-  return {
-    eventId: `e${String(seq).padStart(5, '0')}`,
-    actor: { id: 'n1', kind: 'user', role: 'nurse', department: 'cardiology' },
-    patientIds: ['p1'],
-    action: 'read',
-    resourceTypes: ['Observation'],
-    sensitivity: [],
-    purposeOfUse: ['TREAT'],
-    breakTheGlass: false,
-    outcome: 'success',
-    records: 1,
-    sourceSystem: null,
-    networkAddress: null,
-    format: 'json',
-    ...over,
-  };
+  const { actor, ...rest } = over;
+  return sampleEvent({ eventId: `e${String(seq).padStart(5, '0')}`, patientIds: ['p1'], resourceTypes: ['Observation'], ...rest, actor: { id: 'n1', ...actor } });
 }
 
 const value = (row: FeatureRow, name: (typeof FEATURE_NAMES)[number]): number => row.values[FEATURE_INDEX[name]] as number;

@@ -1,6 +1,6 @@
 import type { AccessEvent } from '@chartwatch/event';
 import type { ReferenceSet } from '@chartwatch/reference';
-import { createRandom } from '../random.ts';
+import { createRandom } from '@chartwatch/random';
 
 /**
  * A small seeded hospital for the model's tests: nurses reading the charts

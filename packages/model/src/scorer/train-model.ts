@@ -6,7 +6,7 @@ import type { FeatureName } from '../features/feature-names.ts';
 import { FEATURE_NAMES, FEATURE_SET_VERSION } from '../features/feature-names.ts';
 import type { FeatureRow } from '../features/feature-row.ts';
 import { IsolationForest } from '../isolation-forest.ts';
-import { createRandom } from '../random.ts';
+import { createRandom } from '@chartwatch/random';
 import { chooseThreshold } from '../threshold.ts';
 import type { BehaviourModelJSON, PeerGroupJSON, PeerGrouping } from './behaviour-model.ts';
 import { BEHAVIOUR_MODEL_FORMAT, BEHAVIOUR_MODEL_FORMAT_VERSION, BehaviourModel, PEER_GROUPINGS, ROLE_COLUMN } from './behaviour-model.ts';

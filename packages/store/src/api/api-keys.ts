@@ -1,7 +1,8 @@
 import type { ApiDb } from './db.ts';
 import { clickHouseFromIso, isoFromMillis, ms, nullableIsoFromMillis, queryRows, table } from './db.ts';
 
-const COLUMNS = `key_id, key_hash, name, role, ${ms('created_at')}, created_by, ${ms('revoked_at')}, revoked_by, version`;
+const COLUMNS = `key_id, key_hash, name, role, ${ms('created_at')}, created_by, ${ms('revoked_at')}, revoked_by, ${ms('expires_at')}, version`;
+
 
 /** An API key as stored: its SHA-256 hash, never the key. */
 export interface StoredApiKey {
@@ -13,6 +14,10 @@ export interface StoredApiKey {
   createdBy: string;
   revokedAt: string | null;
   revokedBy: string;
+  /** After this instant the key is refused; null: it does not expire. */
+  expiresAt: string | null;
+  /** When the key last authenticated a request (recorded at most once a minute a key); null: never. Filled by listApiKeys only. */
+  lastUsedAt?: string | null;
 }
 
 interface KeyRow {
@@ -24,10 +29,16 @@ interface KeyRow {
   created_by: string;
   revoked_at: string | null;
   revoked_by: string;
+  expires_at: string | null;
   version: string | number;
 }
 
-type StoredKeyRow = Omit<KeyRow, 'created_at' | 'revoked_at'> & { created_at_ms: string | number; revoked_at_ms: string | number | null };
+type StoredKeyRow = Omit<KeyRow, 'created_at' | 'revoked_at' | 'expires_at'> & {
+  created_at_ms: string | number;
+  revoked_at_ms: string | number | null;
+  expires_at_ms: string | number | null;
+  last_used_ms?: string | number | null;
+};
 
 function fromRow(r: StoredKeyRow): StoredApiKey {
   return {
@@ -39,6 +50,8 @@ function fromRow(r: StoredKeyRow): StoredApiKey {
     createdBy: r.created_by,
     revokedAt: nullableIsoFromMillis(r.revoked_at_ms),
     revokedBy: r.revoked_by,
+    expiresAt: nullableIsoFromMillis(r.expires_at_ms),
+    ...(r.last_used_ms === undefined ? {} : { lastUsedAt: r.last_used_ms === null || Number(r.last_used_ms) === 0 ? null : nullableIsoFromMillis(r.last_used_ms) }),
   };
 }
 
@@ -52,6 +65,7 @@ function toRow(k: StoredApiKey, version: number): KeyRow {
     created_by: k.createdBy,
     revoked_at: k.revokedAt === null ? null : clickHouseFromIso(k.revokedAt),
     revoked_by: k.revokedBy,
+    expires_at: k.expiresAt === null ? null : clickHouseFromIso(k.expiresAt),
     version,
   };
 }
@@ -71,8 +85,19 @@ export async function findApiKeyByHash(db: ApiDb, keyHash: string): Promise<Stor
 }
 
 export async function listApiKeys(db: ApiDb): Promise<StoredApiKey[]> {
-  const rows = await queryRows<StoredKeyRow>(db, `SELECT ${COLUMNS} FROM ${table(db, 'api_keys')} FINAL ORDER BY created_at, key_id`);
+  const rows = await queryRows<StoredKeyRow>(
+    db,
+    // Last use comes from api_key_usage (the newest use kept); a key never used joins as 0.
+    `SELECT ${COLUMNS}, toUnixTimestamp64Milli(u.last_used) AS last_used_ms FROM ${table(db, 'api_keys')} AS k FINAL
+     LEFT JOIN (SELECT key_id, max(last_used_at) AS last_used FROM ${table(db, 'api_key_usage')} GROUP BY key_id) AS u USING key_id
+     ORDER BY created_at, key_id`,
+  );
   return rows.map(fromRow);
+}
+
+/** Records that a key authenticated a request at `at` (the newest use is kept). */
+export async function recordApiKeyUse(db: ApiDb, keyId: string, at: string): Promise<void> {
+  await db.client.insert({ table: table(db, 'api_key_usage'), values: [{ key_id: keyId, last_used_at: clickHouseFromIso(at) }], format: 'JSONEachRow' });
 }
 
 /** Revokes a key; returns it (already revoked keys unchanged) or null when unknown. */

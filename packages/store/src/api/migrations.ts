@@ -328,6 +328,51 @@ export const apiMigrations: readonly ApiMigration[] = [
       `DROP TABLE IF EXISTS ${db}.patient_access_report`,
     ],
   },
+  {
+    // 1014, not the next free number: other branches add API migrations at the same time, and versions only need
+    // to be unique and rising.
+    version: 1014,
+    name: 'api: alerts a suppression hid',
+    // A suppressed alert is neither published nor stored: the detector records here which suppression hid which
+    // alert, so the suppressions page can show what each one hid. One row per (suppression, alert); a redelivered
+    // batch's repeat is merged away.
+    statements: ({ db }) => [
+      `CREATE TABLE IF NOT EXISTS ${db}.suppression_hits (
+        suppression_id String,
+        alert_id String,
+        rule_id LowCardinality(String),
+        actor_id String,
+        patient_ids Array(String),
+        severity LowCardinality(String),
+        title String,
+        fired_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree ORDER BY (suppression_id, alert_id)`,
+    ],
+  },
+  {
+    version: 1018,
+    name: 'api: audit hash chain, admin subjects, key expiry and last use',
+    // The audit trail becomes tamper-evident: each row carries the SHA-256
+    // of its content and of the row before it in its chain (one chain per
+    // writer; auditRowHash in api-audit.ts), so `chartwatch audit verify`
+    // names the first row altered or missing. subject_ids holds what an
+    // admin or security action touched that is not a patient, an alert or
+    // an actor (a key id, a suppression id, a webhook receiver). Key use is
+    // its own small table so a request never rewrites the key's row.
+    statements: ({ db }) => [
+      `ALTER TABLE ${db}.api_audit
+        ADD COLUMN IF NOT EXISTS subject_ids Array(String),
+        ADD COLUMN IF NOT EXISTS chain_id String,
+        ADD COLUMN IF NOT EXISTS seq UInt64,
+        ADD COLUMN IF NOT EXISTS prev_hash String,
+        ADD COLUMN IF NOT EXISTS hash String`,
+      `ALTER TABLE ${db}.api_keys ADD COLUMN IF NOT EXISTS expires_at Nullable(DateTime64(3, 'UTC'))`,
+      `CREATE TABLE IF NOT EXISTS ${db}.api_key_usage (
+        key_id String,
+        last_used_at DateTime64(3, 'UTC')
+      ) ENGINE = ReplacingMergeTree(last_used_at) ORDER BY key_id`,
+    ],
+  },
 ];
 
 /**

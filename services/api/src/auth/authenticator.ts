@@ -13,6 +13,10 @@ export interface AuthenticatorOptions {
   /** How long a key look-up is remembered; a key revoked by another process stops working within this time. */
   cacheMs: number;
   now: () => number;
+  /** Most keys remembered (default 10,000); the least recently looked up goes first. */
+  maxCached?: number;
+  /** Called when a key authenticates a request, at most once a minute per key (records its last use). */
+  onKeyUsed?: (keyId: string, atMs: number) => void;
 }
 
 export interface Authenticator {
@@ -24,22 +28,48 @@ export interface Authenticator {
 
 // Bounded so a flood of random keys cannot grow it without limit.
 const MAX_CACHED = 10_000;
+// A key's last use is recorded to the minute: one write a minute per key, not one per request.
+const USE_RESOLUTION_MS = 60_000;
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
 export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
+  // A Map iterates in insertion order, and a hit is re-inserted: the first entry is the least recently used.
   const cache = new Map<string, { key: StoredApiKey | null; until: number }>();
+  const maxCached = o.maxCached ?? MAX_CACHED;
+  const lastUseRecorded = new Map<string, number>();
 
   async function lookUp(hash: string): Promise<StoredApiKey | null> {
     const now = o.now();
     const hit = cache.get(hash);
-    if (hit !== undefined && hit.until > now) return hit.key;
+    if (hit !== undefined && hit.until > now) {
+      cache.delete(hash);
+      cache.set(hash, hit);
+      return hit.key;
+    }
     const key = await findApiKeyByHash(o.db, hash);
-    if (cache.size >= MAX_CACHED) cache.clear();
-    if (o.cacheMs > 0) cache.set(hash, { key, until: now + o.cacheMs });
+    if (o.cacheMs > 0) {
+      cache.delete(hash);
+      while (cache.size >= maxCached) {
+        const oldest = cache.keys().next();
+        if (oldest.done === true) break;
+        cache.delete(oldest.value);
+      }
+      cache.set(hash, { key, until: now + o.cacheMs });
+    }
     return key;
+  }
+
+  function noteUse(keyId: string): void {
+    if (o.onKeyUsed === undefined) return;
+    const now = o.now();
+    const last = lastUseRecorded.get(keyId);
+    if (last !== undefined && now - last < USE_RESOLUTION_MS) return;
+    if (lastUseRecorded.size >= maxCached) lastUseRecorded.clear();
+    lastUseRecorded.set(keyId, now);
+    o.onKeyUsed(keyId, now);
   }
 
   async function fromApiKey(raw: string): Promise<Principal> {
@@ -48,6 +78,8 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
     const hash = hashApiKey(raw);
     const key = await lookUp(hash);
     if (key === null || key.revokedAt !== null || !isRole(key.role)) throw new ApiError('CW_ERR_UNAUTHENTICATED', 'unknown or revoked API key');
+    if (key.expiresAt !== null && Date.parse(key.expiresAt) <= o.now()) throw new ApiError('CW_ERR_UNAUTHENTICATED', `API key ${key.keyId} expired at ${key.expiresAt}`);
+    noteUse(key.keyId);
     return { id: `key:${key.keyId}`, kind: 'api_key', name: key.name, roles: [key.role] };
   }
 

@@ -12,16 +12,30 @@ export interface ApiKeyView {
   createdBy: string;
   revokedAt: string | null;
   revokedBy: string;
+  /** Refused after this instant; null: no expiry. */
+  expiresAt: string | null;
+  /** Last request it authenticated (to the minute); null: never, or not known here. */
+  lastUsedAt: string | null;
 }
 
 export function keyView(k: StoredApiKey): ApiKeyView {
-  return { keyId: k.keyId, name: k.name, role: k.role, createdAt: k.createdAt, createdBy: k.createdBy, revokedAt: k.revokedAt, revokedBy: k.revokedBy };
+  return {
+    keyId: k.keyId,
+    name: k.name,
+    role: k.role,
+    createdAt: k.createdAt,
+    createdBy: k.createdBy,
+    revokedAt: k.revokedAt,
+    revokedBy: k.revokedBy,
+    expiresAt: k.expiresAt,
+    lastUsedAt: k.lastUsedAt ?? null,
+  };
 }
 
 /** Creates a key; the returned `key` is the only time it exists outside the caller's hands. */
 export async function createApiKey(
   db: ApiDb,
-  input: { name: string; role: Role; createdBy: string; at: string },
+  input: { name: string; role: Role; createdBy: string; at: string; expiresAt?: string | null },
 ): Promise<ApiKeyView & { key: string }> {
   const key = generateApiKey();
   const stored: StoredApiKey = {
@@ -33,6 +47,7 @@ export async function createApiKey(
     createdBy: input.createdBy,
     revokedAt: null,
     revokedBy: '',
+    expiresAt: input.expiresAt ?? null,
   };
   await insertApiKey(db, stored);
   return { ...keyView(stored), key };

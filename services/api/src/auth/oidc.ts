@@ -8,16 +8,23 @@ import type { Principal } from './principal.ts';
 
 export type OidcVerifier = (token: string) => Promise<Principal>;
 
-/** Reads a claim by dotted path (`realm_access.roles`); a top-level claim may itself contain dots. */
-function claimAt(payload: JWTPayload, path: string): unknown {
-  if (path in payload) return (payload as Record<string, unknown>)[path];
+/**
+ * Reads a claim by dotted path (`realm_access.roles`), only as a path: a
+ * top-level claim literally named "realm_access.roles" is not it (a token
+ * issuer may let users set such claims; the nested one is the IdP's).
+ * Only own properties count, so `__proto__` or `constructor` read nothing.
+ */
+export function claimAt(payload: JWTPayload, path: string): unknown {
   let cur: unknown = payload;
   for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, part)) return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
 }
+
+/** How far ahead of our clock a token's iat may be: the IdP's clock may run a little fast, not hours. */
+export const MAX_IAT_SKEW_SECONDS = 60;
 
 /** Roles in the claim: an array of strings or one space/comma-separated string; unknown names are ignored. */
 export function rolesFromClaim(value: unknown): Role[] {
@@ -47,6 +54,10 @@ export function createOidcVerifier(config: OidcConfig, clock: () => Date): OidcV
     } catch (err) {
       const reason = err instanceof joseErrors.JOSEError ? err.code : 'ERR_JWKS_UNAVAILABLE';
       throw new ApiError('CW_ERR_UNAUTHENTICATED', `bearer token rejected (${reason})`);
+    }
+    // jose checks exp and nbf; a token issued in the future (a forged or mis-clocked issuer) is refused too.
+    if (payload.iat !== undefined && payload.iat > clock().getTime() / 1000 + MAX_IAT_SKEW_SECONDS) {
+      throw new ApiError('CW_ERR_UNAUTHENTICATED', 'bearer token rejected (iat is in the future)');
     }
     const roles = rolesFromClaim(claimAt(payload, config.roleClaim));
     if (roles.length === 0) {

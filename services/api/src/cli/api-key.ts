@@ -1,4 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import { createLogger } from '@chartwatch/logger';
+import { AuditTrail } from '../audit-trail.ts';
+import { createApiMetrics } from '../metrics.ts';
 import { ConfigError } from '@chartwatch/errors';
 import { createApiKey, listKeys, revokeKey } from '../auth/key-admin.ts';
 import { ROLES, isRole } from '../permissions.ts';
@@ -15,9 +20,33 @@ export interface ApiKeyCommandDeps {
 }
 
 export const API_KEY_USAGE = `usage:
-  chartwatch api-key create --role <${ROLES.join('|')}> --name <name> [--json]
+  chartwatch api-key create --role <${ROLES.join('|')}> --name <name> [--expires-days N] [--json]
   chartwatch api-key revoke --id <keyId> [--json]
   chartwatch api-key list [--json]`;
+
+/**
+ * Key changes made from the command line go on the API audit trail like the
+ * API's own (principal `system:cli`), chained by a writer of their own.
+ */
+async function auditCli(store: ApiDb, routeId: string, at: Date, keyId: string, status = 200): Promise<void> {
+  const trail = new AuditTrail({ db: store, logger: createLogger({ level: 'silent' }), metrics: createApiMetrics(new Registry()), batchSize: 1 });
+  await trail.record({
+    at: at.toISOString(),
+    requestId: randomUUID(),
+    principalId: 'system:cli',
+    principalKind: 'system',
+    role: 'admin',
+    routeId,
+    method: 'CLI',
+    urlPath: `chartwatch api-key ${routeId.slice('cli.keys.'.length)}`,
+    patientIds: [],
+    alertIds: [],
+    actorIds: [],
+    subjectIds: [keyId],
+    ip: '',
+    status,
+  });
+}
 
 /**
  * `chartwatch api-key …`: create, revoke and list API keys. The key itself
@@ -30,7 +59,13 @@ export async function runApiKeyCommand(args: readonly string[], deps: ApiKeyComm
   try {
     parsed = parseArgs({
       args: [...rest],
-      options: { role: { type: 'string' }, name: { type: 'string' }, id: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: {
+        role: { type: 'string' },
+        name: { type: 'string' },
+        id: { type: 'string' },
+        'expires-days': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
       strict: true,
       allowPositionals: false,
     });
@@ -49,7 +84,12 @@ export async function runApiKeyCommand(args: readonly string[], deps: ApiKeyComm
       if (!isRole(values.role)) throw new ConfigError('--role', `expected one of ${ROLES.join(', ')}, got ${JSON.stringify(values.role ?? '')}`);
       const name = keyNameSchema.safeParse(values.name);
       if (!name.success) throw new ConfigError('--name', `expected 1-128 printable characters, got ${JSON.stringify(values.name ?? '')}`);
-      const created = await createApiKey(deps.store, { name: name.data, role: values.role, createdBy: 'cli', at: clock().toISOString() });
+      const days = values['expires-days'];
+      if (days !== undefined && !/^[1-9][0-9]{0,4}$/.test(days)) throw new ConfigError('--expires-days', `expected a whole number of days from 1 to 99999, got ${JSON.stringify(days)}`);
+      const now = clock();
+      const expiresAt = days === undefined ? null : new Date(now.getTime() + Number(days) * 86_400_000).toISOString();
+      const created = await createApiKey(deps.store, { name: name.data, role: values.role, createdBy: 'cli', at: now.toISOString(), expiresAt });
+      await auditCli(deps.store, 'cli.keys.create', now, created.keyId);
       print(
         `created API key ${created.keyId} (${created.name}, role ${created.role})\n${created.key}\nThis key is shown once: store it now.`,
         created,
@@ -58,7 +98,9 @@ export async function runApiKeyCommand(args: readonly string[], deps: ApiKeyComm
     }
     case 'revoke': {
       if (values.id === undefined || !/^k_[0-9a-f]{16}$/.test(values.id)) throw new ConfigError('--id', `expected a key id like k_0123456789abcdef, got ${JSON.stringify(values.id ?? '')}`);
-      const revoked = await revokeKey(deps.store, values.id, 'cli', clock().toISOString());
+      const now = clock();
+      const revoked = await revokeKey(deps.store, values.id, 'cli', now.toISOString());
+      await auditCli(deps.store, 'cli.keys.revoke', now, values.id, revoked === null ? 404 : 200);
       if (revoked === null) {
         print(`no API key ${values.id}`, { error: 'CW_ERR_NOT_FOUND', keyId: values.id });
         return 1;
@@ -72,7 +114,12 @@ export async function runApiKeyCommand(args: readonly string[], deps: ApiKeyComm
     case 'list': {
       const keys = await listKeys(deps.store);
       print(
-        keys.length === 0 ? 'no API keys' : keys.map((k) => `${k.keyId}\t${k.role}\t${k.name}\t${k.revokedAt === null ? 'active' : `revoked ${k.revokedAt}`}`).join('\n'),
+        keys.length === 0 ? 'no API keys' : keys
+              .map((k) => {
+                const state = k.revokedAt !== null ? `revoked ${k.revokedAt}` : k.expiresAt !== null ? `active until ${k.expiresAt}` : 'active';
+                return `${k.keyId}\t${k.role}\t${k.name}\t${state}\tlast used ${k.lastUsedAt ?? 'never'}`;
+              })
+              .join('\n'),
         keys,
       );
       return 0;

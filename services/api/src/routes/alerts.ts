@@ -7,6 +7,8 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { ApiError, notFound, validationError } from '../errors.ts';
 import { resolveNames } from '../names.ts';
 import { addRoute } from '../route-kit.ts';
+import { isAllowed } from '../permissions.ts';
+import { analystScope, outOfScope } from '../minimum-necessary.ts';
 import {
   ALERT_SORTS,
   ALERT_STATUSES,
@@ -112,6 +114,11 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return found;
   }
 
+  async function requireAssigned(alertId: string, principal: Principal): Promise<void> {
+    const scope = await analystScope(ctx.db, ctx.minimumNecessary, principal);
+    if (scope !== null && !scope.alertIds.has(alertId)) throw outOfScope(`alert ${alertId}`);
+  }
+
   function checkVersion(current: AlertTriage, expected: number | undefined): void {
     if (expected !== undefined && expected !== current.version) {
       throw new ApiError('CW_ERR_CONFLICT', `alert ${current.alertId} is at version ${current.version}, not ${expected}: reload and retry`);
@@ -149,12 +156,17 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
         sort: query.sort,
         limit: query.limit + 1,
       });
-      const items = page.slice(0, query.limit);
+      const scope = await analystScope(ctx.db, ctx.minimumNecessary, principal);
+      // Minimum necessary: the patients of alerts assigned to someone else are not shown (minimum-necessary.ts).
+      const items = page
+        .slice(0, query.limit)
+        .map((q) => (scope === null || scope.alertIds.has(q.alert.alertId) ? q : { ...q, alert: { ...q.alert, patientIds: [] } }));
       const last = items.at(-1);
       request.auditSubjects = {
         alertIds: items.map((i) => i.alert.alertId),
-        patientIds: query.patient ? [query.patient] : [],
-        actorIds: query.actor ? [query.actor] : [],
+        // Every patient the page shows (and a filter's, even when nothing matched).
+        patientIds: [...(query.patient ? [query.patient] : []), ...items.flatMap((i) => i.alert.patientIds)],
+        actorIds: [...(query.actor ? [query.actor] : []), ...items.map((i) => i.alert.actorId)],
       };
       const body: Record<string, unknown> = {
         items: items.map(alertView),
@@ -181,6 +193,7 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     audit: true,
     handler: async ({ params, query, principal, request }) => {
       request.auditSubjects = { alertIds: [params.alertId] };
+      await requireAssigned(params.alertId, principal);
       const found = await loadAlert(params.alertId);
       const evidence = await evidenceEvents(ctx.db, found.alert);
       request.auditSubjects = {
@@ -207,9 +220,12 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     tags: ['alerts'],
     params: alertParams,
     audit: true,
-    handler: async ({ params, request }) => {
+    handler: async ({ params, principal, request }) => {
       request.auditSubjects = { alertIds: [params.alertId] };
-      await loadAlert(params.alertId);
+      await requireAssigned(params.alertId, principal);
+      const { alert } = await loadAlert(params.alertId);
+      // A suppression's history line names the alert's patient.
+      request.auditSubjects = { alertIds: [params.alertId], patientIds: alert.patientIds, actorIds: [alert.actorId] };
       return { items: await listHistory(ctx.db, params.alertId) };
     },
   });
@@ -231,6 +247,10 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
         throw validationError('body.suppress', 'only a false positive can create a suppression');
       }
       if (body.suppress?.expiresAt !== undefined && body.suppress.days !== undefined) throw validationError('body.suppress.days', 'give expiresAt or days, not both');
+      // Suppressing is its own permission, whichever route asks for it.
+      if (body.suppress !== undefined && !isAllowed('suppressions.create', principal.roles)) {
+        throw new ApiError('CW_ERR_FORBIDDEN', `role ${principal.roles.join(',')} may not create suppressions (body.suppress)`);
+      }
       return ctx.locks.run(params.alertId, async () => {
         const { alert } = await loadAlert(params.alertId);
         const current = await getTriage(ctx.db, params.alertId);
@@ -300,6 +320,7 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
             reason: body.reason,
             refId: suppression.suppressionId,
           });
+          request.auditSubjects = { alertIds: [alert.alertId], actorIds: [alert.actorId], patientIds: alert.patientIds, subjectIds: [suppression.suppressionId] };
           return { triage: after, suppression };
         }
         return { triage: next, suppression: null };
@@ -349,8 +370,9 @@ export function alertRoutes(app: FastifyInstance, ctx: RouteContext): void {
     tags: ['alerts'],
     params: alertParams,
     audit: true,
-    handler: async ({ params, request }) => {
+    handler: async ({ params, principal, request }) => {
       request.auditSubjects = { alertIds: [params.alertId] };
+      await requireAssigned(params.alertId, principal);
       await loadAlert(params.alertId);
       return { items: await listComments(ctx.db, params.alertId) };
     },

@@ -17,6 +17,8 @@ export interface RouteContext {
   metrics: ApiMetrics;
   /** Where GET /overview gets consumer lag; undefined: the overview says there is none. */
   consumerLag: ConsumerLagSource | undefined;
+  /** API_MINIMUM_NECESSARY: analysts limited to their assigned alerts' patient data. */
+  minimumNecessary: boolean;
   /** IANA zone of local days and business hours. */
   timezone: string;
   /** ClickHouse answers a ping. */

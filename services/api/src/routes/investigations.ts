@@ -5,6 +5,7 @@ import { toCsv } from '../csv.ts';
 import { resolveNames } from '../names.ts';
 import type { ResolvedNames } from '../names.ts';
 import { addRoute } from '../route-kit.ts';
+import { analystScope, outOfScope } from '../minimum-necessary.ts';
 import { actorActivity, actorEvents, patientAccessEvents } from '@chartwatch/store';
 import type { PatientAccess } from '@chartwatch/store';
 import { DAY_MS, resolveRange } from '../time-range.ts';
@@ -68,6 +69,8 @@ export function investigationRoutes(app: FastifyInstance, ctx: RouteContext): vo
     handler: async ({ params, query, principal, request, reply }) => {
       const range = resolveRange(query, ctx.clock(), 7 * DAY_MS, 366 * DAY_MS);
       request.auditSubjects = { actorIds: [params.actorId] };
+      const scope = await analystScope(ctx.db, ctx.minimumNecessary, principal);
+      if (scope !== null && !scope.actorIds.has(params.actorId)) throw outOfScope(`staff member ${params.actorId}`);
       const [fetched, activity] = await Promise.all([
         actorEvents(ctx.db, params.actorId, { ...range, ...before(query.cursor), limit: query.limit + 1 }),
         query.cursor === undefined || query.format === 'csv' ? actorActivity(ctx.db, params.actorId, range.from, range.to) : Promise.resolve(null),
@@ -107,6 +110,8 @@ export function investigationRoutes(app: FastifyInstance, ctx: RouteContext): vo
       // A patient may ask for six years of accesses (HIPAA's accounting period); allow a little more.
       const range = resolveRange(query, ctx.clock(), 6 * 366 * DAY_MS, 7 * 366 * DAY_MS);
       request.auditSubjects = { patientIds: [params.patientId] };
+      const scope = await analystScope(ctx.db, ctx.minimumNecessary, principal);
+      if (scope !== null && !scope.patientIds.has(params.patientId)) throw outOfScope(`patient ${params.patientId}`);
       const fetched = await patientAccessEvents(ctx.db, params.patientId, { ...range, ...before(query.cursor), limit: query.limit + 1 });
       const events = fetched.slice(0, query.limit);
       const names = query.resolveNames ? await resolveNames(ctx.db, principal, { actorIds: events.map((e) => e.actor.id), patientIds: [params.patientId] }) : null;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound, validationError } from '../errors.ts';
 import { addRoute } from '../route-kit.ts';
+import type { AuditSubjects } from '../route-kit.ts';
 import { insertSuppression, listSuppressions, revokeSuppression } from '@chartwatch/store';
 import type { Suppression } from '@chartwatch/store';
 import { DAY_MS } from '../time-range.ts';
@@ -9,6 +10,15 @@ import { booleanFlag, freeText, idSchema, isoTimeSchema, limitSchema } from '../
 import type { RouteContext } from './context.ts';
 
 const MAX_DAYS = 365;
+
+/** What a suppression answer shows, for the audit trail: its id, staff member and patient. */
+export function suppressionSubjects(items: readonly Suppression[]): AuditSubjects {
+  return {
+    subjectIds: items.map((s) => s.suppressionId),
+    actorIds: items.map((s) => s.actorId),
+    patientIds: items.flatMap((s) => (s.patientId === null ? [] : [s.patientId])),
+  };
+}
 
 export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void {
   addRoute(app, {
@@ -20,14 +30,17 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     query: z
       .object({ rule: idSchema.optional(), actor: idSchema.optional(), active: booleanFlag.optional(), limit: limitSchema(100, 1000) })
       .strict(),
-    handler: async ({ query }) => ({
-      items: await listSuppressions(ctx.db, {
+    audit: true,
+    handler: async ({ query, request }) => {
+      const items = await listSuppressions(ctx.db, {
         ...(query.rule ? { ruleId: query.rule } : {}),
         ...(query.actor ? { actorId: query.actor } : {}),
         ...(query.active ? { activeAt: ctx.clock().toISOString() } : {}),
         limit: query.limit,
-      }),
-    }),
+      });
+      request.auditSubjects = suppressionSubjects(items);
+      return { items };
+    },
   });
 
   addRoute(app, {
@@ -40,7 +53,8 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     body: z
       .object({ ruleId: idSchema, actorId: idSchema, patientId: idSchema.nullable().optional(), expiresAt: isoTimeSchema, reason: freeText(4000) })
       .strict(),
-    handler: async ({ body, principal }) => {
+    audit: true,
+    handler: async ({ body, principal, request }) => {
       const now = ctx.clock();
       if (Date.parse(body.expiresAt) <= now.getTime()) throw validationError('body.expiresAt', 'must be in the future');
       if (Date.parse(body.expiresAt) - now.getTime() > MAX_DAYS * DAY_MS) throw validationError('body.expiresAt', `may be at most ${MAX_DAYS} days ahead`);
@@ -58,6 +72,7 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
         revokedBy: '',
       };
       await insertSuppression(ctx.db, s);
+      request.auditSubjects = suppressionSubjects([s]);
       return { suppression: s };
     },
   });
@@ -69,9 +84,12 @@ export function suppressionRoutes(app: FastifyInstance, ctx: RouteContext): void
     summary: 'Revoke a suppression: the detector raises the alert again',
     tags: ['suppressions'],
     params: z.object({ suppressionId: idSchema }).strict(),
-    handler: async ({ params, principal }) => {
+    audit: true,
+    handler: async ({ params, principal, request }) => {
+      request.auditSubjects = { subjectIds: [params.suppressionId] };
       const s = await revokeSuppression(ctx.db, params.suppressionId, principal.id, ctx.clock().toISOString());
       if (s === null) throw notFound(`suppression ${params.suppressionId}`);
+      request.auditSubjects = suppressionSubjects([s]);
       return { suppression: s };
     },
   });

@@ -75,6 +75,14 @@ export function shortTime(iso: string, timeZone: string): string {
   return `${Number(c.day)} ${MONTHS[Number(c.month) - 1] ?? c.month} ${c.hour}:${c.minute} ${c.zone}`;
 }
 
+/** "05:00 EST": the time of day on the hospital's clock (a per-minute axis). */
+export function clockTime(iso: string, timeZone: string): string {
+  const t = parse(iso);
+  if (t === null) return iso;
+  const c = wallClock(formatsFor(timeZone).full, t);
+  return `${c.hour}:${c.minute} ${c.zone}`;
+}
+
 /** "4 Mar": the hospital's calendar day an instant falls on. */
 export function shortLocalDay(iso: string, timeZone: string): string {
   const t = parse(iso);

@@ -2,11 +2,15 @@ import './styles.css';
 import { apiGet, clearCredential, errorText, loadCredential, setUnauthenticatedHandler } from './api-client.ts';
 import { h, replace } from './dom.ts';
 import { alertDetailPage } from './pages/alert-detail.ts';
+import { apiKeysPage } from './pages/api-keys.ts';
+import { casesPage } from './pages/cases.ts';
 import { auditPage } from './pages/audit.ts';
 import { actorTimelinePage, investigatePage, patientReportPage } from './pages/investigate.ts';
 import { renderLogin } from './pages/login.ts';
 import { overviewPage } from './pages/overview.ts';
+import { precisionPage } from './pages/precision.ts';
 import { queuePage } from './pages/queue.ts';
+import { suppressionsPage } from './pages/suppressions.ts';
 import { vendorsPage } from './pages/vendors.ts';
 import { go, match } from './router.ts';
 import type { RouteDef } from './router.ts';
@@ -17,24 +21,33 @@ import type { Me } from './types.ts';
 const ROUTES: readonly RouteDef[] = [
   { path: '/alerts', title: 'Alert queue', nav: 'queue', page: queuePage },
   { path: '/alerts/:alertId', title: 'Alert', nav: 'queue', page: alertDetailPage },
+  { path: '/cases', title: 'Cases', nav: 'queue', page: casesPage },
   { path: '/overview', title: 'Overview', nav: 'overview', page: overviewPage },
   { path: '/investigate', title: 'Investigate', nav: 'investigate', page: investigatePage },
   { path: '/actors/:actorId', title: 'Actor timeline', nav: 'investigate', page: actorTimelinePage },
   { path: '/patients/:patientId', title: 'Patient access report', nav: 'investigate', page: patientReportPage },
+  { path: '/precision', title: 'Precision per rule', nav: 'precision', page: precisionPage },
+  { path: '/suppressions', title: 'Suppressions', nav: 'suppressions', page: suppressionsPage },
   { path: '/vendors', title: 'Vendor access', nav: 'vendors', page: vendorsPage },
   { path: '/audit', title: 'API audit trail', nav: 'audit', page: auditPage },
+  { path: '/keys', title: 'API keys', nav: 'keys', page: apiKeysPage },
 ];
 
 const NAV: readonly [PageKey, string, string][] = [
   ['queue', '#/alerts', 'Alerts'],
   ['overview', '#/overview', 'Overview'],
   ['investigate', '#/investigate', 'Investigate'],
+  ['suppressions', '#/suppressions', 'Suppressions'],
+  ['precision', '#/precision', 'Precision'],
   ['vendors', '#/vendors', 'Vendors'],
   ['audit', '#/audit', 'Audit trail'],
+  ['keys', '#/keys', 'Keys'],
 ];
 
 let me: Me | null = null;
 let current: AbortController | null = null;
+/** The path (without query) last rendered: a new page starts at its top, a re-render of the same one keeps the scroll. */
+let lastPath: string | null = null;
 
 function header(active: PageKey | null): void {
   const top = document.getElementById('top');
@@ -115,6 +128,9 @@ async function render(): Promise<void> {
     return;
   }
   header(found.route.nav);
+  const path = location.hash.split('?')[0] ?? '';
+  if (path !== lastPath) window.scrollTo(0, 0);
+  lastPath = path;
   document.title = `${found.route.title} · chartwatch`;
   if (found.route.nav !== null && !mayOpen(me, found.route.nav)) {
     replace(main, h('h1', null, found.route.title), h('p', { role: 'alert' }, `Your role (${me.roles.join(', ')}) does not give access to this page.`));

@@ -13,8 +13,11 @@ export const PAGE_ROLES = {
   queue: TRIAGE,
   overview: TRIAGE,
   investigate: TRIAGE,
+  suppressions: TRIAGE,
+  precision: TRIAGE,
   vendors: ['vendor_manager', 'privacy_officer', 'analyst', 'admin'],
-  audit: ['auditor', 'admin'],
+  audit: ['auditor', 'privacy_officer', 'admin'],
+  keys: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type PageKey = keyof typeof PAGE_ROLES;

@@ -237,3 +237,144 @@ export interface ActorPeers {
   actorEvents: number;
   metrics: PeerMetric[];
 }
+
+/** GET /patients?q= and GET /patients/:id (packages/store/src/api/patient-lookup.ts). */
+export interface PatientMatch {
+  patientId: string;
+  givenName: string | null;
+  familyName: string | null;
+  birthDate: string | null;
+  vip: boolean;
+  deceased: boolean;
+}
+
+export interface PatientProfile extends PatientMatch {
+  inDirectory: boolean;
+  accessed: boolean;
+}
+
+export interface PatientAlertRef {
+  alertId: string;
+  ruleId: string;
+  title: string;
+  severity: string;
+  actorId: string;
+  firedAt: string;
+}
+
+export interface PatientSearchResult {
+  items: PatientMatch[];
+  byName: boolean;
+}
+
+export interface PatientDetail {
+  patient: PatientProfile;
+  alerts: PatientAlertRef[];
+}
+
+/** GET /suppression-review, POST /suppressions/backtest (packages/store/src/api/suppression-review.ts). */
+export interface SuppressionView {
+  suppressionId: string;
+  ruleId: string;
+  actorId: string;
+  patientId: string | null;
+  expiresAt: string;
+  createdAt: string;
+  createdBy: string;
+  reason: string;
+  sourceAlertId: string;
+  revokedAt: string | null;
+  revokedBy: string;
+}
+
+export interface SuppressionReviewItem {
+  suppression: SuppressionView;
+  state: 'active' | 'expired' | 'lifted';
+  hidden: number;
+  lastHiddenAt: string | null;
+}
+
+export interface SuppressionReview {
+  principals: Record<string, string>;
+  items: SuppressionReviewItem[];
+}
+
+export interface SuppressionHitView {
+  alertId: string;
+  ruleId: string;
+  actorId: string;
+  patientIds: string[];
+  severity: string;
+  title: string;
+  firedAt: string;
+}
+
+export interface BacktestAlert {
+  alertId: string;
+  title: string;
+  severity: string;
+  patientIds: string[];
+  patientCount: number;
+  firedAt: string;
+  status: AlertStatus;
+  resolution: Resolution | null;
+}
+
+export interface SuppressionBacktest {
+  from: string;
+  to: string;
+  alerts: BacktestAlert[];
+  confirmed: number;
+  truncated: boolean;
+}
+
+/** GET /precision (packages/store/src/api/rule-precision.ts). */
+export interface PrecisionWeek {
+  week: string;
+  alerts: number;
+  closed: number;
+  confirmed: number;
+  precision: number | null;
+}
+
+export interface RulePrecision {
+  ruleId: string;
+  detector: 'rule' | 'model';
+  alerts: number;
+  open: number;
+  closed: number;
+  confirmed: number;
+  falsePositive: number;
+  benign: number;
+  precision: number | null;
+  medianTimeToCloseMs: number | null;
+  weeks: PrecisionWeek[];
+}
+
+export interface PrecisionReport {
+  from: string;
+  to: string;
+  rules: RulePrecision[];
+}
+
+/** GET /api-keys, POST /api-keys (services/api/src/auth/key-admin.ts). */
+export interface ApiKeyView {
+  keyId: string;
+  name: string;
+  role: string;
+  createdAt: string;
+  createdBy: string;
+  revokedAt: string | null;
+  revokedBy: string;
+}
+
+/** GET /cases (packages/store/src/api/alert-cases.ts). */
+export interface AlertCase {
+  caseId: string;
+  by: 'actor' | 'patient';
+  subject: string;
+  firstFiredAt: string;
+  lastFiredAt: string;
+  severity: string;
+  alerts: Alert[];
+}

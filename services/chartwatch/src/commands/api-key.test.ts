@@ -19,3 +19,11 @@ describe('chartwatch api-key: the store it opens', () => {
     expect(apiKeyStoreConfig({}, 'some/dir').dataDir).toBe(join(resolve('some/dir'), 'clickhouse'));
   });
 });
+
+describe('chartwatch api-key --help', () => {
+  it('names the route that manages keys while start runs (POST /api-keys, not /keys)', async () => {
+    const { API_KEY_HELP } = await import('./api-key.ts');
+    expect(API_KEY_HELP).toContain('POST /api-keys');
+    expect(API_KEY_HELP).not.toMatch(/POST \/keys\b/);
+  });
+});

@@ -13,6 +13,7 @@ export const API_KEY_HELP = `${API_KEY_USAGE}
 Options:
   --role ROLE       the new key's role (create)
   --name NAME       a label for the new key (create)
+  --expires-days N  the new key is refused N days from now (create; default: no expiry)
   --id KEY_ID       the key to revoke (revoke)
   --json            machine-readable output
   --data-dir DIR    the directory \`chartwatch start --data-dir\` uses (its chDB is DIR/clickhouse);
@@ -22,10 +23,10 @@ Options:
 The key is printed once, at creation; only its SHA-256 is stored.
 Embedded chDB lets one process at a time open a data directory: stop
 \`chartwatch start\` on that directory first (or, while it runs, manage keys
-through its API: POST /keys with an admin key).`;
+through its API: POST /api-keys with an admin key).`;
 
 /** Takes --data-dir out of the arguments (the API's parser refuses flags it does not know). */
-function splitDataDir(argv: readonly string[]): { dataDir: string | null; rest: string[] } {
+export function splitDataDir(argv: readonly string[]): { dataDir: string | null; rest: string[] } {
   const rest: string[] = [];
   let dataDir: string | null = null;
   for (let i = 0; i < argv.length; i++) {
@@ -59,7 +60,21 @@ export async function run(argv: string[]): Promise<number> {
   if (fresh && rest[0] !== 'create') {
     throw new ConfigError('--data-dir', `no chartwatch store in ${JSON.stringify(config.dataDir)}: is the directory the one chartwatch start uses?`);
   }
-  const store = await openStore(config);
+  let store;
+  try {
+    store = await openStore(config);
+  } catch (err) {
+    // chDB's own words ("Cannot lock file … Another server instance in same directory is already running") name
+    // neither the flag nor what to do.
+    const text = err instanceof Error ? err.message : String(err);
+    if (config.url === undefined && /Cannot lock file|Another server instance/i.test(text)) {
+      throw new ConfigError(
+        '--data-dir',
+        `${JSON.stringify(config.dataDir)} is open in another process (chartwatch start?): chDB lets one process use a data directory. Stop it, or manage keys through its API (POST /api-keys with an admin key).`,
+      );
+    }
+    throw err;
+  }
   try {
     // The tables start creates, so a key can be made before the first start (the API's need the store's migration record).
     await store.migrate(modelRegistryMigrations);

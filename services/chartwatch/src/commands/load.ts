@@ -2,7 +2,7 @@ import { rename, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, FileContentError } from '@chartwatch/errors';
-import { readFlagFile } from '@chartwatch/errors/flag-file';
+import { readFlagFile } from '@chartwatch/settings';
 import type { AccessEvent, InputFormat, ParseFailure } from '@chartwatch/event';
 import { INPUT_FORMATS } from '@chartwatch/event';
 import { migrateApiTables, modelRegistryMigrations, openStore, storeConfigFromEnv, type Store } from '@chartwatch/store';

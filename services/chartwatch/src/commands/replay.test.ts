@@ -4,27 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@chartwatch/errors';
+import { sampleEvent } from '@chartwatch/event';
 import { run } from './replay.ts';
 
 const RULES = fileURLToPath(new URL('../../../../rules/', import.meta.url));
 
 const event = (eventId: string, time: string, patient: string) =>
-  JSON.stringify({
-    eventId,
-    time,
-    actor: { id: 'u1', kind: 'user', role: 'nurse', department: 'cardiology' },
-    patientIds: [patient],
-    action: 'read',
-    resourceTypes: ['Patient'],
-    sensitivity: [],
-    purposeOfUse: ['TREAT'],
-    breakTheGlass: false,
-    outcome: 'success',
-    records: 1,
-    sourceSystem: null,
-    networkAddress: null,
-    format: 'json',
-  });
+  JSON.stringify(sampleEvent({ eventId, time, patientIds: [patient] }));
 
 describe('chartwatch replay', () => {
   it('reads events and reference CSVs, writes one alert per line', async () => {
@@ -80,8 +66,10 @@ describe('chartwatch replay', () => {
     await writeFile(join(dir, 'events.jsonl'), `${event('a1', '2026-03-03T10:00:00.000Z', 'p1')}\n${event('a2', '2026-03-03T10:01:00.000Z', 'p1')}\n`);
     const out = join(dir, 'alerts.ndjson');
     const base = ['--input', join(dir, 'events.jsonl'), '--reference', dir, '--alerts-out', out, '--rules', RULES];
-    await expect(run([...base, '--format', 'fhir'])).rejects.toThrow(/^CW_ERR_CONFIG: --format: none of the 2 record\(s\) of .*events\.jsonl is a valid fhir event \(line 1: .*\); is the format right\?$/);
+    await expect(run([...base, '--format', 'fhir'])).rejects.toThrow(/^CW_ERR_CONFIG: --format: none of the 2 records of .*events\.jsonl is a valid fhir event \(line 1: .*\); is the format right\?$/);
     expect(await readFile(out, 'utf8')).toBe('');
+    // NDJSON read as CSV fails as a whole (an opening quote on line 1): said of the file, not "1 record".
+    await expect(run([...base, '--format', 'csv'])).rejects.toThrow(/^CW_ERR_CONFIG: --format: .*events\.jsonl could not be read as csv at all \(line 1: message: not valid CSV.*\); is the format right\?$/);
     expect(await run([...base, '--format', 'json'])).toBe(0);
   });
 });

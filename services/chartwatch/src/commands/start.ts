@@ -1,5 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PRIVATE_UMASK, openPrivateAppend, preparePrivateDir } from '../start/private-files.ts';
+import { fileIdentity, loadInputProgress, saveInputProgress } from '../start/input-progress.ts';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConfigError } from '@chartwatch/errors';
 import { createLogger } from '@chartwatch/logger';
@@ -57,8 +59,10 @@ export async function run(argv: string[]): Promise<number> {
       throw new ConfigError('--input', `cannot read ${flags.input?.path ?? ''}: ${(err as Error).message}`);
     });
   }
-  await mkdir(config.dataDir, { recursive: true });
-  const logStream = createWriteStream(config.logFile, { flags: 'a' });
+  // Everything under the data directory holds PHI or leads to it: created private (private-files.ts).
+  process.umask(PRIVATE_UMASK);
+  await preparePrivateDir(config.dataDir);
+  const logStream = openPrivateAppend(config.logFile);
   const logger = createLogger({ level: config.logLevel, name: 'chartwatch' }, logStream);
   const startedAt = Date.now();
   const progress = createProgress(process.stderr);
@@ -183,25 +187,40 @@ export async function run(argv: string[]): Promise<number> {
       });
     } else if (flags.input !== null) {
       const input = flags.input;
-      let status: FileFeedStatus = { bytes: 0, size: 1, sent: 0, unkeyed: 0, done: false };
+      // A restart with the same file resumes where the last run had everything stored (input-progress.ts).
+      const progressFile = join(config.dataDir, 'input-progress.json');
+      const identity = await fileIdentity(input.path);
+      const resumed = await loadInputProgress(progressFile, identity);
+      let status: FileFeedStatus = { bytes: resumed?.offset ?? 0, size: identity.size, sent: 0, unkeyed: 0, startedAt: resumed?.offset ?? 0, done: false };
       feedText = `${input.path} (${input.format}) → ${config.detector.bus.topics.raw}`;
+      if (resumed !== null) {
+        feedText += resumed.done ? ' (fed completely before: nothing to send)' : ` (resuming at byte ${resumed.offset.toLocaleString('en-US')} of ${identity.size.toLocaleString('en-US')})`;
+        logger.info({ offset: resumed.offset, size: identity.size, done: resumed.done }, 'input file resumed');
+      }
       statusLine = () => fileLine(status, alerts());
-      feed = runFileFeed({
-        path: input.path,
-        format: input.format,
-        producer: stack.producer,
-        topic: stack.rawTopic,
-        signal: feedAbort.signal,
-        onStatus: (s) => {
-          status = s;
-          rawSent = s.sent;
-        },
-      }).then((s) => {
+      const before = resumed?.messages ?? 0;
+      feed = (resumed?.done === true
+        ? Promise.resolve({ ...status, bytes: identity.size, done: true })
+        : runFileFeed({
+            path: input.path,
+            format: input.format,
+            producer: stack.producer,
+            topic: stack.rawTopic,
+            signal: feedAbort.signal,
+            startAt: resumed?.offset ?? 0,
+            durable: config.busMode === 'kafka' ? 'sent' : { settled: () => stack.ingest.metrics().settled },
+            onCheckpoint: (c) => saveInputProgress(progressFile, { ...identity, offset: c.offset, messages: before + c.sent, done: c.done }),
+            onStatus: (s) => {
+              status = s;
+              rawSent = s.sent;
+            },
+          })
+      ).then((s) => {
         status = s;
         // The bar is otherwise redrawn on a timer: without this the last
         // drawn figure (91 %, say) would stand above "messages sent".
         redraw();
-        if (s.done) progress.note(`${input.path}: ${s.sent.toLocaleString('en-US')} messages sent${s.unkeyed > 0 ? ` (${s.unkeyed} without a readable event: ingest dead-letters them)` : ''}; the dashboard stays up`);
+        if (s.done) progress.note(`${input.path}: ${(before + s.sent).toLocaleString('en-US')} messages sent${s.unkeyed > 0 ? ` (${s.unkeyed} without a readable event: ingest dead-letters them)` : ''}; the dashboard stays up`);
       });
     } else {
       feedText = `none (--no-simulator): judging what arrives on ${config.detector.bus.topics.raw}`;

@@ -11,6 +11,6 @@ describe('chartwatch train', () => {
     await writeFile(join(dir, 'bad.jsonl'), 'garbage\n{"eventId":\n');
     const args = (over: Record<string, string>) => Object.entries({ '--input': join(dir, 'bad.jsonl'), '--format': 'json', '--reference': dir, '--model-out': join(dir, 'model.json'), ...over }).flat();
     await expect(run(args({ '--model-out': join(dir, 'no-dir', 'model.json') }))).rejects.toThrow(/^CW_ERR_CONFIG: --model-out: .*no-dir.* does not exist$/);
-    await expect(run(args({}))).rejects.toThrow(/^CW_ERR_CONFIG: --format: none of the 2 record\(s\) of .*bad\.jsonl is a valid json event \(line 1: message: not valid JSON.*\); is the format right\?$/);
+    await expect(run(args({}))).rejects.toThrow(/^CW_ERR_CONFIG: --format: none of the 2 records of .*bad\.jsonl is a valid json event \(line 1: message: not valid JSON.*\); is the format right\?$/);
   });
 });

@@ -47,7 +47,7 @@ export async function loadSimulationState(file: string): Promise<SimulationState
 /** Written to a temporary file and renamed over the old one, so a crash leaves the old state or the new. */
 export async function saveSimulationState(file: string, state: SimulationState): Promise<void> {
   const tmp = `${file}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   await rename(tmp, file);
 }
 

@@ -72,6 +72,40 @@ describe('runSimulatorFeed', () => {
     await expect.poll(() => got.length).toBe(status.sent);
   });
 
+  it('never sends an event stamped after the wall clock, however fast the speed', async () => {
+    bus = createMemoryBus({ partitions: 1 });
+    const hospital = simulatedHospital({ ...STATE, days: 1 });
+    const { start, end } = simulatedWindow(hospital);
+    // The wall clock stands at the middle of the simulated day, as when the last simulated day is today.
+    const t0 = Date.now();
+    const wallAt = start + (end - start) / 2;
+    const now = (): number => wallAt + (Date.now() - t0);
+    const controller = new AbortController();
+    const late: number[] = [];
+    const done = runSimulatorFeed({
+      hospital,
+      producer: await bus.producer(),
+      topic: 'raw',
+      speed: 86_400, // a simulated day a wall-clock second: it would reach the day's end at once
+      backfillUntil: start + (end - start) / 4,
+      idPrefix: 'x-',
+      signal: controller.signal,
+      now,
+      onStatus: (s) => {
+        if (s.simTime !== null && s.simTime > now()) late.push(s.simTime - now());
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    controller.abort();
+    const status = await done;
+    expect(late).toEqual([]);
+    expect(status.phase).toBe('live');
+    expect(status.simTime).not.toBeNull();
+    // It caught up with the wall clock and waits there, instead of running on to the day's end.
+    expect(status.simTime as number).toBeGreaterThan(wallAt - 60_000);
+    expect(status.simTime as number).toBeLessThanOrEqual(now());
+  });
+
   it('stops when aborted', async () => {
     bus = createMemoryBus();
     await collect(bus);

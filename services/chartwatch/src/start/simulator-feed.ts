@@ -80,7 +80,8 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
  * Feeds the simulated hospital to the raw topic as FHIR AuditEvents: the
  * events before `backfillUntil` as fast as the bus takes them (its bound
  * back-pressures this loop), then paced so simulated time runs `speed`
- * times faster than the wall clock from where the backfill ended. Resolves
+ * times faster than the wall clock from where the backfill ended, but never
+ * past the wall clock: no event is sent before its time has come. Resolves
  * when the window is fed or the signal aborts.
  */
 export async function runSimulatorFeed(o: SimulatorFeedOptions): Promise<FeedStatus> {
@@ -90,6 +91,7 @@ export async function runSimulatorFeed(o: SimulatorFeedOptions): Promise<FeedSta
   let pending: OutgoingMessage[] = [];
   let pendingTime: number | null = null;
   let liveFrom: { wall: number; sim: number } | null = null;
+  let wallSeen = now();
 
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
@@ -106,19 +108,26 @@ export async function runSimulatorFeed(o: SimulatorFeedOptions): Promise<FeedSta
     for (const original of day.events) {
       if (o.signal.aborted) break;
       const t = Date.parse(original.time);
-      if (t >= o.backfillUntil) {
+      // An event after the wall clock is never backfilled, whatever backfillUntil says (the clock is read again
+      // only when an event passes the last reading: backfill events are nearly always in the past).
+      if (t >= o.backfillUntil || (t > wallSeen && t > (wallSeen = now()))) {
         if (liveFrom === null) {
           await flush();
           liveFrom = { wall: now(), sim: o.backfillUntil };
           status.phase = 'live';
           o.onStatus?.({ ...status });
         }
-        // Simulated "now": the feed never sends an event before its time comes.
+        // Simulated "now": the feed never sends an event before its time comes, nor one from the future. The last
+        // simulated day is today: at ×300 the feed reached today's evening in minutes and stamped events up to
+        // hours ahead of the clock; once simulated time catches up with the wall clock it runs at the wall clock's pace.
         for (;;) {
-          const simNow = liveFrom.sim + (now() - liveFrom.wall) * o.speed;
-          if (t <= simNow || o.signal.aborted) break;
+          const wall = now();
+          const paced = liveFrom.sim + (wall - liveFrom.wall) * o.speed;
+          if ((t <= paced && t <= wall) || o.signal.aborted) break;
           await flush();
-          await pause(Math.min(TICK_MS, Math.ceil((t - simNow) / o.speed)), o.signal);
+          // Until both allow it: the paced simulated clock (wall ms × speed) and the wall clock itself.
+          const wait = Math.max((t - paced) / o.speed, t - wall);
+          await pause(Math.min(TICK_MS, Math.max(1, Math.ceil(wait))), o.signal);
         }
         if (o.signal.aborted) break;
       }

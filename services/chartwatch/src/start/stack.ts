@@ -1,6 +1,6 @@
 import { ConfigError } from '@chartwatch/errors';
 import type { ApiApp, ConsumerLagSource, WebhookFeed } from '@chartwatch/api';
-import { activeSuppressions, buildApi, createApiMetrics, createIncidentFeed, isSuppressed, kafkaConsumerLag } from '@chartwatch/api';
+import { activeSuppressions, buildApi, createApiMetrics, createIncidentFeed, kafkaConsumerLag, matchingSuppressions } from '@chartwatch/api';
 import type { Bus, BusProducer } from '@chartwatch/bus';
 import { chartwatchTopics, createKafkaBus, createMemoryBus } from '@chartwatch/bus';
 import type { DetectorService } from '@chartwatch/detector';
@@ -11,7 +11,7 @@ import type { Logger } from '@chartwatch/logger';
 import type { ReferenceSet } from '@chartwatch/reference';
 import { ReferenceIndex } from '@chartwatch/reference';
 import type { Store } from '@chartwatch/store';
-import { latestModelVersion, migrateApiTables, modelByVersion, modelRegistryMigrations, openStore } from '@chartwatch/store';
+import { SuppressionHitRecorder, latestModelVersion, migrateApiTables, modelByVersion, modelRegistryMigrations, openStore } from '@chartwatch/store';
 import type { TrainerService } from '@chartwatch/trainer';
 import { createTrainerService } from '@chartwatch/trainer';
 import { whenIngestSettles } from './ingest-settled.ts';
@@ -82,7 +82,7 @@ function stackLag(config: StartConfig, ingest: Ingest, detector: DetectorService
     return kafkaConsumerLag(config.detector.bus.brokers, config.detector.bus.clientId, [
       { group: config.ingest.groupId, topic: topics.raw },
       { group: config.detector.groupId, topic: topics.events },
-    ]);
+    ], config.detector.bus.security);
   }
   return {
     lag: async () => [
@@ -156,6 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       topic: busConfig.topics.alerts,
       metrics: apiMetrics,
       logger,
+      store,
       // The in-process queue would hold a dead receiver's alerts in memory and then stall the detector's sends: there, give up and count.
       untilDelivered: bus.kind !== 'memory',
     });
@@ -164,6 +165,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     webhooks = feed;
     step(`webhooks: ${config.api.webhooks.urls.length} receiver(s) fed from ${busConfig.topics.alerts}`);
   }
+
+  // What each suppression hid (the suppressions page lists it): a suppressed alert is otherwise neither published nor stored.
+  const hits = new SuppressionHitRecorder(store, { onError: (err) => logger.warn({ err }, 'recording suppressed alerts failed; retried with the next flush') });
+  hits.start();
+  lifecycle.add('suppression hits', () => hits.stop());
 
   const pinned = options.model !== undefined;
   const model = options.model ?? createModelSeam(null);
@@ -175,7 +181,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // Suppressions triaged in the API silence the detector within DETECTOR_SUPPRESSION_REFRESH_MS.
     suppressions: async (at) => {
       const active = await activeSuppressions(store, at);
-      return (alert) => isSuppressed(alert, active);
+      return (alert) => {
+        const by = matchingSuppressions(alert, active);
+        if (by.length > 0) hits.record(by, alert);
+        return by.length > 0;
+      };
     },
     ...(pinned
       ? { scorers: model.scorers(new ReferenceIndex(reference ?? (await store.referenceSet())), config.timezone) }

@@ -131,8 +131,15 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
   const commentText = h('textarea', { rows: 3, maxlength: 10000, class: 'wide', name: 'comment' });
   const commentForm = h('form', { class: 'comment-form' }, field('Add a comment', commentText), h('button', { type: 'submit' }, 'Comment'));
 
+  // The header's status badge and the triage panel show one state: both are redrawn on every change.
+  const headStatus = h('span', { class: 'head-status' });
   function renderTriage(t: Triage): void {
     alert.triage = t;
+    replace(
+      headStatus,
+      statusBadge(t, 'head-status-badge'),
+      t.assignee ? h('span', { class: 'badge status-assigned', 'data-testid': 'head-assignee' }, `assigned to ${t.assignee === me.id ? 'you' : t.assignee}`) : null,
+    );
     replace(
       triageBox,
       h(
@@ -177,7 +184,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
       else if (kind === 'investigate') t = await startInvestigating(alert);
       else if (kind === 'reopen') t = await startInvestigating(alert, 'Reopened');
       else {
-        const choice = await askCloseReason(alert);
+        const choice = await askCloseReason(alert, me);
         if (choice === null) return;
         t = await closeAlert(alert, choice);
       }
@@ -231,7 +238,7 @@ export async function alertDetailPage(ctx: PageContext): Promise<void> {
   replace(
     main,
     h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: back }, '← Alert queue')),
-    h('div', { class: 'page-head' }, h('h1', null, alert.title), h('div', { class: 'badges' }, severityBadge(alert.severity), statusBadge(alert.triage))),
+    h('div', { class: 'page-head' }, h('h1', null, alert.title), h('div', { class: 'badges' }, severityBadge(alert.severity), headStatus)),
     h(
       'div',
       { class: 'detail-layout' },

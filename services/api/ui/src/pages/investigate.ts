@@ -1,4 +1,5 @@
-import { apiDownload, apiGet, errorText } from '../api-client.ts';
+import { ApiRequestError, apiDownload, apiGet, errorText } from '../api-client.ts';
+import { purposeText, sensitivityText } from '../codes.ts';
 import type { Query } from '../api-client.ts';
 import { announce, field, h, replace, section } from '../dom.ts';
 import { bucketLabel, dayEndIso, dayStartIso, formatNumber, formatTime, shortDay, shortLocalDay } from '../format.ts';
@@ -7,7 +8,7 @@ import { go, hashFor } from '../router.ts';
 import type { PageContext } from '../router.ts';
 import { actorLabel, canSeeNames, mergeNames, patientLabel } from '../session.ts';
 import { activityStrip, dataTable } from '../svg-chart.ts';
-import type { AccessReport, ActorTimeline, Names, ReportAccess } from '../types.ts';
+import type { AccessReport, ActorTimeline, Me, Names, PatientDetail, PatientMatch, PatientSearchResult, ReportAccess } from '../types.ts';
 
 function rangeFields(query: URLSearchParams): { from: HTMLInputElement; to: HTMLInputElement } {
   return {
@@ -21,22 +22,53 @@ function rangeQuery(query: URLSearchParams, timeZone: string): Query {
   return { from: dayStartIso(query.get('from') ?? '', timeZone), to: dayEndIso(query.get('to') ?? '', timeZone) };
 }
 
-function lookupForm(kind: 'actor' | 'patient', query: URLSearchParams, timeZone: string, initial = ''): HTMLFormElement {
+function lookupForm(kind: 'actor' | 'patient', query: URLSearchParams, me: Me, initial = ''): HTMLFormElement {
+  const timeZone = me.timezone;
+  const byName = kind === 'patient' && canSeeNames(me);
   const id = h('input', { type: 'text', name: 'id', required: true, value: initial, autocomplete: 'off', spellcheck: 'false' });
   const { from, to } = rangeFields(query);
+  const matches = h('div', { class: 'patient-matches', 'data-testid': 'patient-matches', 'aria-live': 'polite' });
   const form = h(
     'form',
     { class: 'lookup inline-form', 'aria-label': kind === 'actor' ? 'Actor timeline' : 'Patient access report' },
-    field(kind === 'actor' ? 'Actor id (user or application)' : 'Patient id', id),
+    field(kind === 'actor' ? 'Actor id (user or application)' : byName ? 'Patient id or name' : 'Patient id', id),
     field(`From (day, ${timeZone})`, from),
     field(`To (day, ${timeZone}, included)`, to),
     h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'primary' }, kind === 'actor' ? 'Show timeline' : 'Show report')),
+    kind === 'patient' ? matches : null,
   );
+  const open = (v: string): void => go(hashFor(`/${kind === 'actor' ? 'actors' : 'patients'}/${encodeURIComponent(v)}`, { from: from.value, to: to.value }));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const v = id.value.trim();
     if (v === '') return;
-    go(hashFor(`/${kind === 'actor' ? 'actors' : 'patients'}/${encodeURIComponent(v)}`, { from: from.value, to: to.value }));
+    if (kind === 'actor') return open(v);
+    // A patient is looked up first: an exact id or a single match opens the report, several are listed to choose from.
+    apiGet<PatientSearchResult>('/patients', { q: v, limit: 20 })
+      .then((r) => {
+        const exact = r.items.find((p) => p.patientId === v);
+        if (exact !== undefined || r.items.length === 1) return open((exact ?? r.items[0] as PatientMatch).patientId);
+        // None: the report page says plainly that no such patient is known (and offers no export).
+        if (r.items.length === 0) return open(v);
+        replace(
+          matches,
+          h('p', null, `${r.items.length} patients match “${v}”:`),
+          h(
+            'ul',
+            null,
+            r.items.map((p) =>
+              h(
+                'li',
+                null,
+                h('a', { href: hashFor(`/patients/${encodeURIComponent(p.patientId)}`, { from: from.value, to: to.value }) }, patientLabel(p.patientId, { actors: {}, patients: { [p.patientId]: p } })),
+                p.birthDate ? h('span', { class: 'muted' }, ` · born ${p.birthDate}`) : null,
+                p.vip ? h('span', { class: 'badge sev-high' }, 'VIP') : null,
+              ),
+            ),
+          ),
+        );
+      })
+      .catch((err: unknown) => replace(matches, h('p', { class: 'error', role: 'alert' }, `Could not search: ${errorText(err)}`)));
   });
   return form;
 }
@@ -62,8 +94,8 @@ export function investigatePage(ctx: PageContext): void {
     h(
       'div',
       { class: 'two-col' },
-      section('Actor timeline', 'actor-lookup', h('p', { class: 'muted' }, 'Everything one user or application opened, hour by hour.'), lookupForm('actor', ctx.query, ctx.me.timezone)),
-      section('Patient access report', 'patient-lookup', h('p', { class: 'muted' }, 'Who opened one patient’s chart, when, from where and why.'), lookupForm('patient', ctx.query, ctx.me.timezone)),
+      section('Actor timeline', 'actor-lookup', h('p', { class: 'muted' }, 'Everything one user or application opened, hour by hour.'), lookupForm('actor', ctx.query, ctx.me)),
+      section('Patient access report', 'patient-lookup', h('p', { class: 'muted' }, canSeeNames(ctx.me) ? 'Who opened one patient’s chart, when, from where and why. Find the patient by id or by name.' : 'Who opened one patient’s chart, when, from where and why.'), lookupForm('patient', ctx.query, ctx.me)),
     ),
   );
 }
@@ -79,7 +111,7 @@ export async function actorTimelinePage(ctx: PageContext): Promise<void> {
   const withNames = canSeeNames(me);
   const head = h('div', { class: 'page-head' }, h('h1', null, `Actor timeline: ${actorId}`));
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
-  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('actor', query, tz, actorId)), body);
+  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('actor', query, me, actorId)), body);
 
   let tl: ActorTimeline;
   try {
@@ -106,8 +138,8 @@ export async function actorTimelinePage(ctx: PageContext): Promise<void> {
           h('td', null, e.action),
           h('td', null, e.patientIds.slice(0, 3).map((p, i) => [i ? ', ' : '', h('a', { href: `#/patients/${encodeURIComponent(p)}` }, patientLabel(p, names))]), e.patientIds.length > 3 ? ` +${e.patientIds.length - 3}` : ''),
           h('td', null, e.resourceTypes.join(', ')),
-          h('td', null, e.sensitivity.join(', ') || '—'),
-          h('td', null, e.purposeOfUse.join(', ') || '—'),
+          h('td', null, e.sensitivity.map(sensitivityText).join(', ') || '—'),
+          h('td', null, e.purposeOfUse.map(purposeText).join(', ') || '—'),
           h('td', null, e.breakTheGlass ? 'yes' : ''),
           h('td', { class: 'num' }, formatNumber(e.records)),
           h('td', null, e.outcome),
@@ -187,7 +219,8 @@ function accessRow(x: ReportAccess, names: Names | undefined, timeZone: string):
     h('td', null, h('a', { href: `#/actors/${encodeURIComponent(x.actor.id)}` }, actorName), h('div', { class: 'small muted' }, [x.actor.kind, x.actor.role, x.actor.department].filter(Boolean).join(' · '))),
     h('td', null, x.action),
     h('td', null, x.resourceTypes.join(', ')),
-    h('td', null, x.purposeOfUse.join(', ') || '—'),
+    h('td', { 'data-testid': 'sensitivity' }, x.sensitivity.map(sensitivityText).join(', ') || '—'),
+    h('td', { 'data-testid': 'purpose' }, x.purposeOfUse.map(purposeText).join(', ') || '—'),
     h('td', null, x.breakTheGlass ? 'yes' : ''),
     h('td', null, x.sourceSystem ?? '—', h('div', { class: 'small muted' }, x.networkAddress ?? '')),
     h('td', null, x.outcome),
@@ -203,8 +236,30 @@ export async function patientReportPage(ctx: PageContext): Promise<void> {
   const withNames = canSeeNames(me);
   const head = h('div', { class: 'page-head' }, h('h1', null, `Access report: ${patientId}`));
   const body = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
-  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('patient', query, tz, patientId)), body);
+  replace(main, h('nav', { 'aria-label': 'Breadcrumb', class: 'breadcrumb' }, h('a', { href: '#/investigate' }, '← Investigate')), head, section('Range', 'range-title', lookupForm('patient', query, me, patientId)), body);
 
+  // Who the patient is first: an id nobody knows is said to be unknown, with nothing to export or print.
+  let detail: PatientDetail;
+  try {
+    detail = await apiGet<PatientDetail>(`/patients/${encodeURIComponent(patientId)}`);
+  } catch (err) {
+    if (err instanceof ApiRequestError && err.status === 404) {
+      replace(head, h('h1', null, `No such patient: ${patientId}`));
+      replace(
+        body,
+        h(
+          'div',
+          { class: 'notice', role: 'alert', 'data-testid': 'unknown-patient' },
+          h('p', null, `No patient with the id “${patientId}” is in the patient directory, and no stored access names it.`),
+          h('p', null, 'Check the id (or search by name). There is no report to export or send for an id that is not a patient.'),
+        ),
+      );
+      return;
+    }
+    replace(body, h('p', { class: 'error', role: 'alert' }, `Could not look the patient up: ${errorText(err)}`));
+    return;
+  }
+  if (signal.aborted) return;
   let report: AccessReport;
   try {
     report = await apiGet<AccessReport>(base, { ...range, limit: 200, resolveNames: withNames ? 'true' : null });
@@ -240,8 +295,45 @@ export async function patientReportPage(ctx: PageContext): Promise<void> {
       });
   });
   const exportQuery = { ...range, limit: EXPORT_LIMIT, resolveNames: withNames ? 'true' : null };
+  const pt = detail.patient;
+  const facts = h(
+    'dl',
+    { class: 'facts', 'data-testid': 'patient-facts' },
+    h('dt', null, 'Patient'),
+    h('dd', null, patientLabel(patientId, names)),
+    pt.birthDate ? [h('dt', null, 'Born'), h('dd', null, pt.birthDate)] : null,
+    h('dt', null, 'Flags'),
+    h('dd', null, [pt.vip ? 'VIP' : null, pt.deceased ? 'deceased' : null, pt.inDirectory ? null : 'not in the patient directory'].filter(Boolean).join(', ') || 'none'),
+  );
+  const alertList =
+    detail.alerts.length === 0
+      ? h('p', { class: 'muted' }, 'No alert names this patient.')
+      : h(
+          'ul',
+          { 'data-testid': 'patient-alerts' },
+          detail.alerts.map((a) =>
+            h('li', null, h('span', { class: `badge sev-${a.severity}` }, a.severity), ' ', h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, a.title), h('span', { class: 'muted' }, ` · ${a.actorId} · `), localTime(a.firedAt, tz)),
+          ),
+        );
+  const printButton = h('button', { type: 'button', 'data-testid': 'print-letter' }, 'Print letter for the patient');
+  printButton.addEventListener('click', () => window.print());
+  // Shown only in print (styles.css @media print): the report as a letter a privacy officer can hand to the patient.
+  const letterHead = h(
+    'div',
+    { class: 'print-only letter-head', 'data-testid': 'letter-head' },
+    h('p', null, formatTime(new Date().toISOString(), tz)),
+    h('p', null, `Dear ${patientLabel(patientId, names)},`),
+    h(
+      'p',
+      null,
+      `You asked who opened your medical record. Below is every access recorded from ${formatTime(report.from, tz)} to ${formatTime(report.to, tz)}: when, by whom, what was done and for what purpose.`,
+    ),
+  );
+  const letterFoot = h('div', { class: 'print-only letter-foot' }, h('p', null, 'If an access listed here looks wrong to you, contact the privacy office: every access is investigated.'), h('p', null, `Privacy office · prepared by ${me.name}`));
   replace(
     body,
+    letterHead,
+    section('Patient', 'patient-title', facts, h('h3', null, 'Alerts that name this patient'), alertList),
     section(
       'Accesses',
       'accesses-title',
@@ -251,6 +343,7 @@ export async function patientReportPage(ctx: PageContext): Promise<void> {
         { class: 'actions' },
         exportButton('Export CSV', () => apiDownload(base, { ...exportQuery, format: 'csv' }, 'patient-access-report.csv'), 'export-report-csv'),
         exportButton('Export JSON', () => apiDownload(base, { ...exportQuery, format: 'json' }, 'patient-access-report.json'), 'export-report-json'),
+        printButton,
       ),
       report.accesses.length === 0
         ? h('p', { class: 'muted' }, 'Nobody opened this chart in the range.')
@@ -258,10 +351,11 @@ export async function patientReportPage(ctx: PageContext): Promise<void> {
             'table',
             { class: 'table compact', 'data-testid': 'access-report' },
             h('caption', { class: 'visually-hidden' }, 'Accesses to the chart, newest first'),
-            h('thead', null, h('tr', null, ['Time', 'Who', 'Action', 'Resources', 'Purpose', 'Break-the-glass', 'From', 'Outcome'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('thead', null, h('tr', null, ['Time', 'Who', 'Action', 'Resources', 'Sensitivity', 'Purpose', 'Break-the-glass', 'From', 'Outcome'].map((t) => h('th', { scope: 'col' }, t)))),
             tbody,
           ),
       more,
     ),
+    letterFoot,
   );
 }

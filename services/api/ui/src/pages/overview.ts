@@ -1,6 +1,6 @@
 import { apiGet, errorText } from '../api-client.ts';
 import { h, notAvailable, replace, section } from '../dom.ts';
-import { formatNumber, formatTime, shortLocalDay } from '../format.ts';
+import { clockTime, formatNumber, formatTime, shortLocalDay } from '../format.ts';
 import type { PageContext } from '../router.ts';
 import { activityStrip, dataTable, stackedDailyChart } from '../svg-chart.ts';
 import { SEVERITIES } from '../types.ts';
@@ -132,7 +132,8 @@ export async function overviewPage(ctx: PageContext): Promise<void> {
       activityStrip({
         starts: perMinute.map((m) => m.minute),
         values: perMinute.map((m) => m.events),
-        tickLabel: (iso) => shortLocalDay(iso, tz),
+        // Minutes of the last hour: the day alone said nothing on this axis.
+        tickLabel: (iso) => clockTime(iso, tz),
         label: `Events stored per minute from ${formatTime(perMinute[0]?.minute, tz)} to ${formatTime(perMinute.at(-1)?.minute, tz)}: ${formatNumber(perMinute.reduce((sum, m) => sum + m.events, 0))} in all.`,
         testId: 'event-rate-chart',
         width: 1200,

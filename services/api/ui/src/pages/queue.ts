@@ -95,7 +95,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
     h(
       'thead',
       null,
-      h('tr', null, ['Severity', 'Alert', 'Rule', 'Actor', 'Patients', 'Fired', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
+      h('tr', null, ['Severity', 'Alert', 'Actor', 'Patients', 'Fired', 'Status', 'Assignee'].map((t) => h('th', { scope: 'col' }, t))),
     ),
     tbody,
   );
@@ -116,7 +116,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
 
   replace(
     main,
-    h('div', { class: 'page-head' }, h('h1', null, 'Alert queue'), keys),
+    h('div', { class: 'page-head' }, h('h1', null, 'Alert queue'), h('a', { href: '#/cases', 'data-testid': 'view-cases' }, 'View as cases'), keys),
     h('div', { class: 'queue-layout' }, h('aside', { 'aria-label': 'Filters', class: 'card filters-card' }, form), h('section', { class: 'card', 'aria-label': 'Alerts' }, summary, table, more)),
   );
 
@@ -148,10 +148,10 @@ export async function queuePage(ctx: PageContext): Promise<void> {
       'tr',
       { 'data-alert-id': a.alertId, tabindex: -1, class: `sev-row-${a.severity}` },
       h('td', null, severityBadge(a.severity)),
-      h('td', { class: 'title-cell' }, h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, a.title)),
-      h('td', null, h('code', null, a.ruleId)),
-      h('td', { class: 'nowrap' }, h('a', { href: `#/actors/${encodeURIComponent(a.actorId)}` }, actorLabel(a.actorId, names))),
-      h('td', { class: 'nowrap' }, first === undefined ? '—' : patientLabel(first, names), rest > 0 ? h('span', { class: 'muted' }, ` +${rest}`) : null),
+      // The rule under the title rather than in its own column: with names resolved, eight columns overflowed a 1440 px card.
+      h('td', { class: 'title-cell' }, h('a', { href: `#/alerts/${encodeURIComponent(a.alertId)}` }, a.title), h('div', { class: 'small muted' }, h('code', null, a.ruleId))),
+      h('td', { class: 'name-cell' }, h('a', { href: `#/actors/${encodeURIComponent(a.actorId)}` }, actorLabel(a.actorId, names))),
+      h('td', { class: 'name-cell' }, first === undefined ? '—' : patientLabel(first, names), rest > 0 ? h('span', { class: 'muted nowrap' }, ` +${rest}`) : null),
       h('td', { class: 'nowrap' }, localTime(a.firedAt, me.timezone, { short: true })),
       h('td', null, statusBadge(a.triage)),
       h('td', { class: 'assignee nowrap', title: a.triage.assignee ?? '' }, assigneeText(a.triage.assignee, me)),
@@ -222,7 +222,7 @@ export async function queuePage(ctx: PageContext): Promise<void> {
         announce(`Investigating: ${a.title}`);
       } else {
         if (a.triage.status === 'closed') return announce('Already closed.');
-        const choice = await askCloseReason(a);
+        const choice = await askCloseReason(a, me);
         if (choice === null) {
           rows.get(a.alertId)?.focus();
           return;

@@ -146,5 +146,10 @@ export async function vendorsPage(ctx: PageContext): Promise<void> {
     ),
   );
   if (signal.aborted) return;
-  replace(charts, usages.map((u) => (u instanceof Error ? h('p', { class: 'error' }, `Could not load usage for ${u.message}`) : usageCard(u))));
+  // With no range asked for, the charts start at the first day any application pulled records: the API's default
+  // 30 days on a week-old hospital drew three quarters of every chart empty. A range the user chose is drawn whole.
+  const loaded = usages.filter((u): u is VendorUsage => !(u instanceof Error));
+  const firstActive = query.get('from') ? null : loaded.map((u) => u.days.find((d) => d.records > 0)?.day).filter((d): d is string => d !== undefined).sort()[0] ?? null;
+  const trim = (u: VendorUsage): VendorUsage => (firstActive === null ? u : { ...u, days: u.days.filter((d) => d.day >= firstActive) });
+  replace(charts, usages.map((u) => (u instanceof Error ? h('p', { class: 'error' }, `Could not load usage for ${u.message}`) : usageCard(trim(u)))));
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@chartwatch/errors';
 import { LocalClock } from './local-clock.ts';
-import { parseIsoMillis } from './iso-time.ts';
+import { parseIsoMillis } from '@chartwatch/event';
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -90,7 +90,7 @@ export class LocalClock {
    * (zones without an English abbreviation get "GMT+1"). For explanations:
    * an analyst judging an after-hours alert thinks in the hospital's hours.
    * The zone's name is asked of Intl once per offset and year: formatToParts
-   * per alert was 1.5% of the detection core (bench/detect.bench.ts, 4,306
+   * per alert costs 1.5% of the detection core (bench/detect.bench.ts, 4,306
    * alerts, three times each).
    */
   readable(t: number): string {

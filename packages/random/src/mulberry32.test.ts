@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from './random.ts';
+import { createRandom } from './mulberry32.ts';
 
 describe('createRandom', () => {
   it('repeats for a seed and differs across seeds', () => {

@@ -1,6 +1,6 @@
 import { DEFAULT_ROLE_VOCABULARY, householdKey, normalizeAddress } from '@chartwatch/reference';
 import { IdTable, shortIdCode } from './id-table.ts';
-import { parseIsoMillis } from './iso-time.ts';
+import { parseIsoMillis } from '@chartwatch/event';
 import { normalizeLabel } from './label.ts';
 import type { ReferenceLookup } from './reference-lookup.ts';
 
@@ -33,6 +33,9 @@ export function keyHash(text: string | null): number {
  * Parsing an ISO string or normalising an address per event would cost more
  * than the rest of the rule pack together.
  */
+
+/** Encounters looked back through for one still open (departmentAt): a patient's history is long, their open encounters few and recent. */
+const MAX_OPEN_SCAN = 32;
 
 export interface ParsedEncounter {
   readonly department: string;
@@ -125,8 +128,8 @@ function labelOrNull(text: string | null | undefined): string | null {
  * end, department, summary], state 0 = encounters not read yet, n + 1 = n encounters (up to
  * SPANS_INLINE) in the row sorted by start, -1 = more, in PatientFacts.spans. Eight doubles, 64
  * bytes: the care check, on every successful user event (bench data: nine patients in ten have one
- * or two encounters), reads one cache line where an array of spans was two loads (the array and its
- * element store) on top of the facts record. The summary (see SUMMARY) answers the prefilter's
+ * or two encounters), reads one cache line where an array of spans would be two loads (the array and
+ * its element store) on top of the facts record. The summary (see SUMMARY) answers the prefilter's
  * patient bits from the same line, so a single-patient event reads the facts record only when the
  * patient is deceased, an employee or at the actor's address.
  */
@@ -255,6 +258,34 @@ export class PatientDirectory {
     return parsed;
   }
 
+  /**
+   * The patient's department at t: `preferred` (the actor's own) when one of the encounters open at t is
+   * there; else the department of the earliest-started open encounter (the admission, not the laboratory
+   * visit beside it); else that of the latest encounter before t; null when the patient has none. The one
+   * definition both the rules (conditions/) and the model's features read.
+   */
+  departmentAt(p: PatientFacts, t: number, preferred: string | null): string | null {
+    const list = this.encounters(p);
+    // Sorted by start: binary search for the last encounter started at or before t.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((list[mid] as ParsedEncounter).startMs <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return null;
+    // Open at t: an admission and the laboratory, pharmacy or imaging encounters that run beside it.
+    let earliestOpen: string | null = null;
+    for (let i = lo - 1; i >= 0 && i >= lo - MAX_OPEN_SCAN; i--) {
+      const e = list[i] as ParsedEncounter;
+      if (e.endMs < t) continue;
+      if (e.department === preferred) return preferred;
+      earliestOpen = e.department;
+    }
+    return earliestOpen ?? (list[lo - 1] as ParsedEncounter).department;
+  }
+
   /** The patient's encounters as [startMs, endMs, department number, …] sorted by start. */
   spans(p: PatientFacts): readonly number[] {
     const r = this.spanRow(p);
@@ -333,8 +364,8 @@ export class PatientDirectory {
  * An actor's row in ActorDirectory.rows: [last seen ms, 4 recent patient codes, 2 pairs of
  * recent patient idx + 1 (hi × 2^26 + lo), next slot to replace]. Eight doubles, 64 bytes: what
  * every event of the actor reads and writes sits in one or two cache lines, where the same facts as
- * fields and small arrays of the actor object were five loads from as many places (a boxed double,
- * two arrays and their element stores).
+ * fields and small arrays of the actor object would be five loads from as many places (a boxed
+ * double, two arrays and their element stores).
  */
 const ROW = 8;
 const LAST_SEEN = 0;
@@ -441,7 +472,7 @@ export class ActorDirectory {
     };
     if ((n + 1) * ROW > this.rows.length) {
       // By a quarter, not doubling: rows are 64 bytes an actor, and a doubled table is on average a third
-      // empty (bench/detect.bench.ts: 34,072 actors in 65,536 rows was 123 bytes an active actor).
+      // empty (bench/detect.bench.ts: 34,072 actors in 65,536 rows would be 123 bytes an active actor).
       const grown = new Float64Array(Math.max(ROW * Math.ceil((this.rows.length / ROW) * 1.25), (n + 1) * ROW));
       grown.set(this.rows);
       this.rows = grown;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from './index.ts';
+import { ConfigError } from '@chartwatch/errors';
 
 /**
  * The services read their environment the same way: each variable has a zod

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError } from './index.ts';
+import { ConfigError } from '@chartwatch/errors';
 
 /**
  * The text of the file a flag names; a failure is one line naming the flag and the path (a stack trace told the
@@ -11,6 +11,9 @@ export async function readFlagFile(flag: string, path: string): Promise<string> 
     return await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(flag, code === 'ENOENT' ? `${JSON.stringify(path)} does not exist` : `${JSON.stringify(path)} cannot be read: ${(err as Error).message}`);
+    if (code === 'ENOENT') throw new ConfigError(flag, `${JSON.stringify(path)} does not exist`);
+    // A raw "EISDIR: illegal operation on a directory, read" named neither the flag nor what was expected.
+    if (code === 'EISDIR') throw new ConfigError(flag, `${JSON.stringify(path)} is a directory: expected a file`);
+    throw new ConfigError(flag, `${JSON.stringify(path)} cannot be read: ${(err as Error).message}`);
   }
 }

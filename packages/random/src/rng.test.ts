@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deriveSeed, Rng } from './prng.ts';
+import { deriveSeed } from './mulberry32.ts';
+import { Rng } from './rng.ts';
 
 describe('Rng', () => {
   it('repeats its sequence for the same seed and differs for another', () => {

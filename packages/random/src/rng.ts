@@ -1,38 +1,16 @@
+import { createRandom, deriveSeed } from './mulberry32.ts';
+import type { Random } from './mulberry32.ts';
+
 /**
- * Seeded randomness for the simulator. mulberry32 is tiny, fast and good
- * enough for synthetic traffic; what matters here is that every stream is
- * derived from (seed, labels), so one actor's day does not shift when another
- * actor's day changes, and a day can be generated alone (streaming) with the
- * same result as in a full run.
+ * Seeded draws for synthetic data: every stream is derived from (seed, labels) (Rng.for), so one actor's
+ * day does not shift when another actor's day changes, and a day can be generated alone (streaming) with
+ * the same result as in a full run.
  */
-
-/** 32-bit FNV-1a over the labels, mixed with the seed: the sub-stream's own seed. */
-export function deriveSeed(seed: number, ...labels: (string | number)[]): number {
-  let h = (0x811c9dc5 ^ (seed >>> 0)) >>> 0;
-  for (const label of labels) {
-    const s = String(label);
-    for (let i = 0; i < s.length; i++) {
-      h ^= s.charCodeAt(i);
-      h = Math.imul(h, 0x01000193) >>> 0;
-    }
-    // A separator, so ('ab','c') and ('a','bc') differ.
-    h ^= 0xff;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  // Final avalanche (murmur3 fmix32) so nearby labels give unrelated seeds.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b) >>> 0;
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
 export class Rng {
-  private state: number;
+  private readonly draw: Random;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = createRandom(seed);
   }
 
   /** A new independent stream for a sub-task, named by labels. */
@@ -40,13 +18,9 @@ export class Rng {
     return new Rng(deriveSeed(seed, ...labels));
   }
 
-  /** mulberry32: uniform in [0, 1). */
+  /** Uniform in [0, 1) (createRandom's mulberry32). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
 
   /** Uniform float in [min, max). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './index.ts';
+import { ConfigError } from '@chartwatch/errors';
 import { envInt, envReader, logLevelSetting, timeZoneSetting } from './env-settings.ts';
 
 const read = envReader({
