@@ -18,5 +18,6 @@ export type { ConditionNeeds } from './condition.ts';
 export { PLACEHOLDERS } from './explanation.ts';
 export { parseDuration, formatDuration } from './duration.ts';
 export type { ReferenceLookup } from '@chartwatch/facts';
-export { replayEvents, parseInput } from './replay.ts';
-export type { ReplayOptions, ReplayInput, ReplayScorer, ReplaySummary, InvalidSample } from './replay.ts';
+export { replayEvents, parseInput, createReplay, ReplayOrderError } from './replay.ts';
+export { ReorderBuffer } from './reorder-buffer.ts';
+export type { ReplayOptions, ReplayInput, ReplayScorer, ReplaySummary, InvalidSample, StreamingReplay, StreamingReplayOptions } from './replay.ts';

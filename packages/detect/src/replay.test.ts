@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccessEvent } from '@chartwatch/event';
 import { toCsv } from '@chartwatch/event';
 import type { Alert } from './alert.ts';
-import { parseInput, replayEvents } from './replay.ts';
+import { createReplay, parseInput, ReplayOrderError, replayEvents } from './replay.ts';
 import type { ReplayScorer } from './replay.ts';
 import { access, packRule, patient, plus, reference, staff } from './rules/rule-fixture.ts';
 
@@ -77,5 +77,46 @@ describe('replayEvents', () => {
     const { alerts } = replayEvents({ input: ndjson, format: 'json', rules, reference: ref, collect: false, onAlert: (a) => got.push(a.ruleId) });
     expect(alerts).toEqual([]);
     expect(got).toEqual(['vip-snoop', 'self-access']);
+  });
+});
+
+describe('createReplay (streaming)', () => {
+  // Events in order except for bounded jitter, as an exporter writing a few threads' logs would.
+  const jittered: AccessEvent[] = [];
+  for (let i = 0; i < 400; i++) {
+    const id = `e${String(i).padStart(3, '0')}`;
+    const actor = `u${i % 3 === 0 ? 1 : 2}`;
+    const patients = i % 50 === 0 ? ['vip'] : i % 77 === 0 ? ['me'] : [`p${i % 9}`];
+    // Up to 90 s of disorder, and every tenth event at the same time as the one before.
+    const seconds = i * 20 - (i % 5) * 18 + (i % 10 === 0 ? 0 : 1);
+    jittered.push(access({ id, time: plus(T0, seconds / 60), actor, patients }));
+  }
+
+  it('with a window wider than the disorder, gives the full sort\'s alerts and summary', () => {
+    const sorted = replayEvents({ parsed: jittered.map((event) => ({ ok: true as const, event })), rules, reference: ref });
+    const streaming = createReplay({ rules, reference: ref, reorderWindowMs: 5 * 60_000 });
+    let most = 0;
+    for (const event of jittered) {
+      streaming.push({ ok: true, event });
+      most = Math.max(most, streaming.buffered());
+    }
+    const result = streaming.finish();
+    expect(result.alerts).toEqual(sorted.alerts);
+    expect(result.summary).toEqual(sorted.summary);
+    expect(sorted.alerts.length).toBeGreaterThan(2);
+    // The buffer held a window's worth, not the file.
+    expect(most).toBeLessThan(30);
+  });
+
+  it('stops with a message naming the line when an event is further behind than the window', () => {
+    const streaming = createReplay({ rules, reference: ref, reorderWindowMs: 60_000 });
+    streaming.push({ ok: true, event: access({ id: 'b1', time: plus(T0, 0), actor: 'u1', patients: ['p1'] }) }, 1);
+    // b2 is an hour on: b1 leaves the buffer and is replayed.
+    streaming.push({ ok: true, event: access({ id: 'b2', time: plus(T0, 60), actor: 'u1', patients: ['p1'] }) }, 2);
+    // Still within the window of b2, though behind b1: too late, b1 has run.
+    expect(() => streaming.push({ ok: true, event: access({ id: 'b3', time: plus(T0, -5), actor: 'u1', patients: ['p1'] }) }, 3)).toThrow(
+      /^CW_ERR_INPUT: line 3: event b3 is 5 min older than an event already replayed, more than the reorder window of 60 s: the input is not in event-time order\. Sort it/,
+    );
+    expect(() => streaming.push({ ok: true, event: access({ id: 'b4', time: plus(T0, -1), actor: 'u1' }) })).toThrow(ReplayOrderError);
   });
 });

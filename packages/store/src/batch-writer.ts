@@ -63,6 +63,12 @@ export class BatchInserter<Row> {
         values: rows,
         format: 'JSONEachRow',
         clickhouse_settings: {
+          // chDB (like ClickHouse 24.x+ servers configured so) defaults to async_insert = 1: every insert
+          // then waits for the server's buffer flush (50-200 ms) and, with async_insert_deduplicate = 0,
+          // ignores the token below. Writers here already send batches, so they insert synchronously:
+          // 0.55-0.77 of the wall time per batch for the same CPU (bench/store-write.bench.ts,
+          // docs/performance.md "The store alone").
+          async_insert: 0,
           insert_deduplicate: 1,
           insert_deduplication_token: token,
           // Dependent tables (patient_access) get the token too, so their copy of a repeated block is dropped as well.

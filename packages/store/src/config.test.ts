@@ -61,6 +61,13 @@ describe('checkStoreConfig', () => {
     expect(configErrorOf(() => checkStoreConfig({ database: 'a', dataDir: ' ' })).setting).toBe('dataDir');
     expect(() => checkStoreConfig({ database: 'a', dataDir: '', url: 'http://localhost:8123' })).not.toThrow();
   });
+
+  it('reads a cluster name for the cluster schema, only with a server', () => {
+    expect(storeConfigFromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: 'chartwatch' }).cluster).toBe('chartwatch');
+    expect(storeConfigFromEnv({}).cluster).toBeUndefined();
+    expect(configErrorOf(() => storeConfigFromEnv({ CLICKHOUSE_CLUSTER: 'chartwatch' })).setting).toBe('CLICKHOUSE_CLUSTER');
+    expect(configErrorOf(() => storeConfigFromEnv({ CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_CLUSTER: "a'b" })).setting).toBe('CLICKHOUSE_CLUSTER');
+  });
 });
 
 describe('ClickHouse over https with a private CA', () => {

@@ -16,6 +16,12 @@ export interface StoreConfig {
   dataDir: string;
   /** Years access events are kept (TTL); HIPAA asks for 6. Default 6. */
   retentionYears?: number;
+  /**
+   * A ClickHouse cluster name (server mode): migrations create Replicated
+   * tables `ON CLUSTER` behind Distributed ones (cluster-ddl.ts). Unset: the
+   * single-node schema.
+   */
+  cluster?: string;
   /** For an https:// server with a private CA (CLICKHOUSE_CA_FILE), and a client certificate (CLICKHOUSE_CERT_FILE / _KEY_FILE). */
   tls?: StoreTls;
 }
@@ -58,6 +64,10 @@ const settings = {
   CHARTWATCH_DATA_DIR: {
     schema: z.preprocess(blankAsUndefined, z.string().default(DEFAULT_DATA_DIR)),
     expected: 'a directory path',
+  },
+  CLICKHOUSE_CLUSTER: {
+    schema: z.preprocess(blankAsUndefined, z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/).optional()),
+    expected: 'a cluster name from the servers\' remote_servers (letters, digits, _ and -), or unset for one node',
   },
   CHARTWATCH_RETENTION_YEARS: {
     schema: z.preprocess(blankAsUndefined, z.coerce.number().int().min(1).max(100).default(DEFAULT_RETENTION_YEARS)),
@@ -115,6 +125,7 @@ export function storeConfigFromEnv(env: Record<string, string | undefined>): Res
   const url = read(env, 'CLICKHOUSE_URL');
   const username = read(env, 'CLICKHOUSE_USER');
   const password = read(env, 'CLICKHOUSE_PASSWORD');
+  const cluster = read(env, 'CLICKHOUSE_CLUSTER');
   const config: ResolvedStoreConfig = {
     database: read(env, 'CLICKHOUSE_DATABASE'),
     dataDir: read(env, 'CHARTWATCH_DATA_DIR'),
@@ -123,6 +134,10 @@ export function storeConfigFromEnv(env: Record<string, string | undefined>): Res
   if (url !== undefined) config.url = url;
   if (username !== undefined) config.username = username;
   if (password !== undefined) config.password = password;
+  if (cluster !== undefined) {
+    if (url === undefined) throw new ConfigError('CLICKHOUSE_CLUSTER', `got "${cluster}", but a cluster needs CLICKHOUSE_URL (embedded chDB is one node)`);
+    config.cluster = cluster;
+  }
   const tls = storeTlsFromEnv(env, url);
   if (tls !== undefined) config.tls = tls;
   return config;

@@ -3,6 +3,8 @@ export type { StoreConfig, ResolvedStoreConfig, StoreTls } from './config.ts';
 export { createClickHouse, quoteIdentifier } from './connection.ts';
 export type { ClickHouseConnection, StoreMode } from './connection.ts';
 export { migrate, MIGRATIONS, REFERENCE_TABLES, ACCESS_EVENT_TABLES } from './migrations.ts';
+export { forCluster, statementsFor } from './cluster-ddl.ts';
+export type { ClusterTarget } from './cluster-ddl.ts';
 export type { Migration, MigrationContext, MigrationReport, MigrateOptions, ReferenceTable } from './migrations.ts';
 export { EventWriter } from './event-writer.ts';
 export { AlertWriter } from './alert-writer.ts';

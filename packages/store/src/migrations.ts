@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ChartwatchError } from '@chartwatch/errors';
+import { statementsFor } from './cluster-ddl.ts';
 import { quoteIdentifier } from './connection.ts';
 
 /**
@@ -245,6 +246,8 @@ export interface MigrateOptions {
   database: string;
   retentionYears: number;
   migrations?: readonly Migration[];
+  /** Run every statement in its cluster form (cluster-ddl.ts). */
+  cluster?: string;
 }
 
 async function appliedVersions(client: ClickHouseClient, db: string): Promise<Set<number>> {
@@ -257,17 +260,19 @@ async function appliedVersions(client: ClickHouseClient, db: string): Promise<Se
  * The retention period is configuration, not schema: when it changes, the
  * TTL of the event tables follows it without a new migration.
  */
-async function syncRetention(client: ClickHouseClient, database: string, db: string, years: number): Promise<string[]> {
+async function syncRetention(client: ClickHouseClient, database: string, db: string, years: number, cluster: string | undefined): Promise<string[]> {
   const rs = await client.query({
     query: 'SELECT name, create_table_query FROM system.tables WHERE database = {database:String} AND name IN {names:Array(String)}',
-    query_params: { database, names: [...ACCESS_EVENT_TABLES] },
+    // On a cluster the TTL lives on the Replicated tables; this node's copy stands for every node's.
+    query_params: { database, names: ACCESS_EVENT_TABLES.map((t) => (cluster === undefined ? t : `${t}_local`)) },
     format: 'JSONEachRow',
   });
   const rows = await rs.json<{ name: string; create_table_query: string }>();
   const changed: string[] = [];
   for (const row of rows) {
     if (row.create_table_query.includes(`toIntervalYear(${years})`)) continue;
-    await client.command({ query: `ALTER TABLE ${db}.${quoteIdentifier(row.name)} MODIFY TTL ${retentionTtl('event_time', years)}` });
+    const table = cluster === undefined ? row.name : row.name.replace(/_local$/, '');
+    for (const query of statementsFor([`ALTER TABLE ${db}.${table} MODIFY TTL ${retentionTtl('event_time', years)}`], cluster)) await client.command({ query });
     changed.push(row.name);
   }
   return changed.sort();
@@ -284,15 +289,14 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     }
   }
   const ctx: MigrationContext = { db, retentionYears: options.retentionYears };
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations
+  const tracking = `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations
     (
       version UInt32,
       name String,
       applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
     )
-    ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
+    ENGINE = ReplacingMergeTree ORDER BY version`;
+  for (const query of statementsFor([tracking], options.cluster)) await client.command({ query });
   const done = await appliedVersions(client, db);
   const report: MigrationReport = { applied: [], skipped: [], retentionChanged: [] };
   for (const migration of migrations) {
@@ -301,7 +305,7 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
       continue;
     }
     try {
-      for (const statement of migration.statements(ctx)) await client.command({ query: statement });
+      for (const statement of statementsFor(migration.statements(ctx), options.cluster)) await client.command({ query: statement });
     } catch (err) {
       throw new ChartwatchError(
         'CW_ERR_STORE',
@@ -316,6 +320,6 @@ export async function migrate(client: ClickHouseClient, options: MigrateOptions)
     });
     report.applied.push(migration.version);
   }
-  report.retentionChanged = await syncRetention(client, options.database, db, options.retentionYears);
+  report.retentionChanged = await syncRetention(client, options.database, db, options.retentionYears, options.cluster);
   return report;
 }

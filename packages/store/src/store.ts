@@ -42,6 +42,8 @@ export class Store {
     readonly connection: ClickHouseConnection,
     private readonly retentionYears: number,
     private readonly options: StoreOptions = {},
+    /** Cluster name when the schema is the cluster variant (CLICKHOUSE_CLUSTER). */
+    readonly cluster?: string,
   ) {
     this.events = new EventWriter(connection, options.writer);
     this.alertWriter = new AlertWriter(connection, options.writer);
@@ -71,6 +73,7 @@ export class Store {
       database: this.connection.database,
       retentionYears: this.retentionYears,
       migrations: [...MIGRATIONS, ...extra],
+      ...(this.cluster === undefined ? {} : { cluster: this.cluster }),
     });
   }
 
@@ -159,5 +162,5 @@ export class Store {
 /** Opens the store described by a config: connects (or starts chDB) and creates the database if missing. */
 export async function openStore(config: StoreConfig, options: StoreOptions = {}): Promise<Store> {
   const connection = await createClickHouse(config);
-  return new Store(connection, config.retentionYears ?? DEFAULT_RETENTION_YEARS, options);
+  return new Store(connection, config.retentionYears ?? DEFAULT_RETENTION_YEARS, options, config.cluster);
 }

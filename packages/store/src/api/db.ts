@@ -8,6 +8,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 export interface ApiDb {
   readonly client: ClickHouseClient;
   readonly database: string;
+  /** Set when the schema is the cluster variant: migrations run their statements in cluster form. */
+  readonly cluster?: string | undefined;
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;

@@ -1,5 +1,6 @@
 import { DEFAULT_RETENTION_YEARS } from '../config.ts';
 import { retentionTtl } from '../migrations.ts';
+import { statementsFor } from '../cluster-ddl.ts';
 import type { ApiDb } from './db.ts';
 import { table } from './db.ts';
 
@@ -381,9 +382,8 @@ export const apiMigrations: readonly ApiMigration[] = [
  */
 export async function migrateApiTables(db: ApiDb, options: { retentionYears?: number } = {}): Promise<number[]> {
   const tracking = table(db, 'api_schema_migrations');
-  await db.client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${tracking} (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
+  const trackingTable = `CREATE TABLE IF NOT EXISTS ${tracking} (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY version`;
+  for (const query of statementsFor([trackingTable], db.cluster)) await db.client.command({ query });
   // Versions the store's runner applied (store.migrate(apiMigrations)) count as done too.
   const rs = await db.client.query({
     query: `SELECT version FROM ${tracking} FINAL UNION ALL SELECT version FROM ${table(db, 'schema_migrations')} WHERE version >= 1000`,
@@ -394,7 +394,7 @@ export async function migrateApiTables(db: ApiDb, options: { retentionYears?: nu
   for (const m of apiMigrations) {
     if (done.has(m.version)) continue;
     const ctx: ApiMigrationContext = { db: `\`${db.database}\``, ...(options.retentionYears === undefined ? {} : { retentionYears: options.retentionYears }) };
-    for (const statement of m.statements(ctx)) await db.client.command({ query: statement });
+    for (const statement of statementsFor(m.statements(ctx), db.cluster)) await db.client.command({ query: statement });
     await db.client.insert({ table: tracking, values: [{ version: m.version, name: m.name }], format: 'JSONEachRow' });
     applied.push(m.version);
   }

@@ -28,6 +28,17 @@ describe('chartwatch replay', () => {
     expect(summary).toMatchObject({ events: 2, invalid: 1, late: 0 });
   });
 
+  it('streams within the reorder window and says to sort a file further out of order, naming the line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cw-replay-order-'));
+    await writeFile(join(dir, 'staff.csv'), 'actor_id,role\nu1,nurse\n');
+    const lines = [event('b1', '2026-03-03T10:00:00.000Z', 'p1'), event('b2', '2026-03-03T13:00:00.000Z', 'p1'), event('b3', '2026-03-03T09:00:00.000Z', 'p1')];
+    await writeFile(join(dir, 'events.jsonl'), `${lines.join('\n')}\n`);
+    const args = ['--input', join(dir, 'events.jsonl'), '--format', 'json', '--reference', dir, '--alerts-out', join(dir, 'alerts.ndjson'), '--rules', RULES];
+    await expect(run(args)).rejects.toThrow(/^CW_ERR_INPUT: line 3: event b3 is 60 min older than an event already replayed, more than the reorder window of 60 min: the input is not in event-time order\. Sort it/);
+    await expect(run([...args, '--reorder-window', '4h'])).resolves.toBe(0);
+    await expect(run([...args, '--arrival-order'])).resolves.toBe(0);
+  });
+
   it('names the flag at fault', async () => {
     await expect(run(['--format', 'json'])).rejects.toThrow(ConfigError);
     await expect(run(['--input', 'x', '--format', 'xml', '--reference', 'r', '--alerts-out', 'o'])).rejects.toThrow(/--format: value "xml"/);

@@ -1,22 +1,20 @@
-import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Alert, ReplayScorer, ReplaySummary } from '@chartwatch/detect';
-import { loadRulesDir, parseDuration, parseInput, replayEvents } from '@chartwatch/detect';
+import { createReplay, loadRulesDir, parseDuration } from '@chartwatch/detect';
 import { ConfigError } from '@chartwatch/errors';
-import type { InputFormat, ParseResult } from '@chartwatch/event';
-import { INPUT_FORMATS, parseCanonicalLine, parseFhirLine } from '@chartwatch/event';
+import type { InputFormat } from '@chartwatch/event';
+import { INPUT_FORMATS } from '@chartwatch/event';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
 import { loadModelScorers } from '../model-scorers.ts';
-import { readFlagFile } from '@chartwatch/settings';
 import { checkOutputPath, refuseIfNothingValid, writeOutput } from '../cli-files.ts';
+import { readInputResults } from '../input-stream.ts';
 
 export const summary = 'replay a file of access events through the rules; write alerts as JSON lines';
 
 const HELP = `usage: chartwatch replay --input FILE --format fhir|csv|json --reference DIR --alerts-out FILE
                         [--timezone IANA] [--rules DIR] [--allowed-lateness 5m] [--model FILE]
-                        [--arrival-order] [--summary-out FILE]
+                        [--reorder-window 1h | --arrival-order] [--summary-out FILE]
 
   --input            access events: FHIR AuditEvent NDJSON (or a Bundle), CSV export, or canonical JSON lines
   --format           fhir, csv or json
@@ -26,7 +24,11 @@ const HELP = `usage: chartwatch replay --input FILE --format fhir|csv|json --ref
   --rules            rule directory (default: ./rules)
   --allowed-lateness how late an event may be and still count (default 5m)
   --model            an isolation-forest model file to score events with as well
-  --arrival-order    replay in file order instead of sorting by event time
+  --reorder-window   how far out of event-time order the input may be (default 1h): events are
+                     replayed in time order through a buffer of this much event time, so memory
+                     does not grow with the file; an event further behind stops the replay and
+                     says to sort the input
+  --arrival-order    replay in file order instead, with no buffer (late events are counted)
   --summary-out      also write the summary as JSON to this file`;
 
 interface ReplayFlags {
@@ -38,7 +40,8 @@ interface ReplayFlags {
   rules: string;
   allowedLatenessMs: number;
   model: string | null;
-  sort: boolean;
+  /** null = arrival order. */
+  reorderWindowMs: number | null;
   summaryOut: string | null;
 }
 
@@ -59,6 +62,8 @@ function parseFlags(argv: string[]): ReplayFlags | null {
   if (!(INPUT_FORMATS as readonly string[]).includes(format)) throw new ConfigError('--format', `value "${format}" is not one of ${INPUT_FORMATS.join(', ')}`);
   const lateness = parseDuration(values['allowed-lateness']);
   if (lateness === null) throw new ConfigError('--allowed-lateness', `value "${values['allowed-lateness']}" is not a duration like 30s, 5m, 1h`);
+  const reorderWindow = parseDuration(values['reorder-window']);
+  if (reorderWindow === null) throw new ConfigError('--reorder-window', `value "${values['reorder-window']}" is not a duration like 30s, 5m, 1h`);
   return {
     input: need('input', values.input),
     format: format as InputFormat,
@@ -68,7 +73,7 @@ function parseFlags(argv: string[]): ReplayFlags | null {
     rules: values.rules,
     allowedLatenessMs: lateness,
     model: values.model ?? null,
-    sort: !values['arrival-order'],
+    reorderWindowMs: values['arrival-order'] ? null : reorderWindow,
     summaryOut: values['summary-out'] ?? null,
   };
 }
@@ -86,43 +91,12 @@ function parseFlagValues(argv: string[]) {
       'allowed-lateness': { type: 'string', default: '5m' },
       model: { type: 'string' },
       'arrival-order': { type: 'boolean', default: false },
+      'reorder-window': { type: 'string', default: '1h' },
       'summary-out': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
   });
-}
-
-/** NDJSON is parsed line by line as it streams in, so a large file never has to fit in one string. */
-async function readParsed(path: string, format: InputFormat): Promise<ParseResult[]> {
-  if (format === 'csv') return parseInput(await readFlagFile('--input', path), format);
-  const head = await readHead(path);
-  if (head.startsWith('[') || (format === 'fhir' && head.startsWith('{') && !/^\{[^\n]*\}\s*(\n|$)/.test(head))) {
-    // One JSON document (array, or a pretty-printed Bundle).
-    return parseInput(await readFlagFile('--input', path), format);
-  }
-  const out: ParseResult[] = [];
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
-  let n = 0;
-  for await (const raw of lines) {
-    n++;
-    const line = raw.trim();
-    if (line === '') continue;
-    if (format === 'fhir') for (const r of parseFhirLine(line, n)) out.push(r);
-    else out.push(parseCanonicalLine(line, n));
-  }
-  return out;
-}
-
-async function readHead(path: string): Promise<string> {
-  const stream = createReadStream(path, { encoding: 'utf8', start: 0, end: 65_535 });
-  let text = '';
-  try {
-    for await (const chunk of stream) text += chunk as string;
-  } catch (err) {
-    throw new ConfigError('--input', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  return text.trimStart();
 }
 
 function printSummary(s: ReplaySummary, flags: ReplayFlags, seconds: number, alertsOut: string): void {
@@ -147,7 +121,7 @@ export async function run(argv: string[]): Promise<number> {
   await checkOutputPath('--alerts-out', flags.alertsOut);
   if (flags.summaryOut !== null) await checkOutputPath('--summary-out', flags.summaryOut);
   const started = performance.now();
-  const [rules, referenceSet, parsed] = await Promise.all([loadRulesDir(resolve(flags.rules), '--rules'), loadReferenceDir(flags.reference, '--reference'), readParsed(flags.input, flags.format)]);
+  const [rules, referenceSet] = await Promise.all([loadRulesDir(resolve(flags.rules), '--rules'), loadReferenceDir(flags.reference, '--reference')]);
   const reference = new ReferenceIndex(referenceSet);
   const unmapped = reference.unmappedRoles();
   if (unmapped.length > 0) {
@@ -155,18 +129,20 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`roles with no category (${reference.roles.isDefault ? 'no roles.csv: the built-in vocabulary' : 'roles.csv'}): ${unmapped.join(', ')}`);
   }
   const scorers: ReplayScorer[] = flags.model === null ? [] : await loadModelScorers(flags.model, { reference, timezone: flags.timezone });
+  // Alerts are kept as lines (a file's alerts are few); the events stream through, never all in memory.
   const lines: string[] = [];
-  const { summary: s } = replayEvents({
-    parsed,
+  const replay = createReplay({
     rules,
     reference,
     timezone: flags.timezone,
     allowedLatenessMs: flags.allowedLatenessMs,
     scorers,
-    sort: flags.sort,
+    reorderWindowMs: flags.reorderWindowMs,
     collect: false,
     onAlert: (a: Alert) => lines.push(JSON.stringify(a)),
   });
+  for await (const { result, line } of readInputResults('--input', flags.input, flags.format)) replay.push(result, line ?? undefined);
+  const { summary: s } = replay.finish();
   await writeOutput('--alerts-out', flags.alertsOut, lines.length > 0 ? `${lines.join('\n')}\n` : '');
   if (flags.summaryOut !== null) await writeOutput('--summary-out', flags.summaryOut, `${JSON.stringify(s, null, 2)}\n`);
   printSummary(s, flags, (performance.now() - started) / 1000, flags.alertsOut);

@@ -1,20 +1,22 @@
 import { parseArgs } from 'node:util';
-import { parseInput } from '@chartwatch/detect';
+import { parseDuration } from '@chartwatch/detect';
 import { ConfigError, FileContentError } from '@chartwatch/errors';
-import type { AccessEvent, InputFormat, ParseFailure } from '@chartwatch/event';
+import type { InputFormat } from '@chartwatch/event';
 import { INPUT_FORMATS } from '@chartwatch/event';
 import type { AlertedWindow, FeatureName, PeerGrouping, WindowKind } from '@chartwatch/model';
-import { APPLICATION_GROUP_PREFIX, DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_MODEL_FEATURES, DEFAULT_PEER_GROUPING, DEFAULT_REFERENCE_SHARE, FEATURE_NAMES, overlapsAlerts, PEER_GROUPINGS, WINDOWS, sortForFeatures, trainFromEvents } from '@chartwatch/model';
+import { APPLICATION_GROUP_PREFIX, DEFAULT_BUDGET_PER_1000, DEFAULT_FEATURE_OPTIONS, DEFAULT_MIN_GROUP_ROWS, DEFAULT_MODEL_FEATURES, DEFAULT_PEER_GROUPING, DEFAULT_REFERENCE_SHARE, FEATURE_NAMES, overlapsAlerts, PEER_GROUPINGS, WINDOWS, trainFromEvents } from '@chartwatch/model';
 import { loadReferenceDir, ReferenceIndex } from '@chartwatch/reference';
 import { readFlagFile } from '@chartwatch/settings';
 import { checkOutputPath, refuseIfNothingValid, writeOutput } from '../cli-files.ts';
+import { inFeatureOrder, type ReadTally } from '../event-order.ts';
+import { readInputResults } from '../input-stream.ts';
 
 export const summary = 'train a behavioural model (isolation forest per peer group) from a file of access events';
 
 const HELP = `usage: chartwatch train --input FILE --format fhir|csv|json --reference DIR --model-out FILE
                        [--timezone IANA] [--budget N] [--peer-groups role|global] [--window day|hour]
                        [--novelty-days N] [--features a,b,c] [--min-group-rows N] [--reference-share X]
-                       [--exclude-alerts FILE] [--seed N] [--model-version TEXT]
+                       [--exclude-alerts FILE] [--seed N] [--model-version TEXT] [--reorder-window 1h]
 
   --input          access events (the history to learn from): FHIR AuditEvent NDJSON, CSV or canonical JSON lines
   --format         fhir, csv or json
@@ -30,7 +32,9 @@ const HELP = `usage: chartwatch train --input FILE --format fhir|csv|json --refe
   --reference-share share of each forest's sample that is the uniform reference (default ${DEFAULT_REFERENCE_SHARE})
   --exclude-alerts alerts (JSON lines, as replay --alerts-out writes): actor-days they cover are left out of training
   --seed           forest seed (default 1)
-  --model-version  version text (default: sha- and a digest of the model)`;
+  --model-version  version text (default: sha- and a digest of the model)
+  --reorder-window how far out of event-time order the input may be (default 1h): it streams
+                   through a buffer of this much event time instead of being read and sorted whole`;
 
 function parseFlags(argv: string[]) {
   try {
@@ -52,6 +56,7 @@ function parseFlags(argv: string[]) {
         'exclude-alerts': { type: 'string' },
         seed: { type: 'string', default: '1' },
         'model-version': { type: 'string' },
+        'reorder-window': { type: 'string', default: '1h' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -127,36 +132,38 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['model-version'] === undefined ? {} : { version: values['model-version'] }),
   };
   if (options.referenceShare >= 1) throw new ConfigError('--reference-share', `value "${values['reference-share']}" is not below 1`);
+  const reorderWindowMs = parseDuration(values['reorder-window']);
+  if (reorderWindowMs === null) throw new ConfigError('--reorder-window', `value "${values['reorder-window']}" is not a duration like 30s, 5m, 1h`);
   if (!isTimeZone(options.timezone)) throw new ConfigError('--timezone', `"${options.timezone}" is not an IANA time zone like UTC, Europe/Paris, America/New_York`);
   await checkOutputPath('--model-out', modelOut);
   const started = performance.now();
 
-  const text = await readFlagFile('--input', input);
-  const [referenceSet, parsed] = [await loadReferenceDir(referenceDir, '--reference'), parseInput(text, format)];
-  const events: AccessEvent[] = [];
-  let invalid = 0;
-  let firstFailure: ParseFailure | undefined;
-  for (const r of parsed) {
-    if (r.ok) events.push(r.event);
-    else {
-      invalid++;
-      firstFailure ??= r;
-    }
-  }
-  refuseIfNothingValid(events.length, invalid, firstFailure, input, format);
+  const referenceSet = await loadReferenceDir(referenceDir, '--reference');
   const exclude = values['exclude-alerts'] === undefined ? undefined : overlapsAlerts(await readAlertWindows(values['exclude-alerts']));
-  const { model, rows, excluded } = await trainFromEvents(sortForFeatures(events), {
-    ...options,
-    reference: new ReferenceIndex(referenceSet),
-    ...(exclude === undefined ? {} : { exclude }),
-  });
+  // The events stream from the file into the feature accumulator; only the actor-day rows are kept.
+  const tally: ReadTally = { valid: 0, invalid: 0, firstFailure: undefined };
+  let trained;
+  try {
+    trained = await trainFromEvents(inFeatureOrder(readInputResults('--input', input, format), reorderWindowMs, tally), {
+      ...options,
+      reference: new ReferenceIndex(referenceSet),
+      ...(exclude === undefined ? {} : { exclude }),
+    });
+  } catch (err) {
+    // No valid event at all is a wrong --format far more often than a training problem: say that first.
+    refuseIfNothingValid(tally.valid, tally.invalid, tally.firstFailure, input, format);
+    throw err;
+  }
+  refuseIfNothingValid(tally.valid, tally.invalid, tally.firstFailure, input, format);
+  const { model, rows, excluded } = trained;
+  const invalid = tally.invalid;
   const json = model.toJSON();
   await writeOutput('--model-out', modelOut, `${JSON.stringify(json)}\n`);
   const t = json.training;
   const own = json.groups.filter((g) => g.forest !== null);
   console.log(
     [
-      `trained model ${json.version} from ${input} (${format}) in ${((performance.now() - started) / 1000).toFixed(2)} s: ${events.length} events (${invalid} invalid), ${t.from} .. ${t.to}`,
+      `trained model ${json.version} from ${input} (${format}) in ${((performance.now() - started) / 1000).toFixed(2)} s: ${tally.valid} events (${invalid} invalid), ${t.from} .. ${t.to}`,
       `rows: ${rows.length} actor-${json.featureOptions.window}s, ${excluded} left out (alerted), ${t.rows} complete trained on (the first ${json.featureOptions.noveltyDays} days warm up the look-back), ${t.actorDays} actor-days`,
       `peer groups (${json.peerGrouping}): ${json.groups.map((g) => `${g.name} ${g.rows}${g.forest === null ? (g.name.startsWith(APPLICATION_GROUP_PREFIX) ? '°' : '*') : ''}`).join(', ')}`,
       own.length < json.groups.length ? `  (* = fewer than ${json.minGroupRows} rows: judged by the all-staff forest; ° = an application with fewer than ${json.minGroupRows} days: not scored)` : '',
@@ -167,6 +174,6 @@ export async function run(argv: string[]): Promise<number> {
       .filter((line) => line !== '')
       .join('\n'),
   );
-  console.log(JSON.stringify({ version: json.version, events: events.length, invalid, rows: rows.length, excluded, completeRows: t.rows, actorDays: t.actorDays, threshold: json.threshold, rowsAboveThreshold: t.rowsAboveThreshold, seconds: (performance.now() - started) / 1000 }));
+  console.log(JSON.stringify({ version: json.version, events: tally.valid, invalid, rows: rows.length, excluded, completeRows: t.rows, actorDays: t.actorDays, threshold: json.threshold, rowsAboveThreshold: t.rowsAboveThreshold, seconds: (performance.now() - started) / 1000 }));
   return 0;
 }
