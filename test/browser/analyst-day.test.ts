@@ -88,9 +88,20 @@ describe('the analyst’s day', () => {
   });
 
   it('asks for a resolution on a critical or high alert instead of preselecting "false positive"', async () => {
-    const { page } = await open('analyst');
     const vip = d.seed.alerts.find((a) => a.ruleId === 'vip-snoop' && a.actorId === SEED.snooper);
     expect(vip?.severity).toMatch(/high|critical/);
+    // An analyst may close it but not suppress the rule: the dialog does not offer it.
+    const analyst = (await open('analyst')).page;
+    await analyst.goto(`${d.baseUrl}/ui/#/alerts/${vip?.alertId ?? ''}`);
+    await analyst.getByTestId('close-alert').click();
+    const analystDialog = analyst.getByTestId('close-dialog');
+    await analystDialog.waitFor();
+    expect(await analystDialog.locator('input[name="resolution"]:checked').count()).toBe(0);
+    await analystDialog.getByLabel(/false positive/).check();
+    expect(await analystDialog.getByLabel(/^Suppress vip-snoop/).isVisible()).toBe(false);
+    await analystDialog.getByRole('button', { name: 'Cancel' }).click();
+
+    const { page } = await open('privacy_officer');
     await page.goto(`${d.baseUrl}/ui/#/alerts/${vip?.alertId ?? ''}`);
     await page.getByTestId('close-alert').click();
     const dialog = page.getByTestId('close-dialog');
