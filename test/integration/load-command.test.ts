@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openStore, queryRows } from '@chartwatch/store';
+import { sampleEvent } from '@chartwatch/event';
 import { run } from '../../services/chartwatch/src/commands/load.ts';
 
 /**
@@ -20,22 +21,14 @@ let dir: string;
 const saved = { dataDir: process.env['CHARTWATCH_DATA_DIR'], url: process.env['CLICKHOUSE_URL'], db: process.env['CLICKHOUSE_DATABASE'] };
 
 function eventLine(i: number): string {
-  return JSON.stringify({
-    eventId: `load-${i}`,
-    time: new Date(Date.parse('2026-01-01T00:00:00.000Z') + i * 60_000).toISOString(),
-    actor: { id: `u${i % 17}`, kind: 'user', role: 'nurse', department: 'cardiology' },
-    patientIds: [`p${i % 101}`],
-    action: 'read',
-    resourceTypes: ['Patient'],
-    sensitivity: [],
-    purposeOfUse: ['TREAT'],
-    breakTheGlass: false,
-    outcome: 'success',
-    records: 1,
-    sourceSystem: null,
-    networkAddress: null,
-    format: 'json',
-  });
+  return JSON.stringify(
+    sampleEvent({
+      eventId: `load-${i}`,
+      time: new Date(Date.parse('2026-01-01T00:00:00.000Z') + i * 60_000).toISOString(),
+      actor: { id: `u${i % 17}` },
+      patientIds: [`p${i % 101}`],
+    }),
+  );
 }
 
 async function counts(): Promise<{ final: number; raw: number }> {
